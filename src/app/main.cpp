@@ -1,0 +1,180 @@
+// msee-emu entry point: command line, config loading, signals, and the single protocol
+// io_context thread (docs/architecture.md).
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "app/event_log.hpp"
+#include "app/router_config.hpp"
+#include "app/speaker.hpp"
+#include "util/log.hpp"
+
+namespace {
+
+constexpr std::string_view kVersion = "0.1.0";
+
+constexpr std::string_view kHelp = R"(msee-emu — BGP-4 speaker and Azure ExpressRoute MSEE emulator
+
+Usage:
+  msee-emu --config FILE [options]   run the speaker on FILE
+  msee-emu --check FILE              validate FILE only; print every error and exit
+  msee-emu --help | --version
+
+Options:
+  --config FILE            configuration (JSON; see docs/config.md and config/*.json)
+  --check FILE             validate and exit: 0 valid, 2 invalid
+  --events FILE            append a JSON-lines event log (sessions, routes, errors) to FILE
+  --log-level LEVEL        debug | info | warn | error (default info)
+  --log-format FORMAT      text | json (default text), written to stderr
+  --shutdown-message TEXT  RFC 9003 text sent with Cease/Administrative Shutdown on exit
+                           (default "msee-emu shutting down")
+
+Signals:
+  SIGTERM, SIGINT  send Cease/Administrative Shutdown to every peer, then exit 0
+  SIGUSR1          send ROUTE-REFRESH for every negotiated family to every peer
+
+Exit codes: 0 ok, 1 runtime error (e.g. cannot listen), 2 usage or config error.
+)";
+
+struct Options {
+  std::string config;
+  bool check_only = false;
+  std::string events;
+  std::string shutdown_message = "msee-emu shutting down";
+};
+
+int usage_error(std::string_view msg) {
+  std::cerr << "msee-emu: " << msg << "\n(see msee-emu --help)\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace msee;
+  Options opt;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&](std::string_view name) -> std::optional<std::string> {
+      if (i + 1 >= argc) {
+        return std::nullopt;
+      }
+      (void)name;
+      return std::string(argv[++i]);
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << kHelp;
+      return 0;
+    }
+    if (a == "--version") {
+      std::cout << "msee-emu " << kVersion << "\n";
+      return 0;
+    }
+    if (a == "--config" || a == "--check" || a == "--events" || a == "--log-level" ||
+        a == "--log-format" || a == "--shutdown-message") {
+      auto v = value(a);
+      if (!v) {
+        return usage_error(std::string(a) + " needs a value");
+      }
+      if (a == "--config") {
+        opt.config = *v;
+      } else if (a == "--check") {
+        opt.config = *v;
+        opt.check_only = true;
+      } else if (a == "--events") {
+        opt.events = *v;
+      } else if (a == "--shutdown-message") {
+        opt.shutdown_message = *v;
+      } else if (a == "--log-format") {
+        if (*v != "text" && *v != "json") {
+          return usage_error("--log-format must be text or json");
+        }
+        log::set_json(*v == "json");
+      } else {
+        if (*v == "debug") {
+          log::set_level(log::Level::Debug);
+        } else if (*v == "info") {
+          log::set_level(log::Level::Info);
+        } else if (*v == "warn") {
+          log::set_level(log::Level::Warn);
+        } else if (*v == "error") {
+          log::set_level(log::Level::Error);
+        } else {
+          return usage_error("--log-level must be debug, info, warn or error");
+        }
+      }
+      continue;
+    }
+    return usage_error("unknown argument '" + std::string(a) + "'");
+  }
+  if (opt.config.empty()) {
+    return usage_error("--config FILE or --check FILE is required");
+  }
+
+  auto cfg = app::load_router_config(opt.config);
+  if (!cfg) {
+    for (const auto& e : cfg.error()) {
+      std::cerr << opt.config << ": " << e.path << ": " << e.reason << "\n";
+    }
+    std::cerr << "msee-emu: " << cfg.error().size() << " error(s) in " << opt.config
+              << "; nothing started\n";
+    return 2;
+  }
+  if (opt.check_only) {
+    std::cout << opt.config << ": OK (" << cfg->neighbors.size() << " neighbour(s), "
+              << cfg->announce.size() << " announcement(s))\n";
+    return 0;
+  }
+
+  // Writes to a peer that closed must not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  app::EventLog events;
+  if (!opt.events.empty() && !events.open(opt.events)) {
+    std::cerr << "msee-emu: cannot open event log " << opt.events << "\n";
+    return 1;
+  }
+
+  boost::asio::io_context io(1);
+  int exit_code = 0;
+  {
+    app::Speaker speaker(io, std::move(*cfg), events);
+    if (!speaker.start()) {
+      return 1;
+    }
+    boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+    boost::asio::signal_set refresh_signal(io, SIGUSR1);
+    std::function<void()> wait_refresh = [&] {
+      refresh_signal.async_wait([&](boost::system::error_code ec, int) {
+        if (ec) {
+          return;
+        }
+        speaker.request_refresh_all();
+        wait_refresh();
+      });
+    };
+    wait_refresh();
+    stop_signals.async_wait([&](boost::system::error_code ec, int sig) {
+      if (ec) {
+        return;
+      }
+      log::info("signal {}: shutting down", sig);
+      speaker.shutdown(opt.shutdown_message, [&] {
+        boost::system::error_code ignored;
+        refresh_signal.cancel(ignored);
+        stop_signals.cancel(ignored);
+        // Anything still pending after the peers are closed is abandoned.
+        io.stop();
+      });
+    });
+    io.run();
+    log::info("stopped");
+  }
+  return exit_code;
+}

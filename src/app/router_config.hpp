@@ -1,0 +1,67 @@
+// Typed configuration of a plain router / test-harness instance (the speaker without MSEE
+// policy): router identity, listen addresses, neighbours and static announcements. Parsed and
+// validated from JSON by router_config_json.cpp; nothing else sees the JSON.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bgp/fsm/negotiation.hpp"
+#include "bgp/wire/message.hpp"
+#include "util/result.hpp"
+
+namespace msee::app {
+
+struct ListenConfig {
+  bgp::wire::IpAddress address;
+  std::uint16_t port = 179;
+};
+
+struct NeighborConfig {
+  std::string name;
+  bgp::wire::IpAddress address;
+  std::uint16_t port = 179;
+  std::optional<bgp::wire::IpAddress> local_address;
+  bgp::wire::Asn peer_asn = 0;
+  bool passive = false;
+  std::uint16_t hold_time = 90;
+  std::uint16_t min_hold_time = 3;
+  std::uint32_t connect_retry = 120;  // seconds
+  std::uint32_t idle_hold_time = 5;   // seconds
+  std::string md5_password;
+  bool ttl_security = false;
+  std::optional<int> ttl;
+  bgp::fsm::Capabilities capabilities;  // families included
+  std::optional<bgp::wire::IpAddress> next_hop;   // IPv4 next hop for routes we send
+  std::optional<bgp::wire::IpAddress> next_hop6;  // IPv6 next hop for routes we send
+};
+
+struct Announcement {
+  std::vector<bgp::wire::Prefix> prefixes;
+  bgp::wire::PathAttributes attributes;  // as originated (our ASN is prepended on eBGP)
+  std::vector<std::string> to;           // neighbour names; empty = all
+};
+
+struct RouterConfig {
+  bgp::wire::Asn asn = 0;
+  bgp::wire::RouterId router_id = 0;
+  std::vector<ListenConfig> listen;
+  bool log_routes = false;
+  std::vector<NeighborConfig> neighbors;
+  std::vector<Announcement> announce;
+};
+
+// One problem in a config file: a JSON Pointer-like path ("/neighbors/0/holdTime") and why.
+struct ConfigError {
+  std::string path;
+  std::string reason;
+};
+
+// Parses and validates; returns every error found, not only the first.
+Result<RouterConfig, std::vector<ConfigError>> parse_router_config(std::string_view json_text);
+Result<RouterConfig, std::vector<ConfigError>> load_router_config(const std::string& file);
+
+}  // namespace msee::app

@@ -1,0 +1,426 @@
+// JSON → RouterConfig. The only place that reads a router config's JSON. Every error is
+// collected with its JSON Pointer path; unknown keys are errors too (a typo must not silently
+// fall back to a default).
+#include <nlohmann/json.hpp>
+
+#include <fmt/core.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "app/router_config.hpp"
+
+namespace msee::app {
+namespace {
+
+using nlohmann::json;
+namespace wire = bgp::wire;
+
+class Parser {
+ public:
+  std::vector<ConfigError> errors;
+
+  void fail(const std::string& path, std::string reason) {
+    errors.push_back({path.empty() ? "/" : path, std::move(reason)});
+  }
+
+  // Reports keys of `obj` that are not in `known`.
+  void only_keys(const json& obj, const std::string& path,
+                 std::initializer_list<const char*> known) {
+    for (const auto& [key, value] : obj.items()) {
+      bool ok = false;
+      for (const char* k : known) {
+        ok = ok || key == k;
+      }
+      if (!ok) {
+        fail(path + "/" + key, "unknown key");
+      }
+    }
+  }
+
+  bool is_object(const json& j, const std::string& path) {
+    if (!j.is_object()) {
+      fail(path, "must be an object");
+      return false;
+    }
+    return true;
+  }
+
+  template <class Int>
+  std::optional<Int> integer(const json& obj, const std::string& path, const char* key,
+                             std::uint64_t min, std::uint64_t max, bool required) {
+    if (!obj.contains(key)) {
+      if (required) {
+        fail(path + "/" + key, "required");
+      }
+      return std::nullopt;
+    }
+    const auto& v = obj.at(key);
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0)) {
+      fail(path + "/" + key, fmt::format("must be an integer in {}..{}", min, max));
+      return std::nullopt;
+    }
+    auto n = v.get<std::uint64_t>();
+    if (n < min || n > max) {
+      fail(path + "/" + key, fmt::format("{} is out of range {}..{}", n, min, max));
+      return std::nullopt;
+    }
+    return static_cast<Int>(n);
+  }
+
+  std::optional<bool> boolean(const json& obj, const std::string& path, const char* key) {
+    if (!obj.contains(key)) {
+      return std::nullopt;
+    }
+    if (!obj.at(key).is_boolean()) {
+      fail(path + "/" + key, "must be true or false");
+      return std::nullopt;
+    }
+    return obj.at(key).get<bool>();
+  }
+
+  std::optional<std::string> string(const json& obj, const std::string& path, const char* key,
+                                    bool required) {
+    if (!obj.contains(key)) {
+      if (required) {
+        fail(path + "/" + key, "required");
+      }
+      return std::nullopt;
+    }
+    if (!obj.at(key).is_string()) {
+      fail(path + "/" + key, "must be a string");
+      return std::nullopt;
+    }
+    return obj.at(key).get<std::string>();
+  }
+
+  std::optional<wire::IpAddress> address(const json& obj, const std::string& path,
+                                         const char* key, bool required) {
+    auto s = string(obj, path, key, required);
+    if (!s) {
+      return std::nullopt;
+    }
+    auto a = wire::IpAddress::parse(*s);
+    if (!a) {
+      fail(path + "/" + key, fmt::format("'{}' is not an IPv4 or IPv6 address", *s));
+    }
+    return a;
+  }
+
+  // A list of strings each parsed by `parse`; bad entries are reported by index.
+  template <class T, class ParseFn>
+  std::vector<T> string_list(const json& obj, const std::string& path, const char* key,
+                             ParseFn parse, const char* what) {
+    std::vector<T> out;
+    if (!obj.contains(key)) {
+      return out;
+    }
+    const auto& arr = obj.at(key);
+    if (!arr.is_array()) {
+      fail(path + "/" + key, "must be an array");
+      return out;
+    }
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      auto p = fmt::format("{}/{}/{}", path, key, i);
+      if (!arr[i].is_string()) {
+        fail(p, "must be a string");
+        continue;
+      }
+      auto v = parse(arr[i].get<std::string>());
+      if (!v) {
+        fail(p, fmt::format("'{}' is not a valid {}", arr[i].get<std::string>(), what));
+        continue;
+      }
+      out.push_back(*v);
+    }
+    return out;
+  }
+
+  void router(const json& root, RouterConfig& cfg) {
+    if (!root.contains("router")) {
+      fail("/router", "required");
+      return;
+    }
+    const auto& r = root.at("router");
+    if (!is_object(r, "/router")) {
+      return;
+    }
+    only_keys(r, "/router", {"asn", "routerId"});
+    if (auto asn = integer<wire::Asn>(r, "/router", "asn", 1, 4294967295u, true)) {
+      cfg.asn = *asn;
+    }
+    if (auto id = address(r, "/router", "routerId", true)) {
+      if (!id->is_v4() || id->v4_value() == 0) {
+        fail("/router/routerId", "must be a non-zero IPv4 address (RFC 4271 §4.2)");
+      } else {
+        cfg.router_id = id->v4_value();
+      }
+    }
+  }
+
+  void listen(const json& root, RouterConfig& cfg) {
+    if (!root.contains("listen")) {
+      return;
+    }
+    const auto& arr = root.at("listen");
+    if (!arr.is_array()) {
+      fail("/listen", "must be an array");
+      return;
+    }
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      auto path = fmt::format("/listen/{}", i);
+      if (!is_object(arr[i], path)) {
+        continue;
+      }
+      only_keys(arr[i], path, {"address", "port"});
+      ListenConfig l;
+      if (auto a = address(arr[i], path, "address", true)) {
+        l.address = *a;
+      }
+      if (auto p = integer<std::uint16_t>(arr[i], path, "port", 1, 65535, false)) {
+        l.port = *p;
+      }
+      cfg.listen.push_back(l);
+    }
+  }
+
+  void neighbor(const json& n, const std::string& path, RouterConfig& cfg) {
+    only_keys(n, path,
+              {"name", "address", "port", "localAddress", "peerAsn", "passive", "holdTime",
+               "minHoldTime", "connectRetry", "idleHoldTime", "md5Password", "ttlSecurity", "ttl",
+               "families", "capabilities", "nextHop", "nextHop6"});
+    NeighborConfig nb;
+    nb.name = string(n, path, "name", true).value_or("");
+    if (auto a = address(n, path, "address", true)) {
+      nb.address = *a;
+    }
+    nb.port = integer<std::uint16_t>(n, path, "port", 1, 65535, false).value_or(179);
+    nb.local_address = address(n, path, "localAddress", false);
+    if (nb.local_address && nb.local_address->family != nb.address.family) {
+      fail(path + "/localAddress", "must be of the same address family as 'address'");
+    }
+    nb.peer_asn = integer<wire::Asn>(n, path, "peerAsn", 1, 4294967295u, true).value_or(0);
+    nb.passive = boolean(n, path, "passive").value_or(false);
+    if (auto h = integer<std::uint16_t>(n, path, "holdTime", 0, 65535, false)) {
+      if (*h == 1 || *h == 2) {
+        // RFC 4271 §4.2: "MUST be either zero or at least three seconds".
+        fail(path + "/holdTime", "must be 0 or at least 3 seconds (RFC 4271 §4.2)");
+      }
+      nb.hold_time = *h;
+    }
+    nb.min_hold_time = integer<std::uint16_t>(n, path, "minHoldTime", 0, 65535, false).value_or(3);
+    nb.connect_retry =
+        integer<std::uint32_t>(n, path, "connectRetry", 1, 65535, false).value_or(120);
+    nb.idle_hold_time =
+        integer<std::uint32_t>(n, path, "idleHoldTime", 0, 65535, false).value_or(5);
+    if (auto k = string(n, path, "md5Password", false)) {
+      if (k->size() > 80) {
+        fail(path + "/md5Password", "longer than 80 octets (Linux TCP_MD5SIG_MAXKEYLEN)");
+      }
+      nb.md5_password = *k;
+    }
+    nb.ttl_security = boolean(n, path, "ttlSecurity").value_or(false);
+    if (auto t = integer<int>(n, path, "ttl", 1, 255, false)) {
+      nb.ttl = *t;
+    }
+    auto families = string_list<wire::AfiSafi>(
+        n, path, "families",
+        [](const std::string& s) -> std::optional<wire::AfiSafi> {
+          if (s == "ipv4-unicast") return wire::kIpv4Unicast;
+          if (s == "ipv6-unicast") return wire::kIpv6Unicast;
+          return std::nullopt;
+        },
+        "address family (ipv4-unicast or ipv6-unicast)");
+    if (families.empty()) {
+      families.push_back(nb.address.is_v6() ? wire::kIpv6Unicast : wire::kIpv4Unicast);
+    }
+    nb.capabilities.families = families;
+    if (n.contains("capabilities")) {
+      const auto& c = n.at("capabilities");
+      auto cpath = path + "/capabilities";
+      if (is_object(c, cpath)) {
+        only_keys(c, cpath,
+                  {"routeRefresh", "enhancedRouteRefresh", "fourOctetAs", "extendedMessage",
+                   "gracefulRestart"});
+        auto& caps = nb.capabilities;
+        caps.route_refresh = boolean(c, cpath, "routeRefresh").value_or(true);
+        caps.enhanced_route_refresh = boolean(c, cpath, "enhancedRouteRefresh").value_or(true);
+        caps.four_octet_as = boolean(c, cpath, "fourOctetAs").value_or(true);
+        caps.extended_message = boolean(c, cpath, "extendedMessage").value_or(true);
+        caps.graceful_restart_time =
+            integer<std::uint16_t>(c, cpath, "gracefulRestart", 0, 4095, false);
+      }
+    }
+    if (!nb.capabilities.four_octet_as && cfg.asn > 65535) {
+      fail(path + "/capabilities/fourOctetAs",
+           "cannot be false: the router ASN needs four octets (RFC 6793)");
+    }
+    nb.next_hop = address(n, path, "nextHop", false);
+    if (nb.next_hop && !nb.next_hop->is_v4()) {
+      fail(path + "/nextHop", "must be an IPv4 address");
+    }
+    nb.next_hop6 = address(n, path, "nextHop6", false);
+    if (nb.next_hop6 && !nb.next_hop6->is_v6()) {
+      fail(path + "/nextHop6", "must be an IPv6 address");
+    }
+    cfg.neighbors.push_back(std::move(nb));
+  }
+
+  void neighbors(const json& root, RouterConfig& cfg) {
+    if (!root.contains("neighbors")) {
+      return;
+    }
+    const auto& arr = root.at("neighbors");
+    if (!arr.is_array()) {
+      fail("/neighbors", "must be an array");
+      return;
+    }
+    std::set<std::string> names;
+    std::set<wire::IpAddress> addresses;
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      auto path = fmt::format("/neighbors/{}", i);
+      if (!is_object(arr[i], path)) {
+        continue;
+      }
+      neighbor(arr[i], path, cfg);
+      const auto& nb = cfg.neighbors.back();
+      if (!nb.name.empty() && !names.insert(nb.name).second) {
+        fail(path + "/name", fmt::format("duplicate neighbour name '{}'", nb.name));
+      }
+      if (arr[i].contains("address") && !addresses.insert(nb.address).second) {
+        fail(path + "/address",
+             fmt::format("duplicate neighbour address {}", nb.address.to_string()));
+      }
+    }
+  }
+
+  void announcement(const json& a, const std::string& path, RouterConfig& cfg) {
+    only_keys(a, path,
+              {"prefixes", "origin", "asPath", "med", "localPref", "communities",
+               "largeCommunities", "extCommunities", "atomicAggregate", "to"});
+    Announcement ann;
+    ann.prefixes = string_list<wire::Prefix>(
+        a, path, "prefixes", [](const std::string& s) { return wire::Prefix::parse(s); },
+        "prefix (address/length with no host bits set)");
+    if (!a.contains("prefixes")) {
+      fail(path + "/prefixes", "required");
+    }
+    auto& at = ann.attributes;
+    at.origin = wire::Origin::Igp;
+    if (auto o = string(a, path, "origin", false)) {
+      if (*o == "igp") {
+        at.origin = wire::Origin::Igp;
+      } else if (*o == "egp") {
+        at.origin = wire::Origin::Egp;
+      } else if (*o == "incomplete") {
+        at.origin = wire::Origin::Incomplete;
+      } else {
+        fail(path + "/origin", fmt::format("'{}' must be igp, egp or incomplete", *o));
+      }
+    }
+    at.as_path = wire::AsPath{};
+    if (a.contains("asPath")) {
+      const auto& p = a.at("asPath");
+      if (!p.is_array()) {
+        fail(path + "/asPath", "must be an array of AS numbers");
+      } else if (!p.empty()) {
+        wire::AsSegment seg;
+        for (std::size_t i = 0; i < p.size(); ++i) {
+          if (!p[i].is_number_unsigned() || p[i].get<std::uint64_t>() > 4294967295u ||
+              p[i].get<std::uint64_t>() == 0) {
+            fail(fmt::format("{}/asPath/{}", path, i), "must be an AS number 1..4294967295");
+            continue;
+          }
+          seg.asns.push_back(p[i].get<wire::Asn>());
+        }
+        at.as_path->segments.push_back(std::move(seg));
+      }
+    }
+    at.med = integer<std::uint32_t>(a, path, "med", 0, 4294967295u, false);
+    at.local_pref = integer<std::uint32_t>(a, path, "localPref", 0, 4294967295u, false);
+    at.atomic_aggregate = boolean(a, path, "atomicAggregate").value_or(false);
+    at.communities = string_list<wire::Community>(
+        a, path, "communities", [](const std::string& s) { return wire::parse_community(s); },
+        "community (ASN:value with both parts 0..65535, or a well-known name)");
+    at.large_communities = string_list<wire::LargeCommunity>(
+        a, path, "largeCommunities",
+        [](const std::string& s) { return wire::LargeCommunity::parse(s); },
+        "large community (global:local1:local2)");
+    at.ext_communities = string_list<wire::ExtendedCommunity>(
+        a, path, "extCommunities",
+        [](const std::string& s) { return wire::ExtendedCommunity::parse(s); },
+        "extended community (rt:ASN:N, soo:ASN:N or 0x + 16 hex digits)");
+    ann.to = string_list<std::string>(
+        a, path, "to", [](const std::string& s) { return std::optional<std::string>(s); },
+        "neighbour name");
+    for (std::size_t i = 0; i < ann.to.size(); ++i) {
+      bool found = false;
+      for (const auto& nb : cfg.neighbors) {
+        found = found || nb.name == ann.to[i];
+      }
+      if (!found) {
+        fail(fmt::format("{}/to/{}", path, i),
+             fmt::format("no neighbour named '{}'", ann.to[i]));
+      }
+    }
+    cfg.announce.push_back(std::move(ann));
+  }
+
+  void announce(const json& root, RouterConfig& cfg) {
+    if (!root.contains("announce")) {
+      return;
+    }
+    const auto& arr = root.at("announce");
+    if (!arr.is_array()) {
+      fail("/announce", "must be an array");
+      return;
+    }
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      auto path = fmt::format("/announce/{}", i);
+      if (is_object(arr[i], path)) {
+        announcement(arr[i], path, cfg);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+Result<RouterConfig, std::vector<ConfigError>> parse_router_config(std::string_view text) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // nlohmann reports the byte offset; keep its message, which names line and column.
+    return unexpected(std::vector<ConfigError>{{"/", fmt::format("invalid JSON: {}", e.what())}});
+  }
+  Parser p;
+  RouterConfig cfg;
+  if (!p.is_object(root, "")) {
+    return unexpected(std::move(p.errors));
+  }
+  p.only_keys(root, "", {"router", "listen", "logRoutes", "neighbors", "announce", "$schema",
+                         "description"});
+  p.router(root, cfg);
+  p.listen(root, cfg);
+  cfg.log_routes = p.boolean(root, "", "logRoutes").value_or(false);
+  p.neighbors(root, cfg);
+  p.announce(root, cfg);
+  if (!p.errors.empty()) {
+    return unexpected(std::move(p.errors));
+  }
+  return cfg;
+}
+
+Result<RouterConfig, std::vector<ConfigError>> load_router_config(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) {
+    return unexpected(std::vector<ConfigError>{{"/", fmt::format("cannot read {}", file)}});
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_router_config(ss.str());
+}
+
+}  // namespace msee::app

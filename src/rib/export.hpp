@@ -1,0 +1,42 @@
+// Outbound path: the attribute changes every speaker makes when it advertises a route
+// (RFC 4271 §5.1), and packing of prefixes that share one attribute set into as few UPDATEs
+// as the negotiated message size allows (RFC 4271 §9.2, RFC 8654). Pure functions.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "bgp/wire/codec.hpp"
+#include "bgp/wire/message.hpp"
+
+namespace msee::rib {
+
+struct ExportContext {
+  bgp::wire::Asn local_as = 0;
+  bgp::wire::Asn peer_as = 0;
+  bool ebgp() const { return local_as != peer_as; }
+};
+
+// RFC 4271 §5.1.2: on eBGP prepend our AS (to the leading AS_SEQUENCE, or a new one if the
+// path starts with an AS_SET or the sequence is full at 255); §5.1.5: LOCAL_PREF is sent to
+// internal peers only (default 100 when absent); §5: unknown optional non-transitive
+// attributes are not passed on. NEXT_HOP is set by pack_updates.
+bgp::wire::PathAttributes export_attributes(const bgp::wire::PathAttributes& attrs,
+                                            const ExportContext& ctx);
+
+// Builds UPDATEs announcing `prefixes` (all of `family`) with `attrs` and the given next hop:
+// IPv4 unicast in the NLRI field with NEXT_HOP, anything else in MP_REACH_NLRI (RFC 4760).
+// Each UPDATE fits ctx.max_message_size().
+std::vector<bgp::wire::UpdateMessage> pack_updates(
+    bgp::wire::AfiSafi family, const std::vector<bgp::wire::Prefix>& prefixes,
+    const bgp::wire::PathAttributes& attrs, const bgp::wire::IpAddress& next_hop,
+    const std::optional<bgp::wire::IpAddress>& link_local_next_hop,
+    const bgp::wire::EncodeContext& ctx);
+
+// Withdrawals for `prefixes`, packed the same way (IPv4 in Withdrawn Routes, else
+// MP_UNREACH_NLRI).
+std::vector<bgp::wire::UpdateMessage> pack_withdrawals(
+    bgp::wire::AfiSafi family, const std::vector<bgp::wire::Prefix>& prefixes,
+    const bgp::wire::EncodeContext& ctx);
+
+}  // namespace msee::rib
