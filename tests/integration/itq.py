@@ -22,6 +22,7 @@ raising, `cset(list)` turns a community list into a set of strings for order-fre
 from an ExaBGP JSON update (see below), `re` is the regex module. Lines that are not JSON objects are skipped.
 """
 import json
+import os
 import re
 import sys
 
@@ -206,4 +207,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        sys.exit(main(sys.argv))
+    except BrokenPipeError:  # `itq.py show ... | head` closed the pipe early: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -16,8 +16,10 @@ ME=$A.10
 BIRD_V6_PORT=17220
 ME_V6_PORT=17221
 KEY=s3cret-22
-it_require_ports "$ME 179" "$BIRD 179" "$A.3 179" "$A.4 179" "$A.5 179" "$A.6 179" \
-  "::1 $BIRD_V6_PORT" "::1 $ME_V6_PORT"
+# BIRD serialises BGP protocols that share a neighbor address (object lock on the remote IP), so
+# each MD5 session uses its own pair: BIRD 127.22.0.N <-> msee-emu 127.22.0.1N (N = 3..6).
+it_require_ports "$ME 179" "$BIRD 179" "::1 $BIRD_V6_PORT" "::1 $ME_V6_PORT"
+for n in 3 4 5 6; do it_require_ports "$A.$n 179" "$A.1$n 179"; done
 
 cat > "$T/bird.conf" <<CONF
 log stderr all;
@@ -47,41 +49,43 @@ protocol bgp msee6 from fast {
   ipv6 { import all; export filter to_msee; next hop address 2001:db8:22::2; };
 }
 protocol bgp md5ok from fast {
-  local $A.3 as 65002; neighbor $ME as 65010; password "$KEY";
+  local $A.3 as 65002; neighbor $A.13 as 65010; password "$KEY";
   ipv4 { import all; export none; };
 }
 protocol bgp md5wrong from fast {
-  local $A.4 as 65002; neighbor $ME as 65010; password "WRONG-$KEY";
+  local $A.4 as 65002; neighbor $A.14 as 65010; password "WRONG-$KEY";
   ipv4 { import all; export none; };
 }
 protocol bgp md5none from fast {
-  local $A.5 as 65002; neighbor $ME as 65010;
+  local $A.5 as 65002; neighbor $A.15 as 65010;
   ipv4 { import all; export none; };
 }
 protocol bgp md5birdonly from fast {
-  local $A.6 as 65002; neighbor $ME as 65010; password "$KEY";
+  local $A.6 as 65002; neighbor $A.16 as 65010; password "$KEY";
   ipv4 { import all; export none; };
 }
 CONF
 
-nb() {  # nb NAME ADDR [extra JSON members]
-  echo "{ \"name\": \"$1\", \"address\": \"$2\", \"localAddress\": \"$ME\", \"peerAsn\": 65002, \"connectRetry\": 1, \"idleHoldTime\": 1, \"families\": [\"ipv4-unicast\"]${3:+, $3} }"
+nb() {  # nb NAME ADDR LOCAL [extra JSON members]
+  echo "{ \"name\": \"$1\", \"address\": \"$2\", \"localAddress\": \"$3\", \"peerAsn\": 65002, \"connectRetry\": 1, \"idleHoldTime\": 1, \"families\": [\"ipv4-unicast\"]${4:+, $4} }"
 }
 mkdir -p "$T/msee"
 cat > "$T/msee/config.json" <<CONF
 {
   "router": { "asn": 65010, "routerId": "$ME" },
-  "listen": [ { "address": "$ME", "port": 179 }, { "address": "::1", "port": $ME_V6_PORT } ],
+  "listen": [ { "address": "$ME", "port": 179 }, { "address": "::1", "port": $ME_V6_PORT },
+              { "address": "$A.13", "port": 179 }, { "address": "$A.14", "port": 179 },
+              { "address": "$A.15", "port": 179 }, { "address": "$A.16", "port": 179 } ],
   "logRoutes": true,
   "neighbors": [
-    $(nb bird4 "$BIRD"),
+    $(nb bird4 "$BIRD" "$ME"),
     { "name": "bird6", "address": "::1", "port": $BIRD_V6_PORT, "localAddress": "::1",
       "peerAsn": 65002, "connectRetry": 1, "idleHoldTime": 1, "families": ["ipv6-unicast"],
       "nextHop6": "2001:db8:22::10" },
-    $(nb md5ok "$A.3" "\"md5Password\": \"$KEY\""),
-    $(nb md5wrong "$A.4" "\"md5Password\": \"$KEY\""),
-    $(nb md5none "$A.5" "\"md5Password\": \"$KEY\""),
-    $(nb md5birdonly "$A.6")
+    $(nb md5ok "$A.3" "$A.13" "\"md5Password\": \"$KEY\""),
+    $(nb md5wrong "$A.4" "$A.14" "\"md5Password\": \"$KEY\""),
+    $(nb md5none "$A.5" "$A.15" "\"md5Password\": \"$KEY\""),
+    $(nb md5birdonly "$A.6" "$A.16")
   ],
   "announce": [
     { "prefixes": ["10.10.1.0/24", "10.10.2.0/24"], "origin": "igp",

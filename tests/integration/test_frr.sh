@@ -58,6 +58,10 @@ router bgp 65001
  exit-address-family
 CONF
 
+# msee-emu advertises the graceful restart capability (RFC 4724) to FRR: FRR 8.x sends End-of-RIB
+# only to peers that advertise it, and with Enhanced Route Refresh negotiated it postpones its
+# answer to a ROUTE-REFRESH until after that End-of-RIB -- i.e. forever without GR
+# (FRRouting/frr issue #16126).
 mkdir -p "$T/msee"
 cat > "$T/msee/config.json" <<CONF
 {
@@ -67,10 +71,11 @@ cat > "$T/msee/config.json" <<CONF
   "neighbors": [
     { "name": "frr4", "address": "$FRR", "port": $FRR_PORT, "localAddress": "$ME",
       "peerAsn": 65001, "holdTime": 3, "minHoldTime": 3, "connectRetry": 1, "idleHoldTime": 1,
-      "families": ["ipv4-unicast"] },
+      "families": ["ipv4-unicast"], "capabilities": { "gracefulRestart": 120 } },
     { "name": "frr6", "address": "::1", "port": $FRR_PORT, "localAddress": "::1",
       "peerAsn": 65001, "holdTime": 3, "minHoldTime": 3, "connectRetry": 1, "idleHoldTime": 1,
-      "families": ["ipv6-unicast"], "nextHop6": "2001:db8:21::10" }
+      "families": ["ipv6-unicast"], "nextHop6": "2001:db8:21::10",
+      "capabilities": { "gracefulRestart": 120 } }
   ],
   "announce": [
     { "prefixes": ["10.10.1.0/24", "10.10.2.0/24"], "origin": "igp",
@@ -101,6 +106,8 @@ check_wait 5 "msee-emu events: frr4 established, 4-octet AS, hold time 3" \
   ev_has "$EV" "e['event']=='established' and e['peer']=='frr4' and e['fourOctetAs'] is True and e['holdTime']==3 and e['peerAsn']==65001 and e['families']==['ipv4-unicast']"
 check_wait 5 "msee-emu events: frr6 established (ipv6-unicast)" \
   ev_has "$EV" "e['event']=='established' and e['peer']=='frr6' and e['families']==['ipv6-unicast']"
+check "FRR received msee-emu's graceful restart capability" \
+  eq advertisedAndReceived frr_get frr "show bgp neighbors $ME json" "d['$ME']['neighborCapabilities']['gracefulRestart']"
 check "FRR negotiated hold time 3 s with msee-emu" \
   eq 3000 frr_get frr "show bgp neighbors $ME json" "d['$ME']['bgpTimerHoldTimeMsecs']"
 
@@ -123,6 +130,10 @@ for p in 10.21.1.0/24 10.21.2.0/24; do
 done
 check_route_event 10 "msee-emu events: frr6 announced 2001:db8:21:1::/64 with as-path 65001 4200000002, med 66, community 65001:600, large 4200000002:6:6, rt:65001:6, next hop ::1" \
   "$EV" frr6 ipv6-unicast 2001:db8:21:1::/64 "e['asPath']==[65001,4200000002] and e['med']==66 and cset(e['communities'])=={'65001:600'} and cset(e['largeCommunities'])=={'4200000002:6:6'} and cset(e['extCommunities'])=={'rt:65001:6'} and e['origin']=='igp' and e['nextHop']=='::1'"
+check_wait 5 "msee-emu events: End-of-RIB ipv4-unicast from frr4" \
+  ev_has "$EV" "e['event']=='end-of-rib' and e['peer']=='frr4' and e['family']=='ipv4-unicast'"
+check_wait 5 "msee-emu events: End-of-RIB ipv6-unicast from frr6" \
+  ev_has "$EV" "e['event']=='end-of-rib' and e['peer']=='frr6' and e['family']=='ipv6-unicast'"
 
 # ---------------------------------------------------------------- ROUTE-REFRESH from FRR
 frr_counter() { frr_get frr "show bgp neighbors $1 json" "d['$1']['messageStats']['$2']"; }

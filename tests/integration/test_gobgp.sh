@@ -120,17 +120,28 @@ done
 check_route_event 10 "msee-emu events: gobgp6 announced 2001:db8:23:1::/64 with as-path 65003 4200000004, med 98, community 65003:600, large 4200000004:6:6, rt:65003:6, next hop 2001:db8:23::2" \
   "$EV" gobgp6 ipv6-unicast 2001:db8:23:1::/64 "e['asPath']==[65003,4200000004] and e['med']==98 and cset(e['communities'])=={'65003:600'} and cset(e['largeCommunities'])=={'4200000004:6:6'} and cset(e['extCommunities'])=={'rt:65003:6'} and e['nextHop']=='2001:db8:23::2'"
 
-# ---------------------------------------------------------------- withdraw and route refresh
+# ---------------------------------------------------------------- withdraw
 gobgp_ gobgp global rib del -a ipv4 10.23.2.0/24 >/dev/null
 check_wait 10 "msee-emu events: gobgp4 withdrew 10.23.2.0/24 after 'gobgp global rib del'" \
   ev_has "$EV" "$(ev_route_sel gobgp4 ipv4-unicast 10.23.2.0/24 withdraw)"
+# ROUTE-REFRESH towards GoBGP (GoBGP's own "softresetin" only re-applies policy to its stored
+# Adj-RIB-In and sends nothing, so only this direction is tested here)
 M=$(ev_lines "$EV")
-gobgp_ gobgp neighbor "$ME" softresetin -a ipv4 >/dev/null
-check_wait 5 "msee-emu events: ROUTE-REFRESH ipv4-unicast received from gobgp4 after 'gobgp neighbor $ME softresetin'" \
-  ev_since "$EV" "$M" "e['event']=='route-refresh' and e['peer']=='gobgp4' and e['direction']=='received' and e['family']=='ipv4-unicast'"
-sleep 1
-check_gobgp_adjin 5 "gobgp still has 10.10.1.0/24 from msee-emu after the refresh" \
-  gobgp "$ME" ipv4 10.10.1.0/24 "p['aspath']==[65010,4200000001,65020] and p['med']==50"
+MSEE_PID=$(it_pid_of msee)
+kill -USR1 "$MSEE_PID"
+check_wait 5 "msee-emu events: ROUTE-REFRESH ipv4-unicast sent to gobgp4 after SIGUSR1" \
+  ev_since "$EV" "$M" "e['event']=='route-refresh' and e['peer']=='gobgp4' and e['direction']=='sent' and e['family']=='ipv4-unicast'"
+check_wait 5 "msee-emu events: ROUTE-REFRESH ipv6-unicast sent to gobgp6 after SIGUSR1" \
+  ev_since "$EV" "$M" "e['event']=='route-refresh' and e['peer']=='gobgp6' and e['direction']=='sent' and e['family']=='ipv6-unicast'"
+gb_refresh_rx() { gobgp_ gobgp neighbor "$1" -j | jpy "d['state']['messages']['received'].get('refresh',0) >= 1"; }
+check_wait 5 "GoBGP counted a received ROUTE-REFRESH from msee-emu (IPv4 session)" gb_refresh_rx "$ME"
+check_wait 5 "GoBGP counted a received ROUTE-REFRESH from msee-emu (IPv6 session)" gb_refresh_rx ::1
+check_wait 8 "msee-emu events: GoBGP re-sent 10.23.1.0/24 after the refresh" \
+  ev_since "$EV" "$M" "$(ev_route_sel gobgp4 ipv4-unicast 10.23.1.0/24) and e['asPath']==[65003,4200000004] and e['med']==99"
+check_wait 8 "msee-emu events: GoBGP re-sent 2001:db8:23:1::/64 after the refresh" \
+  ev_since "$EV" "$M" "$(ev_route_sel gobgp6 ipv6-unicast 2001:db8:23:1::/64) and e['asPath']==[65003,4200000004]"
+check "msee-emu events: the withdrawn 10.23.2.0/24 was not re-sent by GoBGP" \
+  test "$(ev_after "$EV" "$M" | "$IT_PY" "$IT_LIB_DIR/itq.py" count /dev/stdin "$(ev_route_sel gobgp4 ipv4-unicast 10.23.2.0/24)")" = 0
 check "msee-emu events: no session-down during the test" \
   test "$(ev_count "$EV" "e['event']=='session-down'")" = 0
 

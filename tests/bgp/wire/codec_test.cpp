@@ -278,7 +278,7 @@ TEST_CASE("End-of-RIB markers decode and round-trip", "[bgp][wire]") {
     CHECK(to_hex(encode(UpdateMessage::make_end_of_rib(kIpv4Unicast), {})) == to_hex(eor));
   }
   SECTION("IPv6 unicast: only an empty MP_UNREACH_NLRI") {
-    Bytes eor = from_hex(kMarker + "001e" + "02" + "0000" "0007" "800f03" "000201");
+    Bytes eor = from_hex(kMarker + "001d" + "02" + "0000" "0006" "800f03" "000201");
     auto m = std::get<UpdateMessage>(must_decode(eor));
     CHECK(m.end_of_rib() == std::optional<AfiSafi>(kIpv6Unicast));
     auto made = UpdateMessage::make_end_of_rib(kIpv6Unicast);

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds msee-emu. Usage: scripts/build.sh [BUILD_DIR] [extra cmake args...]
+# Default: build/ in Release with warnings as errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:-build}
+shift || true
+cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMSEE_WERROR=ON "$@" >/dev/null
+cmake --build "$dir" -j"$(nproc)"

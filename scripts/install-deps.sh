@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything msee-emu needs on Debian 12, from Debian's packages only: the toolchain
+# and libraries to build it, and the real BGP daemons the integration tests peer with.
+# Idempotent; needs root. Set MSEE_SKIP_APT=1 to skip (e.g. when packages are pre-installed).
+set -euo pipefail
+
+if [[ "${MSEE_SKIP_APT:-0}" == 1 ]]; then
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: run as root (apt-get install)" >&2
+  exit 1
+fi
+
+build_pkgs=(build-essential g++ cmake ninja-build ccache pkg-config
+            libboost1.81-dev libfmt-dev nlohmann-json3-dev catch2)
+# Test peers and oracles: FRR, BIRD 2, GoBGP, ExaBGP, tshark; clang + its runtime for libFuzzer;
+# iproute2 for network namespaces; python3 for the test injector.
+test_pkgs=(frr bird2 gobgpd exabgp tshark clang libclang-rt-14-dev iproute2 python3 procps)
+
+want=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--with-test-peers" ]]; then
+  want+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# The daemons' packages would start services where an init system allows it; the tests start
+# their own instances, so keep the packaged ones from starting.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# One command for a fresh Debian 12 machine: install, build, run every test.
+#   1. build with ASan+UBSan (warnings as errors) and run all unit and integration tests
+#      (integration = real FRR, BIRD, GoBGP, ExaBGP peers started by the tests);
+#   2. build Release (warnings as errors) and run the unit tests again;
+#   3. check module layering; 4. fuzz the decoder for a bounded time (clang/libFuzzer).
+# Environment: MSEE_FUZZ_SECONDS (default 60), MSEE_SKIP_INTEGRATION=1 to skip real peers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+step() { echo; echo "=== $* ($(( $(date +%s) - start )) s)"; }
+
+step "install dependencies"
+bash scripts/install-deps.sh --with-test-peers
+
+step "layering check"
+bash scripts/check-layers.sh
+
+step "build with ASan+UBSan"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMSEE_WERROR=ON \
+  -DMSEE_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$(nproc)"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+step "unit + integration tests under ASan+UBSan"
+labels=()
+if [[ "${MSEE_SKIP_INTEGRATION:-0}" == 1 ]]; then
+  labels=(-L unit)
+fi
+ctest --test-dir build-asan --output-on-failure -j2 "${labels[@]}"
+
+step "Release build"
+bash scripts/build.sh build
+step "unit tests (Release)"
+ctest --test-dir build --output-on-failure -j2 -L unit
+
+step "fuzz the decoder"
+bash scripts/fuzz.sh "${MSEE_FUZZ_SECONDS:-60}"
+
+step "all tests passed"
