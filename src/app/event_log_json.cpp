@@ -104,7 +104,7 @@ void EventLog::established(std::string_view peer, const bgp::fsm::Negotiated& n)
   j["extendedMessage"] = n.extended_message;
   j["routeRefresh"] = n.route_refresh;
   j["enhancedRouteRefresh"] = n.enhanced_route_refresh;
-  j["gracefulRestart"] = n.peer_graceful_restart.has_value();
+  j["peerGracefulRestart"] = n.peer_graceful_restart.has_value();  // what the peer advertised
   json fams = json::array();
   for (auto f : n.families) fams.push_back(wire::to_string(f));
   j["families"] = fams;

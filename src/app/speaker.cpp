@@ -240,6 +240,10 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
     }
     return;
   }
+  if (const auto* n = peer.negotiated(); n && n->peer_as != config_.asn) {
+    // RFC 7606 §7.5: LOCAL_PREF from an external peer is discarded (attribute discard).
+    update.attributes.local_pref.reset();
+  }
   auto attrs = std::make_shared<const wire::PathAttributes>(std::move(update.attributes));
   for (const auto& p : update.nlri) {
     rib.announce(wire::kIpv4Unicast, p, rib::RouteEntry{attrs, attrs->next_hop, std::nullopt});

@@ -191,14 +191,14 @@ it__on_exit() {
     [ "$rc" -eq 0 ] && rc=1
   else
     it_stop_all
-    [ -n "${IT_KEEP:-}" ] && echo "workdir kept: $T" || rm -rf "$T"
+    if [ -n "${IT_KEEP:-}" ]; then echo "workdir kept: $T"; else rm -rf "$T"; fi
   fi
   exit "$rc"
 }
 
 # it_finish : summary line and exit status (the EXIT trap stops everything)
 it_finish() {
-  local dt=$(( ($(it_now_ms) - IT_T0) ))
+  local dt=$(( $(it_now_ms) - IT_T0 ))
   if [ "$IT_FAILS" -eq 0 ]; then
     echo "RESULT: $IT_NAME passed ($IT_PASSES checks, $((dt / 1000)).$((dt % 1000 / 100)) s)"
     exit 0
@@ -290,6 +290,7 @@ gobgp_established() { [ "$(gobgp_state "$@")" = 6 ]; }
 start_exabgp() {
   local name=$1 conf=$2 d="$T/$1"
   mkdir -p "$d"; cp "$conf" "$d/exabgp.conf"
+  # shellcheck disable=SC2086  # EXABGP_ENV: extra "exabgp.x.y=z" words, split on purpose
   env exabgp.daemon.user=root exabgp.daemon.drop=false exabgp.daemon.daemonize=false \
       exabgp.api.cli=false exabgp.api.ack=false exabgp.tcp.bind='' \
       exabgp.log.destination="$d/exabgp.log" ${EXABGP_ENV:-} \

@@ -23,7 +23,8 @@ cat > "$T/feed.sh" <<CONF
 echo "neighbor $ME announce route 10.24.1.0/24 next-hop 192.0.2.24 origin igp as-path [ 65004 4200000005 ] med 44 community [ 65004:100 65004:200 ] large-community [ 4200000005:7:8 ] extended-community [ target:65004:5 ]"
 echo "neighbor $ME announce attributes next-hop 192.0.2.24 origin egp as-path [ 65004 4200000005 65099 ] med 45 community [ 65004:300 ] large-community [ 4200000005:9:9 4200000005:9:10 ] nlri 10.24.2.0/24 10.24.3.0/24"
 echo "neighbor ::1 announce route 2001:db8:24:1::/64 next-hop 2001:db8:24::2 origin igp as-path [ 65004 4200000005 ] med 46 community [ 65004:600 ] large-community [ 4200000005:6:6 ] extended-community [ target:65004:6 ]"
-exec sleep 300
+# stay alive as long as ExaBGP does (bounded: a SIGKILLed ExaBGP must not leave us behind)
+i=0; while [ \$i -lt 600 ] && kill -0 \$PPID 2>/dev/null; do sleep 0.5; i=\$((i + 1)); done
 CONF
 cat > "$T/record.py" <<CONF
 #!/usr/bin/python3

@@ -382,9 +382,7 @@ Actions Fsm::open_received(const wire::OpenMessage& open) {
     return fail_session(n, SessionDown::Kind::NotificationSent, n, std::move(reason));
   }
   // RFC 4271 §8.2.2 OpenSent, Event 19: send KEEPALIVE, set the KeepaliveTimer and the
-  // HoldTimer to the negotiated values, go to OpenConfirm. "If the value of the
-  // autonomous system field is the same as the local Autonomous System number" (iBGP) or
-  // not is only a property of the session here.
+  // HoldTimer to the negotiated values, go to OpenConfirm.
   peer_open_ = open;
   negotiated_ = std::move(result).value();
   Actions out;
@@ -414,8 +412,8 @@ Actions Fsm::keepalive_timer_expired() {
 }
 
 void Fsm::restart_hold_timer(Actions& out) {
-  // RFC 4271 §4.4/§6.5: each KEEPALIVE or UPDATE restarts the HoldTimer, unless the
-  // negotiated hold time is 0 (then there is no HoldTimer to restart).
+  // RFC 4271 §8.2.2 OpenConfirm/Established, Events 26/27: KEEPALIVE and UPDATE restart the
+  // HoldTimer, unless the negotiated hold time is 0 (§4.2: then there is no HoldTimer).
   if (negotiated_ && negotiated_->hold_time > 0) {
     start_timer(out, Timer::Hold, seconds(negotiated_->hold_time));
   }

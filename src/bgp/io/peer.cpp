@@ -684,7 +684,9 @@ void Peer::stop_timer(Channel& ch, fsm::Timer which) {
 
 // The kernel drops segments with a missing or wrong MD5 signature before BGP sees anything
 // (RFC 2385 §2), so the only evidence is in its counters. Called while the session is trying
-// to come up (ConnectRetry expiry).
+// to come up (ConnectRetry expiry). The counters belong to the network namespace, not to a
+// socket: in a lab namespace per router they point at this session; on a shared loopback they
+// may be raised by other sessions, and the message says so.
 void Peer::check_md5() {
   auto now = read_md5_counters();
   if (!now.available) {
@@ -700,22 +702,24 @@ void Peer::check_md5() {
     observer_.on_transport_note(
         *this, "md5",
         fmt::format("TCP MD5: the kernel dropped {} segment(s) with an invalid MD5 digest "
-                    "(TCPMD5Failure) while {} is not Established: the peer's password is "
-                    "probably wrong",
+                    "(TCPMD5Failure, namespace-wide counter) while {} is not Established: the "
+                    "peer's password is probably wrong",
                     now.failure - before.failure, transport_.address.to_string()));
   }
   if (keyed && now.not_found > before.not_found) {
     observer_.on_transport_note(
         *this, "md5",
         fmt::format("TCP MD5: the kernel dropped {} segment(s) with no MD5 digest "
-                    "(TCPMD5NotFound): the peer {} probably has no password configured",
+                    "(TCPMD5NotFound, namespace-wide counter): the peer {} probably has no "
+                    "password configured",
                     now.not_found - before.not_found, transport_.address.to_string()));
   }
   if (!keyed && now.unexpected > before.unexpected) {
     observer_.on_transport_note(
         *this, "md5",
         fmt::format("TCP MD5: {} segment(s) carried an MD5 digest but no key is configured "
-                    "(TCPMD5Unexpected): the peer {} probably has a password set",
+                    "(TCPMD5Unexpected, namespace-wide counter): the peer {} probably has a "
+                    "password set",
                     now.unexpected - before.unexpected, transport_.address.to_string()));
   }
 }

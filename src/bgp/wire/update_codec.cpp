@@ -778,7 +778,8 @@ std::optional<DecodeError> read_attributes(ByteReader& r, DecodeState& st) {
     const std::size_t header = (flags & kFlagExtendedLength) ? 4 : 3;
     // RFC 7606 §4: fewer octets than a minimal attribute header remain. The Total Path
     // Attribute Length still locates the NLRI, so treat-as-withdraw is possible unless the
-    // broken attribute is MP_(UN)REACH_NLRI itself (RFC 7606 §3 j / §5: its NLRI is lost).
+    // broken attribute is MP_(UN)REACH_NLRI itself (RFC 7606 §3: treat-as-withdraw needs the
+    // MP NLRI parsed, else the RFC 4760 §7 handling applies).
     if (left < header) {
       const std::optional<std::uint8_t> type =
           left >= 2 ? std::optional<std::uint8_t>(rest[1]) : std::nullopt;
@@ -926,9 +927,11 @@ void reconcile_as4(DecodeState& st) {
   PathAttributes& a = st.msg.attributes;
   const auto as4_path_type = static_cast<std::uint8_t>(AttrType::As4Path);
   const auto as4_agg_type = static_cast<std::uint8_t>(AttrType::As4Aggregator);
-  // An AGGREGATOR with a real 2-octet ASN was added by an OLD speaker after the AS4
-  // attributes were built, so both are stale.
-  if (a.aggregator && a.aggregator->asn != kAsTrans) {
+  // RFC 6793 §4.2.3: AGGREGATOR and AS4_AGGREGATOR both present but AGGREGATOR holding a real
+  // 2-octet ASN means an OLD speaker aggregated after the AS4 attributes were built, so both
+  // are stale. (Without AS4_AGGREGATOR the rule does not apply: a NEW aggregator with a
+  // 2-octet ASN sends no AS4_AGGREGATOR, and its AS4_PATH is valid.)
+  if (a.aggregator && st.as4_aggregator && a.aggregator->asn != kAsTrans) {
     if (st.as4_path) {
       note(st, as4_path_type, AttrAction::None, UpdateSubcode::Unspecific,
            fmt::format("AS4_PATH: ignored, AGGREGATOR AS {} is not AS_TRANS (RFC 6793 §4.2.3)",

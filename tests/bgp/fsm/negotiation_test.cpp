@@ -253,8 +253,9 @@ TEST_CASE("A full negotiation yields exactly the capabilities both sides adverti
   open.my_as = 65001;
   open.hold_time = 180;
   open.bgp_id = 0xc0000201;
+  const wire::AfiSafi ipv4_multicast{wire::Afi::Ipv4, wire::Safi::Multicast};
   open.capabilities = {wire::MultiprotocolCap{wire::kIpv6Unicast},
-                       wire::MultiprotocolCap{wire::AfiSafi{wire::Afi::Ipv4, wire::Safi::Multicast}},
+                       wire::MultiprotocolCap{ipv4_multicast},
                        wire::EnhancedRouteRefreshCap{},
                        wire::ExtendedMessageCap{},
                        gr,
