@@ -37,6 +37,20 @@ struct NeighborConfig {
   bgp::fsm::Capabilities capabilities;  // families included
   std::optional<bgp::wire::IpAddress> next_hop;   // IPv4 next hop for routes we send
   std::optional<bgp::wire::IpAddress> next_hop6;  // IPv6 next hop for routes we send
+  bool import = true;         // accept routes from this neighbour into the Loc-RIB
+  bool export_routes = true;  // send it the routes learned from other neighbours
+  std::uint32_t weight = 0;   // best-path weight of its routes (higher wins)
+};
+
+// A generated block of prefixes: `count` consecutive prefixes of the length of `base`,
+// starting at `base` (4,001 /24s from 100.64.0.0/24 ...), optionally withdrawn and re-announced
+// every `flap_interval` seconds.
+struct Generator {
+  bgp::wire::Prefix base;
+  std::uint32_t count = 0;
+  bgp::wire::PathAttributes attributes;
+  std::vector<std::string> to;
+  std::uint32_t flap_interval_ms = 0;  // 0 = no flapping
 };
 
 struct Announcement {
@@ -52,6 +66,7 @@ struct RouterConfig {
   bool log_routes = false;
   std::vector<NeighborConfig> neighbors;
   std::vector<Announcement> announce;
+  std::vector<Generator> generate;
 };
 
 // One problem in a config file: a JSON Pointer-like path ("/neighbors/0/holdTime") and why.

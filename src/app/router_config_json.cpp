@@ -28,6 +28,9 @@ class Parser {
   // Reports keys of `obj` that are not in `known`.
   void only_keys(const json& obj, const std::string& path,
                  std::initializer_list<const char*> known) {
+    only_keys(obj, path, std::vector<const char*>(known));
+  }
+  void only_keys(const json& obj, const std::string& path, const std::vector<const char*>& known) {
     for (const auto& [key, value] : obj.items()) {
       bool ok = false;
       for (const char* k : known) {
@@ -189,7 +192,8 @@ class Parser {
     only_keys(n, path,
               {"name", "address", "port", "localAddress", "peerAsn", "passive", "holdTime",
                "minHoldTime", "connectRetry", "idleHoldTime", "md5Password", "ttlSecurity", "ttl",
-               "families", "capabilities", "nextHop", "nextHop6"});
+               "families", "capabilities", "nextHop", "nextHop6", "import", "export",
+               "weight"});
     NeighborConfig nb;
     nb.name = string(n, path, "name", true).value_or("");
     if (auto a = address(n, path, "address", true)) {
@@ -264,6 +268,9 @@ class Parser {
     if (nb.next_hop6 && !nb.next_hop6->is_v6()) {
       fail(path + "/nextHop6", "must be an IPv6 address");
     }
+    nb.import = boolean(n, path, "import").value_or(true);
+    nb.export_routes = boolean(n, path, "export").value_or(true);
+    nb.weight = integer<std::uint32_t>(n, path, "weight", 0, 4294967295u, false).value_or(0);
     cfg.neighbors.push_back(std::move(nb));
   }
 
@@ -295,18 +302,13 @@ class Parser {
     }
   }
 
-  void announcement(const json& a, const std::string& path, RouterConfig& cfg) {
-    only_keys(a, path,
-              {"prefixes", "origin", "asPath", "med", "localPref", "communities",
-               "largeCommunities", "extCommunities", "atomicAggregate", "to"});
-    Announcement ann;
-    ann.prefixes = string_list<wire::Prefix>(
-        a, path, "prefixes", [](const std::string& s) { return wire::Prefix::parse(s); },
-        "prefix (address/length with no host bits set)");
-    if (!a.contains("prefixes")) {
-      fail(path + "/prefixes", "required");
-    }
-    auto& at = ann.attributes;
+  // The attribute keys shared by announce[] and generate[].
+  static constexpr std::initializer_list<const char*> kAttrKeys = {
+      "origin", "asPath", "med", "localPref", "communities", "largeCommunities",
+      "extCommunities", "atomicAggregate", "to"};
+
+  wire::PathAttributes attributes(const json& a, const std::string& path) {
+    wire::PathAttributes at;
     at.origin = wire::Origin::Igp;
     if (auto o = string(a, path, "origin", false)) {
       if (*o == "igp") {
@@ -351,20 +353,94 @@ class Parser {
         a, path, "extCommunities",
         [](const std::string& s) { return wire::ExtendedCommunity::parse(s); },
         "extended community (rt:ASN:N, soo:ASN:N or 0x + 16 hex digits)");
-    ann.to = string_list<std::string>(
+    return at;
+  }
+
+  std::vector<std::string> targets(const json& a, const std::string& path,
+                                   const RouterConfig& cfg) {
+    auto to = string_list<std::string>(
         a, path, "to", [](const std::string& s) { return std::optional<std::string>(s); },
         "neighbour name");
-    for (std::size_t i = 0; i < ann.to.size(); ++i) {
+    for (std::size_t i = 0; i < to.size(); ++i) {
       bool found = false;
       for (const auto& nb : cfg.neighbors) {
-        found = found || nb.name == ann.to[i];
+        found = found || nb.name == to[i];
       }
       if (!found) {
-        fail(fmt::format("{}/to/{}", path, i),
-             fmt::format("no neighbour named '{}'", ann.to[i]));
+        fail(fmt::format("{}/to/{}", path, i), fmt::format("no neighbour named '{}'", to[i]));
       }
     }
+    return to;
+  }
+
+  void announcement(const json& a, const std::string& path, RouterConfig& cfg) {
+    std::vector<const char*> keys(kAttrKeys);
+    keys.push_back("prefixes");
+    only_keys(a, path, keys);
+    Announcement ann;
+    ann.prefixes = string_list<wire::Prefix>(
+        a, path, "prefixes", [](const std::string& s) { return wire::Prefix::parse(s); },
+        "prefix (address/length with no host bits set)");
+    if (!a.contains("prefixes")) {
+      fail(path + "/prefixes", "required");
+    }
+    ann.attributes = attributes(a, path);
+    ann.to = targets(a, path, cfg);
     cfg.announce.push_back(std::move(ann));
+  }
+
+  void generator(const json& a, const std::string& path, RouterConfig& cfg) {
+    std::vector<const char*> keys(kAttrKeys);
+    keys.insert(keys.end(), {"base", "count", "flapInterval"});
+    only_keys(a, path, keys);
+    Generator g;
+    if (auto b = string(a, path, "base", true)) {
+      if (auto p = wire::Prefix::parse(*b)) {
+        g.base = *p;
+      } else {
+        fail(path + "/base", fmt::format("'{}' is not a prefix with no host bits set", *b));
+      }
+    }
+    g.count = integer<std::uint32_t>(a, path, "count", 1, 16777216, true).value_or(0);
+    if (g.count > 0 && g.base.length > 0 && g.base.addr.is_v4() && g.base.length < 32) {
+      // The block must not run past the end of the address space.
+      std::uint64_t step = std::uint64_t{1} << (32 - g.base.length);
+      if (g.base.addr.v4_value() + step * (g.count - 1) > 0xFFFFFFFFull) {
+        fail(path + "/count", fmt::format("{} prefixes of /{} from {} run past 255.255.255.255",
+                                          g.count, g.base.length, g.base.to_string()));
+      }
+    }
+    if (g.base.addr.is_v6() && (g.base.length == 0 || g.base.length > 64)) {
+      fail(path + "/base", "IPv6 generator bases must be /1 to /64");
+    }
+    if (a.contains("flapInterval")) {
+      if (!a.at("flapInterval").is_number() || a.at("flapInterval").get<double>() < 0.01) {
+        fail(path + "/flapInterval", "must be a number of seconds >= 0.01");
+      } else {
+        g.flap_interval_ms =
+            static_cast<std::uint32_t>(a.at("flapInterval").get<double>() * 1000.0);
+      }
+    }
+    g.attributes = attributes(a, path);
+    g.to = targets(a, path, cfg);
+    cfg.generate.push_back(std::move(g));
+  }
+
+  void generate(const json& root, RouterConfig& cfg) {
+    if (!root.contains("generate")) {
+      return;
+    }
+    const auto& arr = root.at("generate");
+    if (!arr.is_array()) {
+      fail("/generate", "must be an array");
+      return;
+    }
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      auto path = fmt::format("/generate/{}", i);
+      if (is_object(arr[i], path)) {
+        generator(arr[i], path, cfg);
+      }
+    }
   }
 
   void announce(const json& root, RouterConfig& cfg) {
@@ -400,13 +476,14 @@ Result<RouterConfig, std::vector<ConfigError>> parse_router_config(std::string_v
   if (!p.is_object(root, "")) {
     return unexpected(std::move(p.errors));
   }
-  p.only_keys(root, "", {"router", "listen", "logRoutes", "neighbors", "announce", "$schema",
-                         "description"});
+  p.only_keys(root, "", {"router", "listen", "logRoutes", "neighbors", "announce", "generate",
+                         "$schema", "description"});
   p.router(root, cfg);
   p.listen(root, cfg);
   cfg.log_routes = p.boolean(root, "", "logRoutes").value_or(false);
   p.neighbors(root, cfg);
   p.announce(root, cfg);
+  p.generate(root, cfg);
   if (!p.errors.empty()) {
     return unexpected(std::move(p.errors));
   }

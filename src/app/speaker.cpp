@@ -1,7 +1,10 @@
-// Speaker implementation: listeners, peers, received routes, static announcements.
+// Speaker implementation: listeners, peers, Loc-RIB, local routes, export queues.
 #include "app/speaker.hpp"
 
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <unordered_map>
 
 #include "rib/export.hpp"
 #include "util/log.hpp"
@@ -13,8 +16,41 @@ namespace wire = bgp::wire;
 namespace fsm = bgp::fsm;
 using bgp::io::Peer;
 
+namespace {
+// Prefixes turned into UPDATEs per flush step before the queue size is checked again.
+constexpr std::size_t kFlushBatch = 4096;
+
+std::vector<wire::AfiSafi> kFamilies{wire::kIpv4Unicast, wire::kIpv6Unicast};
+
+wire::AfiSafi family_of(const wire::Prefix& p) {
+  return p.addr.is_v4() ? wire::kIpv4Unicast : wire::kIpv6Unicast;
+}
+
+// The n-th prefix of a generator block.
+wire::Prefix nth_prefix(const wire::Prefix& base, std::uint32_t n) {
+  wire::Prefix p = base;
+  if (base.addr.is_v4()) {
+    std::uint64_t step = base.length == 0 ? 0 : std::uint64_t{1} << (32 - base.length);
+    p.addr = wire::IpAddress::v4(static_cast<std::uint32_t>(base.addr.v4_value() + step * n));
+    return p;
+  }
+  // IPv6 bases are /1../64: add n << (64 - len) to the upper 64 bits.
+  std::uint64_t hi = 0;
+  for (int i = 0; i < 8; ++i) {
+    hi = (hi << 8) | base.addr.bytes[static_cast<std::size_t>(i)];
+  }
+  hi += std::uint64_t{n} << (64 - base.length);
+  for (int i = 7; i >= 0; --i) {
+    p.addr.bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(hi);
+    hi >>= 8;
+  }
+  return p;
+}
+}  // namespace
+
 Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
     : io_(io), config_(std::move(config)), events_(events) {
+  states_.reserve(config_.neighbors.size());
   for (std::size_t i = 0; i < config_.neighbors.size(); ++i) {
     const auto& nb = config_.neighbors[i];
     fsm::PeerConfig pc;
@@ -37,19 +73,40 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
     // Single-hop eBGP sends TTL 1 like FRR and BIRD do by default; iBGP 64.
     tc.ttl = nb.ttl.value_or(nb.peer_asn == config_.asn ? 64 : 1);
     auto peer = std::make_unique<Peer>(io_, nb.name, std::move(pc), std::move(tc), *this);
-    index_[peer.get()] = i;
-    rib_in_[peer.get()];
+    PeerState ps;
+    ps.peer = peer.get();
+    ps.config = &nb;
+    ps.id = static_cast<rib::PeerId>(i + 1);
+    ps.gr_timer = std::make_unique<asio::steady_timer>(io_);
+    states_.push_back(std::move(ps));
+    rib::PeerInfo info;
+    info.weight = nb.weight;
+    info.ebgp = nb.peer_asn != config_.asn;
+    info.address = nb.address;
+    loc_rib_.set_peer(static_cast<rib::PeerId>(i + 1), info);
     peers_.push_back(std::move(peer));
   }
 }
 
 Speaker::~Speaker() = default;
 
-const NeighborConfig& Speaker::neighbor_config(const Peer& peer) const {
-  return config_.neighbors.at(index_.at(&peer));
+rib::PeerId Speaker::peer_id(const Peer& peer) const {
+  for (const auto& ps : states_) {
+    if (ps.peer == &peer) {
+      return ps.id;
+    }
+  }
+  return 0;
 }
 
-const rib::AdjRibIn& Speaker::adj_rib_in(const Peer& peer) const { return rib_in_.at(&peer); }
+Speaker::PeerState& Speaker::state_of(const Peer& peer) {
+  for (auto& ps : states_) {
+    if (ps.peer == &peer) {
+      return ps;
+    }
+  }
+  throw std::logic_error("unknown peer");  // invariant: every Peer is ours
+}
 
 bool Speaker::start() {
   for (const auto& l : config_.listen) {
@@ -75,6 +132,7 @@ bool Speaker::start() {
     log::info("listening on [{}]:{}", l.address.to_string(), l.port);
     listeners_.push_back(std::move(listener));
   }
+  originate_local_routes();
   for (auto& l : listeners_) {
     l->start();
   }
@@ -84,7 +142,74 @@ bool Speaker::start() {
               p->transport().md5_password.empty() ? "" : ", TCP MD5");
     p->start();
   }
+  start_flaps();
   return true;
+}
+
+// Static announcements and generated blocks enter the Loc-RIB as routes of kLocalPeer.
+void Speaker::originate_local_routes() {
+  std::size_t n = 0;
+  auto add = [&](const wire::Prefix& p, const wire::PathAttributes& attrs,
+                 const std::vector<std::string>& to) {
+    loc_rib_.update(p, rib::kLocalPeer, attrs_.intern(attrs));
+    if (!to.empty()) {
+      local_to_[p].insert(to.begin(), to.end());
+    }
+    ++n;
+  };
+  for (const auto& ann : config_.announce) {
+    for (const auto& p : ann.prefixes) {
+      add(p, ann.attributes, ann.to);
+    }
+  }
+  for (const auto& g : config_.generate) {
+    for (std::uint32_t i = 0; i < g.count; ++i) {
+      add(nth_prefix(g.base, i), g.attributes, g.to);
+    }
+  }
+  if (n > 0) {
+    log::info("originating {} local route(s)", n);
+  }
+}
+
+// Generators with flapInterval withdraw their whole block, then re-announce it one interval
+// later, for as long as the process runs.
+void Speaker::start_flaps() {
+  for (const auto& g : config_.generate) {
+    if (g.flap_interval_ms == 0) {
+      continue;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(io_);
+    flap_timers_.push_back(timer);
+    auto announced = std::make_shared<bool>(true);
+    const Generator* gen = &g;
+    // Re-arms itself; the timer (owned by flap_timers_) ends the cycle when cancelled.
+    auto tick = std::make_shared<std::function<void()>>();
+    *tick = [this, timer, announced, gen, weak = std::weak_ptr<std::function<void()>>(tick)] {
+      timer->expires_after(std::chrono::milliseconds(gen->flap_interval_ms));
+      timer->async_wait([this, announced, gen, weak](boost::system::error_code ec) {
+        auto again = weak.lock();
+        if (ec || !again) {
+          return;
+        }
+        *announced = !*announced;
+        for (std::uint32_t i = 0; i < gen->count; ++i) {
+          auto p = nth_prefix(gen->base, i);
+          bool best_changed =
+              *announced ? loc_rib_.update(p, rib::kLocalPeer, attrs_.intern(gen->attributes))
+                         : loc_rib_.withdraw(p, rib::kLocalPeer);
+          if (best_changed) {
+            changed(p);
+          }
+        }
+        log::info("generator {}: {} {} prefixes", gen->base.to_string(),
+                  *announced ? "announced" : "withdrew", gen->count);
+        (*again)();
+      });
+    };
+    flap_ticks_.push_back(tick);
+    (*tick)();
+  }
 }
 
 void Speaker::dispatch_inbound(bgp::io::tcp::socket socket) {
@@ -109,6 +234,12 @@ void Speaker::shutdown(const std::string& message, std::function<void()> done) {
   log::info("shutting down: Cease/Administrative Shutdown \"{}\" to every peer", message);
   for (auto& l : listeners_) {
     l->close();
+  }
+  for (auto& ps : states_) {
+    ps.gr_timer->cancel();
+  }
+  for (auto& t : flap_timers_) {
+    t->cancel();
   }
   for (auto& p : peers_) {
     p->stop(wire::NotificationMessage::cease(wire::CeaseSubcode::AdministrativeShutdown, message));
@@ -173,18 +304,29 @@ void Speaker::on_state_change(Peer& peer, fsm::State from, fsm::State to) {
 void Speaker::on_established(Peer& peer, const fsm::Negotiated& n) {
   std::string fams;
   for (auto f : n.families) {
-    fams += (fams.empty() ? "" : ",") + wire::to_string(f);
+    if (!fams.empty()) {
+      fams += ',';
+    }
+    fams += wire::to_string(f);
   }
   log::info("peer {}: Established (AS {}, hold {} s, keepalive {} s, families {}{}{})",
             peer.name(), n.peer_as, n.hold_time, n.keepalive_time, fams,
             n.four_octet_as ? ", 4-octet AS" : "", n.extended_message ? ", extended message" : "");
   events_.established(peer.name(), n);
-  rib_in_[&peer].clear();
+  auto& ps = state_of(peer);
+  rib::PeerInfo info;
+  info.weight = ps.config->weight;
+  info.ebgp = n.peer_as != config_.asn;
+  info.router_id = n.peer_id;
+  info.address = peer.transport().address;
+  loc_rib_.set_peer(ps.id, info);
+  ps.peer_gr = n.peer_graceful_restart;
+  // Initial table: every best path of each negotiated family, then End-of-RIB (RFC 4724 §2).
   for (auto family : n.families) {
-    advertise(peer, family);
-    // RFC 4724 §2: End-of-RIB marks the end of the initial update.
-    peer.send(wire::UpdateMessage::make_end_of_rib(family));
+    queue_dump(ps, family);
+    ps.out(family).eor_due = true;
   }
+  schedule_flush(ps);
 }
 
 void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
@@ -194,17 +336,62 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
     log::info("peer {}: session attempt failed: {}", peer.name(), down.reason);
   }
   events_.session_down(peer.name(), down);
-  // No graceful-restart helper yet: the peer's routes go with the session (RFC 4271 §8.2.2).
-  rib_in_[&peer].clear();
+  auto& ps = state_of(peer);
+  ps.v4 = FamilyOut{};
+  ps.v6 = FamilyOut{};
+  if (!down.was_established) {
+    return;
+  }
+  // RFC 4724 §4.2 (helper): when the peer advertised graceful restart and the session ended
+  // without a NOTIFICATION (transport loss or hold timer), keep its routes as stale for its
+  // restart time instead of withdrawing them.
+  // TODO(rib): RFC 8538 N bit (GR also after a NOTIFICATION other than Hard Reset).
+  std::optional<wire::GracefulRestartCap> peer_gr;
+  if (down.kind == fsm::SessionDown::Kind::TransportClosed ||
+      down.kind == fsm::SessionDown::Kind::HoldTimerExpired) {
+    peer_gr = ps.peer_gr;
+  }
+  if (peer_gr && peer_gr->restart_time > 0) {
+    for (auto family : kFamilies) {
+      loc_rib_.mark_stale(ps.id, family);
+    }
+    log::info("peer {}: graceful restart helper: keeping its routes as stale for {} s",
+              peer.name(), peer_gr->restart_time);
+    ps.gr_timer->expires_after(std::chrono::seconds(peer_gr->restart_time));
+    rib::PeerId id = ps.id;
+    ps.gr_timer->async_wait([this, id, name = peer.name()](boost::system::error_code ec) {
+      if (ec) {
+        return;
+      }
+      std::size_t n = 0;
+      for (auto family : kFamilies) {
+        for (const auto& p : loc_rib_.sweep_stale(id, family)) {
+          changed(p);
+          ++n;
+        }
+      }
+      log::info("peer {}: restart time expired: {} stale route(s) removed", name, n);
+    });
+    return;
+  }
+  // No graceful restart: the peer's routes go with the session (RFC 4271 §8.2.2).
+  auto gone = loc_rib_.remove_peer(ps.id);
+  for (const auto& p : gone) {
+    changed(p);
+  }
 }
 
 void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
-  auto& rib = rib_in_[&peer];
+  auto& ps = state_of(peer);
   bool log_routes = config_.log_routes;
   if (auto eor = update.end_of_rib()) {
     log::info("peer {}: End-of-RIB {} ({} routes)", peer.name(), wire::to_string(*eor),
-              rib.size(*eor));
+              loc_rib_.count(ps.id, *eor));
     events_.end_of_rib(peer.name(), *eor);
+    // RFC 4724 §4.2: End-of-RIB after a restart ends the stale period for that family.
+    for (const auto& p : loc_rib_.sweep_stale(ps.id, *eor)) {
+      changed(p);
+    }
     return;
   }
   if (!update.issues.empty()) {
@@ -213,52 +400,71 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
     }
     events_.update_error(peer.name(), update);
   }
-  auto withdraw = [&](wire::AfiSafi family, const wire::Prefix& p) {
-    if (rib.withdraw(family, p) || update.action == wire::AttrAction::TreatAsWithdraw) {
-      if (log_routes) {
-        events_.route(peer.name(), false, family, p, nullptr, std::nullopt);
-      }
+  if (!ps.config->import) {
+    return;
+  }
+  auto withdraw = [&](const wire::Prefix& p) {
+    if (loc_rib_.withdraw(p, ps.id)) {
+      changed(p);
+    }
+    if (log_routes) {
+      events_.route(peer.name(), false, family_of(p), p, nullptr, std::nullopt);
     }
   };
   for (const auto& p : update.withdrawn_routes) {
-    withdraw(wire::kIpv4Unicast, p);
+    withdraw(p);
   }
   if (update.mp_unreach) {
     for (const auto& p : update.mp_unreach->withdrawn) {
-      withdraw(update.mp_unreach->afi_safi, p);
+      withdraw(p);
     }
   }
   if (update.action == wire::AttrAction::TreatAsWithdraw) {
     // RFC 7606 §2: every NLRI of the UPDATE is handled as a withdrawal.
     for (const auto& p : update.nlri) {
-      withdraw(wire::kIpv4Unicast, p);
+      withdraw(p);
     }
     if (update.mp_reach) {
       for (const auto& p : update.mp_reach->nlri) {
-        withdraw(update.mp_reach->afi_safi, p);
+        withdraw(p);
       }
     }
     return;
   }
+  auto& attrs = update.attributes;
   if (const auto* n = peer.negotiated(); n && n->peer_as != config_.asn) {
     // RFC 7606 §7.5: LOCAL_PREF from an external peer is discarded (attribute discard).
-    update.attributes.local_pref.reset();
+    attrs.local_pref.reset();
   }
-  auto attrs = std::make_shared<const wire::PathAttributes>(std::move(update.attributes));
-  for (const auto& p : update.nlri) {
-    rib.announce(wire::kIpv4Unicast, p, rib::RouteEntry{attrs, attrs->next_hop, std::nullopt});
+  auto insert = [&](const wire::Prefix& p, rib::AttrId id) {
+    if (loc_rib_.update(p, ps.id, id)) {
+      changed(p);
+    }
     if (log_routes) {
-      events_.route(peer.name(), true, wire::kIpv4Unicast, p, attrs.get(), attrs->next_hop);
+      const auto& stored = attrs_.get(id);
+      events_.route(peer.name(), true, family_of(p), p, &stored, stored.next_hop);
+    }
+  };
+  if (!update.nlri.empty()) {
+    // One interned set for the whole UPDATE; each route holds its own reference.
+    auto id = attrs_.intern(attrs);
+    for (std::size_t i = 0; i < update.nlri.size(); ++i) {
+      if (i > 0) {
+        attrs_.ref(id);
+      }
+      insert(update.nlri[i], id);
     }
   }
-  if (update.mp_reach) {
-    const auto& mp = *update.mp_reach;
-    for (const auto& p : mp.nlri) {
-      rib.announce(mp.afi_safi, p,
-                   rib::RouteEntry{attrs, mp.next_hop, mp.link_local_next_hop});
-      if (log_routes) {
-        events_.route(peer.name(), true, mp.afi_safi, p, attrs.get(), mp.next_hop);
+  if (update.mp_reach && !update.mp_reach->nlri.empty()) {
+    // The MP_REACH next hop is part of the stored set (the NEXT_HOP field holds it).
+    auto mp_attrs = attrs;
+    mp_attrs.next_hop = update.mp_reach->next_hop;
+    auto id = attrs_.intern(mp_attrs);
+    for (std::size_t i = 0; i < update.mp_reach->nlri.size(); ++i) {
+      if (i > 0) {
+        attrs_.ref(id);
       }
+      insert(update.mp_reach->nlri[i], id);
     }
   }
 }
@@ -269,7 +475,7 @@ void Speaker::on_route_refresh(Peer& peer, const wire::RouteRefreshMessage& rr) 
   if (n == nullptr) {
     return;
   }
-  auto& rib = rib_in_[&peer];
+  auto& ps = state_of(peer);
   switch (rr.subtype) {
     case wire::RouteRefreshSubtype::Normal: {
       if (std::find(n->families.begin(), n->families.end(), rr.afi_safi) == n->families.end()) {
@@ -280,26 +486,28 @@ void Speaker::on_route_refresh(Peer& peer, const wire::RouteRefreshMessage& rr) 
       }
       log::info("peer {}: ROUTE-REFRESH {}: re-advertising", peer.name(),
                 wire::to_string(rr.afi_safi));
-      // RFC 7313 §4: with Enhanced Route Refresh, bracket the re-advertisement by BoRR/EoRR.
+      // RFC 7313 §4: with Enhanced Route Refresh, BoRR, the routes, then EoRR. The EoRR goes
+      // where the End-of-RIB of a dump would go (FamilyOut::eor_due sends it).
       if (n->enhanced_route_refresh) {
         peer.send(wire::RouteRefreshMessage{rr.afi_safi,
                                             wire::RouteRefreshSubtype::BeginOfRouteRefresh});
       }
-      advertise(peer, rr.afi_safi);
-      if (n->enhanced_route_refresh) {
-        peer.send(wire::RouteRefreshMessage{rr.afi_safi,
-                                            wire::RouteRefreshSubtype::EndOfRouteRefresh});
-      }
+      queue_dump(ps, rr.afi_safi);
+      ps.out(rr.afi_safi).eorr_due = n->enhanced_route_refresh;
+      schedule_flush(ps);
       return;
     }
     case wire::RouteRefreshSubtype::BeginOfRouteRefresh:
       // RFC 7313 §4: the peer re-sends the family; routes it does not re-send are stale.
-      rib.mark_stale(rr.afi_safi);
+      loc_rib_.mark_stale(ps.id, rr.afi_safi);
       return;
     case wire::RouteRefreshSubtype::EndOfRouteRefresh: {
-      auto swept = rib.sweep_stale(rr.afi_safi);
+      auto swept = loc_rib_.sweep_stale(ps.id, rr.afi_safi);
+      for (const auto& p : swept) {
+        changed(p);
+      }
       log::info("peer {}: EoRR {}: {} stale routes removed", peer.name(),
-                wire::to_string(rr.afi_safi), swept);
+                wire::to_string(rr.afi_safi), swept.size());
       return;
     }
   }
@@ -313,50 +521,142 @@ void Speaker::on_transport_note(Peer& peer, std::string_view kind, std::string_v
   events_.note(peer.name(), kind, text);
 }
 
-// Sends our static announcements for `family` to `peer`.
-void Speaker::advertise(Peer& peer, wire::AfiSafi family) {
-  const auto& nb = neighbor_config(peer);
+void Speaker::on_drained(Peer& peer) { flush(state_of(peer)); }
+
+// ---------------------------------------------------------------------------------------------
+// Export
+
+void Speaker::changed(const wire::Prefix& prefix) {
+  auto family = family_of(prefix);
+  for (auto& ps : states_) {
+    const auto* n = ps.peer->negotiated();
+    if (n == nullptr ||
+        std::find(n->families.begin(), n->families.end(), family) == n->families.end()) {
+      continue;
+    }
+    auto& out = ps.out(family);
+    out.pending.push_back(prefix);
+    // Bound: a prefix that flaps while the peer is not reading is queued again each time;
+    // collapse duplicates once the queue holds more entries than there are prefixes.
+    if (out.pending.size() - out.next > 2 * loc_rib_.size(family) + 4096) {
+      std::vector<wire::Prefix> live(out.pending.begin() + static_cast<std::ptrdiff_t>(out.next),
+                                     out.pending.end());
+      std::sort(live.begin(), live.end());
+      live.erase(std::unique(live.begin(), live.end()), live.end());
+      out.pending = std::move(live);
+      out.next = 0;
+      out.dump_end = 0;
+    }
+    schedule_flush(ps);
+  }
+}
+
+void Speaker::queue_dump(PeerState& ps, wire::AfiSafi family) {
+  auto& out = ps.out(family);
+  // A dump supersedes whatever was queued before: it re-sends the current best of everything.
+  out.pending.clear();
+  out.next = 0;
+  out.pending.reserve(loc_rib_.size(family));
+  loc_rib_.for_each_best(family,
+                         [&](const wire::Prefix& p, const rib::Path&) { out.pending.push_back(p); });
+  out.dump_end = out.pending.size();
+}
+
+void Speaker::schedule_flush(PeerState& ps) {
+  if (ps.flush_posted) {
+    return;
+  }
+  ps.flush_posted = true;
+  asio::post(io_, [this, &ps] {
+    ps.flush_posted = false;
+    flush(ps);
+  });
+}
+
+bool Speaker::exportable(const PeerState& ps, const rib::Path& best,
+                         const wire::Prefix& prefix) const {
+  if (best.peer == ps.id) {
+    return false;  // never back to the peer it came from
+  }
+  if (best.peer == rib::kLocalPeer) {
+    auto it = local_to_.find(prefix);
+    return it == local_to_.end() || it->second.count(ps.config->name) > 0;
+  }
+  return ps.config->export_routes;
+}
+
+// Turns queued prefixes into UPDATEs while the peer's socket queue has room.
+void Speaker::flush(PeerState& ps) {
+  auto& peer = *ps.peer;
   const auto* n = peer.negotiated();
   if (n == nullptr) {
     return;
   }
   rib::ExportContext ectx{config_.asn, n->peer_as};
+  auto ctx = peer.encode_context();
   auto local = peer.local_address();
-  std::optional<wire::IpAddress> next_hop;
-  if (family.afi == wire::Afi::Ipv4) {
-    next_hop = nb.next_hop ? nb.next_hop : (local && local->is_v4() ? local : std::nullopt);
-  } else {
-    next_hop = nb.next_hop6 ? nb.next_hop6 : (local && local->is_v6() ? local : std::nullopt);
-  }
-  std::size_t sent = 0;
-  for (const auto& ann : config_.announce) {
-    if (!ann.to.empty() && std::find(ann.to.begin(), ann.to.end(), nb.name) == ann.to.end()) {
-      continue;
+  for (auto family : n->families) {
+    auto& out = ps.out(family);
+    std::optional<wire::IpAddress> next_hop;
+    if (family.afi == wire::Afi::Ipv4) {
+      next_hop = ps.config->next_hop ? ps.config->next_hop
+                                     : (local && local->is_v4() ? local : std::nullopt);
+    } else {
+      next_hop = ps.config->next_hop6 ? ps.config->next_hop6
+                                      : (local && local->is_v6() ? local : std::nullopt);
     }
-    std::vector<wire::Prefix> prefixes;
-    for (const auto& p : ann.prefixes) {
-      if ((family.afi == wire::Afi::Ipv4) == p.addr.is_v4()) {
-        prefixes.push_back(p);
+    while (out.next < out.pending.size()) {
+      if (peer.queued_bytes() >= Peer::kHighWater) {
+        peer.notify_when_drained();  // resume in on_drained()
+        return;
+      }
+      std::unordered_map<rib::AttrId, std::vector<wire::Prefix>> groups;
+      std::vector<wire::Prefix> withdrawals;
+      auto end = std::min(out.pending.size(), out.next + kFlushBatch);
+      for (; out.next < end; ++out.next) {
+        const auto& p = out.pending[out.next];
+        const rib::Path* best = loc_rib_.best(p);
+        if (best != nullptr && exportable(ps, *best, p) && next_hop) {
+          groups[best->attr].push_back(p);
+        } else if (out.next >= out.dump_end) {
+          // Changed to nothing (or to something this peer must not get): withdraw. Dump
+          // entries never withdraw: the peer has nothing from us yet.
+          withdrawals.push_back(p);
+        }
+      }
+      if (!withdrawals.empty()) {
+        for (auto& u : rib::pack_withdrawals(family, withdrawals, ctx)) {
+          peer.send(u);
+        }
+      }
+      for (auto& [attr, prefixes] : groups) {
+        auto exported = rib::export_attributes(loc_rib_.store().get(attr), ectx);
+        for (auto& u : rib::pack_updates(family, prefixes, exported, *next_hop, std::nullopt,
+                                         ctx)) {
+          peer.send(u);
+        }
       }
     }
-    if (prefixes.empty()) {
-      continue;
+    if (!next_hop && out.dump_end > 0) {
+      log::warn("peer {}: no {} next hop for it (set nextHop{}): {} routes not announced",
+                peer.name(), wire::to_string(family), family.afi == wire::Afi::Ipv4 ? "" : "6",
+                out.dump_end);
     }
-    if (!next_hop) {
-      log::warn("peer {}: not announcing {} {} route(s): no {} next hop (set nextHop{})",
-                peer.name(), prefixes.size(), wire::to_string(family),
-                family.afi == wire::Afi::Ipv4 ? "IPv4" : "IPv6",
-                family.afi == wire::Afi::Ipv4 ? "" : "6");
-      continue;
+    out.pending.clear();
+    out.pending.shrink_to_fit();
+    out.next = 0;
+    out.dump_end = 0;
+    if (out.eorr_due) {
+      out.eorr_due = false;
+      peer.send(wire::RouteRefreshMessage{family, wire::RouteRefreshSubtype::EndOfRouteRefresh});
     }
-    auto attrs = rib::export_attributes(ann.attributes, ectx);
-    for (auto& u : rib::pack_updates(family, prefixes, attrs, *next_hop, std::nullopt,
-                                     peer.encode_context())) {
-      peer.send(u);
+    if (out.eor_due) {
+      out.eor_due = false;
+      peer.send(wire::UpdateMessage::make_end_of_rib(family));
+      log::info("peer {}: initial {} table sent ({} prefixes in the Loc-RIB), End-of-RIB",
+                peer.name(), wire::to_string(family), loc_rib_.size(family));
     }
-    sent += prefixes.size();
   }
-  log::info("peer {}: advertised {} {} route(s)", peer.name(), sent, wire::to_string(family));
 }
 
 }  // namespace msee::app

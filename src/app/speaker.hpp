@@ -1,15 +1,23 @@
-// The plain BGP speaker instance: wires configured neighbours (bgp::io::Peer) to listeners, an
-// Adj-RIB-In per neighbour, the static announcements and the event log. It is the
+// The BGP speaker instance: wires configured neighbours (bgp::io::Peer) to listeners, the
+// Loc-RIB (every peer's routes, best path per prefix), locally originated routes (static
+// announcements and generators), per-peer export queues and the event log. It is the
 // PeerObserver for every peer. MSEE behaviour (issue #4) builds on top of this.
+//
+// Propagation: an UPDATE changes the Loc-RIB; every prefix whose best path changed is queued
+// for every other established peer; a peer's queue is turned into UPDATEs only while its
+// socket queue is below the high-water mark (back-pressure: a slow receiver holds at most one
+// queue entry per changed prefix, never unbounded encoded bytes).
 //
 // Concurrency contract: lives on the protocol io_context thread; not thread-safe.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,7 +25,7 @@
 #include "app/router_config.hpp"
 #include "bgp/io/listener.hpp"
 #include "bgp/io/peer.hpp"
-#include "rib/adj_rib_in.hpp"
+#include "rib/loc_rib.hpp"
 
 namespace msee::app {
 
@@ -26,8 +34,8 @@ class Speaker : public bgp::io::PeerObserver {
   Speaker(boost::asio::io_context& io, RouterConfig config, EventLog& events);
   ~Speaker() override;
 
-  // Opens every listener and starts every neighbour. False (with log lines) if a listener
-  // cannot be opened: nothing is left half-started in that case.
+  // Opens every listener, originates the local routes and starts every neighbour. False (with
+  // log lines) if a listener cannot be opened: nothing is left half-started in that case.
   bool start();
   // RFC 8203/9003 Cease/Administrative Shutdown with `message` to every peer, then closes
   // everything; `done` runs once all NOTIFICATIONs left (or after a bounded wait).
@@ -36,7 +44,8 @@ class Speaker : public bgp::io::PeerObserver {
   void request_refresh_all();
 
   const std::vector<std::unique_ptr<bgp::io::Peer>>& peers() const { return peers_; }
-  const rib::AdjRibIn& adj_rib_in(const bgp::io::Peer& peer) const;
+  const rib::LocRib& loc_rib() const { return loc_rib_; }
+  rib::PeerId peer_id(const bgp::io::Peer& peer) const;
 
   // PeerObserver
   void on_state_change(bgp::io::Peer& peer, bgp::fsm::State from, bgp::fsm::State to) override;
@@ -47,19 +56,52 @@ class Speaker : public bgp::io::PeerObserver {
                         const bgp::wire::RouteRefreshMessage& request) override;
   void on_transport_note(bgp::io::Peer& peer, std::string_view kind,
                          std::string_view text) override;
+  void on_drained(bgp::io::Peer& peer) override;
 
  private:
+  // Per-peer export state for one address family.
+  struct FamilyOut {
+    std::vector<bgp::wire::Prefix> pending;  // prefixes whose best path may have changed
+    std::size_t next = 0;                    // first unprocessed entry
+    std::size_t dump_end = 0;                // entries before this index come from a dump
+    bool eor_due = false;    // End-of-RIB (RFC 4724) once the initial dump is through
+    bool eorr_due = false;   // EoRR (RFC 7313) once a refresh dump is through
+  };
+  struct PeerState {
+    bgp::io::Peer* peer = nullptr;
+    const NeighborConfig* config = nullptr;
+    rib::PeerId id = 0;
+    FamilyOut v4, v6;
+    bool flush_posted = false;
+    std::unique_ptr<boost::asio::steady_timer> gr_timer;  // RFC 4724 helper: stale routes
+    std::optional<bgp::wire::GracefulRestartCap> peer_gr;  // from its last OPEN
+    FamilyOut& out(bgp::wire::AfiSafi f) { return f == bgp::wire::kIpv4Unicast ? v4 : v6; }
+  };
+
   void dispatch_inbound(bgp::io::tcp::socket socket);
-  void advertise(bgp::io::Peer& peer, bgp::wire::AfiSafi family);
-  const NeighborConfig& neighbor_config(const bgp::io::Peer& peer) const;
+  void originate_local_routes();
+  void start_flaps();
+  // A best path changed: queue the prefix for every established peer.
+  void changed(const bgp::wire::Prefix& prefix);
+  void queue_dump(PeerState& ps, bgp::wire::AfiSafi family);
+  void schedule_flush(PeerState& ps);
+  void flush(PeerState& ps);
+  bool exportable(const PeerState& ps, const rib::Path& best,
+                  const bgp::wire::Prefix& prefix) const;
+  PeerState& state_of(const bgp::io::Peer& peer);
 
   boost::asio::io_context& io_;
   RouterConfig config_;
   EventLog& events_;
   std::vector<std::unique_ptr<bgp::io::Listener>> listeners_;
   std::vector<std::unique_ptr<bgp::io::Peer>> peers_;
-  std::map<const bgp::io::Peer*, std::size_t> index_;  // peer → position in config_.neighbors
-  std::map<const bgp::io::Peer*, rib::AdjRibIn> rib_in_;
+  std::vector<PeerState> states_;   // index = PeerId - 1
+  rib::AttrStore attrs_;
+  rib::LocRib loc_rib_{attrs_};
+  // Locally originated prefixes restricted to some neighbours (announce[].to / generate[].to).
+  std::map<bgp::wire::Prefix, std::set<std::string>> local_to_;
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> flap_timers_;
+  std::vector<std::shared_ptr<std::function<void()>>> flap_ticks_;
 };
 
 }  // namespace msee::app

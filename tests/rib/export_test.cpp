@@ -2,7 +2,6 @@
 #include <catch2/catch.hpp>
 
 #include "bgp/wire/codec.hpp"
-#include "rib/adj_rib_in.hpp"
 #include "rib/export.hpp"
 
 using namespace msee;
@@ -94,23 +93,4 @@ TEST_CASE("Withdrawals go in Withdrawn Routes for IPv4 and MP_UNREACH otherwise"
   REQUIRE(v6.size() == 1);
   REQUIRE(v6[0].mp_unreach.has_value());
   CHECK(v6[0].mp_unreach->withdrawn.size() == 1);
-}
-
-TEST_CASE("Adj-RIB-In replaces, withdraws and sweeps stale routes", "[rib]") {
-  rib::AdjRibIn rib;
-  auto attrs = std::make_shared<const wire::PathAttributes>();
-  rib.announce(wire::kIpv4Unicast, pfx("10.0.0.0/8"), {attrs, ip("192.0.2.1"), std::nullopt});
-  rib.announce(wire::kIpv4Unicast, pfx("10.0.0.0/8"), {attrs, ip("192.0.2.2"), std::nullopt});
-  rib.announce(wire::kIpv4Unicast, pfx("11.0.0.0/8"), {attrs, ip("192.0.2.1"), std::nullopt});
-  CHECK(rib.size(wire::kIpv4Unicast) == 2);
-  CHECK(rib.table(wire::kIpv4Unicast)->at(pfx("10.0.0.0/8")).next_hop == ip("192.0.2.2"));
-  CHECK(rib.withdraw(wire::kIpv4Unicast, pfx("11.0.0.0/8")));
-  CHECK_FALSE(rib.withdraw(wire::kIpv4Unicast, pfx("11.0.0.0/8")));
-  // RFC 7313: BoRR marks stale, a re-sent route is fresh again, EoRR sweeps the rest.
-  rib.announce(wire::kIpv4Unicast, pfx("12.0.0.0/8"), {attrs, ip("192.0.2.1"), std::nullopt});
-  rib.mark_stale(wire::kIpv4Unicast);
-  rib.announce(wire::kIpv4Unicast, pfx("12.0.0.0/8"), {attrs, ip("192.0.2.1"), std::nullopt});
-  CHECK(rib.sweep_stale(wire::kIpv4Unicast) == 1);
-  CHECK(rib.size() == 1);
-  CHECK(rib.table(wire::kIpv4Unicast)->count(pfx("12.0.0.0/8")) == 1);
 }

@@ -114,6 +114,21 @@ std::size_t Peer::queued_bytes() const {
   return main_ && main_->conn ? main_->conn->queued : 0;
 }
 
+void Peer::notify_when_drained() {
+  if (drain_wanted_) {
+    return;
+  }
+  drain_wanted_ = true;
+  if (queued_bytes() < kLowWater) {
+    asio::post(io_, [this] {
+      if (drain_wanted_) {
+        drain_wanted_ = false;
+        observer_.on_drained(*this);
+      }
+    });
+  }
+}
+
 std::size_t Peer::max_frame(const Channel& ch) const {
   // RFC 8654 §4: the larger size applies only once both sides advertised the capability,
   // i.e. after the OPEN exchange; until then (and for the OPEN itself) 4096.
@@ -318,6 +333,9 @@ void Peer::apply(const std::shared_ptr<Channel>& ch, std::vector<fsm::Action>& a
                 stats_.last_error = "received " + d.notification->describe();
               } else if (!d.reason.empty() && !d.notification) {
                 stats_.last_error = d.reason;
+              }
+              if (ch == main_) {
+                drain_wanted_ = false;  // the queue went with the connection
               }
               if (ch == main_ || d.was_established) {
                 observer_.on_down(*this, d);
@@ -586,6 +604,10 @@ awaitable<void> Peer::writer(std::shared_ptr<Connection> conn) {
       conn->queue.pop_front();
     }
     stats_.bytes_out += n;
+    if (drain_wanted_ && conn->queued < kLowWater && main_ && main_->conn == conn) {
+      drain_wanted_ = false;
+      observer_.on_drained(*this);
+    }
     if (ec) {
       if (!conn->dead) {
         // The reader will see the same failure; make sure the FSM hears it once.

@@ -60,6 +60,9 @@ class PeerObserver {
   virtual void on_route_refresh(Peer& peer, const wire::RouteRefreshMessage& request) = 0;
   // A transport-level problem worth telling the user (MD5, bind, connect errors).
   virtual void on_transport_note(Peer& peer, std::string_view kind, std::string_view text) = 0;
+  // The outbound queue fell below the low-water mark after notify_when_drained() (back-pressure:
+  // the owner produces more UPDATEs only when the peer is reading).
+  virtual void on_drained(Peer& peer) = 0;
 };
 
 class Peer {
@@ -80,6 +83,10 @@ class Peer {
   std::optional<wire::IpAddress> local_address() const;
   const PeerStats& stats() const { return stats_; }
   std::size_t queued_bytes() const;
+  // Call on_drained() once the queue is below kLowWater (now, if it already is: posted).
+  void notify_when_drained();
+  static constexpr std::size_t kLowWater = 256 * 1024;
+  static constexpr std::size_t kHighWater = 1024 * 1024;
 
   void start();                                            // ManualStart (Event 1/4)
   void stop(wire::NotificationMessage notification);       // ManualStop (Event 2); posted
@@ -132,6 +139,7 @@ class Peer {
   std::minstd_rand rng_;
   Md5Counters md5_seen_;
   std::uint64_t next_channel_id_ = 1;
+  bool drain_wanted_ = false;
 };
 
 }  // namespace msee::bgp::io

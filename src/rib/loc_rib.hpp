@@ -1,0 +1,122 @@
+// Loc-RIB (RFC 4271 §3.2, §9.1): for every prefix, the paths all peers sent (each peer's
+// Adj-RIB-In is the set of paths with its PeerId, as in BIRD's single-table design) with the
+// best one kept first. Storage per prefix: one 8-octet path inline, more paths (only when several
+// peers send the same prefix) in a side vector. Attributes are AttrStore ids.
+//
+// Concurrency contract: single-threaded (the protocol thread).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "rib/attr_store.hpp"
+#include "rib/best_path.hpp"
+#include "rib/prefix_table.hpp"
+
+namespace msee::rib {
+
+using PeerId = std::uint16_t;
+inline constexpr PeerId kLocalPeer = 0;  // routes this speaker originates
+
+struct Path {
+  AttrId attr = kNoAttr;
+  PeerId peer = 0;
+  bool stale = false;  // RFC 7313 / RFC 4724: kept until refreshed or swept
+};
+
+// What the decision needs to know about a peer (see best_path.hpp Candidate).
+struct PeerInfo {
+  std::uint32_t weight = 0;
+  bool ebgp = true;
+  bgp::wire::RouterId router_id = 0;
+  bgp::wire::IpAddress address;
+};
+
+class LocRib {
+ public:
+  explicit LocRib(AttrStore& store) : store_(store) {}
+
+  void set_peer(PeerId id, PeerInfo info);
+
+  // Adds or replaces `peer`'s path for `prefix`. The caller gives one reference on `attr`
+  // (from AttrStore::intern); the RIB owns it from now on. True if the best path changed.
+  bool update(const bgp::wire::Prefix& prefix, PeerId peer, AttrId attr);
+  // Removes `peer`'s path. True if the best path changed (including to none).
+  bool withdraw(const bgp::wire::Prefix& prefix, PeerId peer);
+
+  // The best path, or nullptr when the prefix has none.
+  const Path* best(const bgp::wire::Prefix& prefix) const;
+  // All paths for the prefix, best first.
+  std::vector<Path> paths(const bgp::wire::Prefix& prefix) const;
+  // Why the best path beats the second one (OnlyPath when alone).
+  BestPathReason best_reason(const bgp::wire::Prefix& prefix) const;
+
+  // Paths held from `peer` in `family` (its Adj-RIB-In size after policy).
+  std::size_t count(PeerId peer, bgp::wire::AfiSafi family) const;
+  std::size_t size(bgp::wire::AfiSafi family) const;  // prefixes with at least one path
+
+  // Removes every path of `peer` (session down without graceful restart); returns the
+  // prefixes whose best path changed.
+  std::vector<bgp::wire::Prefix> remove_peer(PeerId peer);
+  // RFC 7313 §4 / RFC 4724 §4.2: mark the peer's paths stale; sweep removes those still stale.
+  void mark_stale(PeerId peer, bgp::wire::AfiSafi family);
+  std::vector<bgp::wire::Prefix> sweep_stale(PeerId peer, bgp::wire::AfiSafi family);
+
+  // Calls fn(prefix, best path) for every prefix of the family.
+  template <class Fn>
+  void for_each_best(bgp::wire::AfiSafi family, Fn&& fn) const {
+    if (family == bgp::wire::kIpv4Unicast) {
+      v4_.for_each([&](const Key4& k, const Dest& d) { fn(k.prefix(), d.first); });
+    } else if (family == bgp::wire::kIpv6Unicast) {
+      v6_.for_each([&](const Key6& k, const Dest& d) { fn(k.prefix(), d.first); });
+    }
+  }
+  // Calls fn(prefix, path) for every path of `peer` in the family.
+  template <class Fn>
+  void for_each_path(PeerId peer, bgp::wire::AfiSafi family, Fn&& fn) const {
+    auto visit = [&](const auto& k, const Dest& d) {
+      if (d.first.peer == peer) {
+        fn(k.prefix(), d.first);
+      } else if (d.more) {
+        for (const auto& p : *d.more) {
+          if (p.peer == peer) {
+            fn(k.prefix(), p);
+          }
+        }
+      }
+    };
+    if (family == bgp::wire::kIpv4Unicast) {
+      v4_.for_each(visit);
+    } else if (family == bgp::wire::kIpv6Unicast) {
+      v6_.for_each(visit);
+    }
+  }
+
+  std::size_t memory_bytes() const { return v4_.memory_bytes() + v6_.memory_bytes(); }
+  const AttrStore& store() const { return store_; }
+
+ private:
+  struct Dest {
+    Path first;                                // the best path
+    std::unique_ptr<std::vector<Path>> more;   // the others, unordered
+  };
+  template <class Table, class Key>
+  bool update_in(Table& t, const Key& k, PeerId peer, AttrId attr, bgp::wire::AfiSafi fam);
+  template <class Table, class Key>
+  bool withdraw_in(Table& t, const Key& k, PeerId peer, bgp::wire::AfiSafi fam);
+  const Dest* find(const bgp::wire::Prefix& p) const;
+  // Moves the best path to `first`; true if it changed (peer or attributes).
+  bool select(Dest& d);
+  Candidate candidate(const Path& p) const;
+  std::size_t& counter(PeerId peer, bgp::wire::AfiSafi family);
+
+  AttrStore& store_;
+  PrefixTable<Key4, Dest> v4_;
+  PrefixTable<Key6, Dest> v6_;
+  std::vector<PeerInfo> peers_;
+  std::vector<std::size_t> count4_, count6_;
+};
+
+}  // namespace msee::rib
