@@ -1139,6 +1139,7 @@ class Bench:
         if err:
             raise SystemExit(f"{tag} {err}; stop it or pick another address block")
         target = None if tname == "floor" else TARGETS[tname](args)
+        t_run = time.monotonic()
         res["pre_run_busy_pct"] = self.wait_quiet(tag)
         workdir = tempfile.mkdtemp(prefix=f"bgpbench.{tname}.")
         sink = sender = sconn = pconn = None
@@ -1222,15 +1223,18 @@ class Bench:
             self.say(f"{tag} FAILED: {e}" + (f"\n{tag} {tname} log tail:\n{tail}" if tail else ""))
             self.failures.append(f"{tname} {sc.id} run {run_i + 1}: {e}")
         finally:
+            t_stop = time.monotonic()
             if target:
                 target.stop()
             for p, c in ((sender, pconn), (sink, sconn)):
                 if p is not None:
                     self.stop_child(p, c)
+            res["stop_s"] = time.monotonic() - t_stop if target else 0.0
             if not args.keep:
                 shutil.rmtree(workdir, ignore_errors=True)
             else:
                 res["workdir"] = workdir
+            res["run_wall_s"] = time.monotonic() - t_run
         return res
 
     def wait_quiet(self, tag):
@@ -1240,7 +1244,7 @@ class Bench:
         said = 0.0
         while True:
             c0, w0 = cpu_busy(), time.monotonic()
-            time.sleep(1.0)
+            time.sleep(self.args.sample)
             c1, w1 = cpu_busy(), time.monotonic()
             busy = {k: round(100 * (c1[k] - c0[k]) / (w1 - w0), 1) for k in c0 if k != "cpu"}
             if max(busy.values()) <= self.args.quiet_threshold or time.monotonic() >= end:
@@ -1256,7 +1260,7 @@ class Bench:
     def phase(self, tag, sc, ph, name, sconn, pconn, alive):
         n = sc.total
         kind = "wd" if ph == "withdraw" else "ann"
-        sconn.send({"cmd": "expect", "kind": kind, "count": n})
+        sconn.send({"cmd": "expect", "kind": kind, "count": n + self.args.expect_extra})
         self.wait_ev(sconn, "expecting", 10, tag)
         pconn.send({"cmd": "send", "phase": ph})
         m = self.wait_ev(pconn, "sending", 10, tag, alive=alive)
@@ -1266,15 +1270,17 @@ class Bench:
         stall = self.args.stall
         end = time.monotonic() + timeout
         what = "withdrawals" if kind == "wd" else "prefixes"
+        want = n + self.args.expect_extra
+        base = n if name == "reannounce" else 0
         reached = None
         while reached is None:
             now = time.monotonic()
             if now > end:
                 raise RunFailed(f"{name}: not converged within {timeout:.0f} s "
-                                f"(sink has {state['n']}/{n} {what})")
+                                f"(sink has {state['n'] - base}/{want} {what})")
             if now - state["t_seen"] > stall:
                 raise RunFailed(f"{name}: no progress for {stall:.0f} s "
-                                f"(sink has {state['n']}/{n} {what})")
+                                f"(sink has {state['n'] - base}/{want} {what})")
             for conn in (sconn, pconn):
                 while conn.poll(0):
                     try:
@@ -1297,7 +1303,6 @@ class Bench:
                 raise RunFailed(f"{name}: target process exited")
             if reached is None and time.monotonic() - state["last_print"] >= self.args.progress:
                 state["last_print"] = time.monotonic()
-                base = n if (name == "reannounce") else 0
                 shown = max(0, state["n"] - base)
                 self.say(f"{tag} {name}: sink {shown}/{n} {what} "
                          f"{time.monotonic() - t0:.2f} s"
@@ -1527,18 +1532,28 @@ def main(argv=None):
     ap.add_argument("--stall", type=float, default=None,
                     help="fail a phase when the sink count does not move for this long "
                          "(default 120 s, quick 15 s)")
-    ap.add_argument("--settle", type=float, default=1.0,
-                    help="pause before idle RSS readings and between phases (s)")
+    ap.add_argument("--settle", type=float, default=None,
+                    help="pause before idle RSS readings and between phases "
+                         "(default 1 s, quick 0.3 s)")
+    ap.add_argument("--sample", type=float, default=None,
+                    help="CPU-use sample before each run (default 1 s, quick 0.2 s)")
     ap.add_argument("--progress", type=float, default=1.0, help="progress line interval (s)")
     ap.add_argument("--quiet-wait", type=float, default=0.0, metavar="SECS",
                     help="before each run wait up to SECS for the CPUs to be idle "
                          "(other processes below --quiet-threshold %%); default 0 = just measure")
     ap.add_argument("--quiet-threshold", type=float, default=20.0, metavar="PCT")
     ap.add_argument("--no-pin", action="store_true", help="do not pin CPUs")
+    ap.add_argument("--expect-extra", type=int, default=0, metavar="N",
+                    help="testing the failure path only: the sink waits for N prefixes more "
+                         "than are sent, so no run can converge and the exit status must be 1")
     ap.add_argument("--keep", action="store_true", help="keep the target work directories")
     args = ap.parse_args(argv)
     if args.timeout is None:
         args.timeout = 30.0 if args.quick else 300.0
+    if args.settle is None:
+        args.settle = 0.3 if args.quick else 1.0
+    if args.sample is None:
+        args.sample = 0.2 if args.quick else 1.0
     if args.stall is None:
         args.stall = 15.0 if args.quick else 120.0
 

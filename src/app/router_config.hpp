@@ -40,6 +40,9 @@ struct NeighborConfig {
   bool import = true;         // accept routes from this neighbour into the Loc-RIB
   bool export_routes = true;  // send it the routes learned from other neighbours
   std::uint32_t weight = 0;   // best-path weight of its routes (higher wins)
+  // Routes whose AS path holds our AS more than this many times are loops (RFC 4271 §9.1.2)
+  // and are not accepted. 0 = any occurrence (the RFC); MSEE peerings use 2 (R24).
+  std::uint8_t allow_as_in = 0;
 };
 
 // A generated block of prefixes: `count` consecutive prefixes of the length of `base`,

@@ -193,7 +193,7 @@ class Parser {
               {"name", "address", "port", "localAddress", "peerAsn", "passive", "holdTime",
                "minHoldTime", "connectRetry", "idleHoldTime", "md5Password", "ttlSecurity", "ttl",
                "families", "capabilities", "nextHop", "nextHop6", "import", "export",
-               "weight"});
+               "weight", "allowAsIn"});
     NeighborConfig nb;
     nb.name = string(n, path, "name", true).value_or("");
     if (auto a = address(n, path, "address", true)) {
@@ -271,6 +271,7 @@ class Parser {
     nb.import = boolean(n, path, "import").value_or(true);
     nb.export_routes = boolean(n, path, "export").value_or(true);
     nb.weight = integer<std::uint32_t>(n, path, "weight", 0, 4294967295u, false).value_or(0);
+    nb.allow_as_in = integer<std::uint8_t>(n, path, "allowAsIn", 0, 10, false).value_or(0);
     cfg.neighbors.push_back(std::move(nb));
   }
 

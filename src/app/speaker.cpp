@@ -22,6 +22,18 @@ constexpr std::size_t kFlushBatch = 4096;
 
 std::vector<wire::AfiSafi> kFamilies{wire::kIpv4Unicast, wire::kIpv6Unicast};
 
+// True if `attrs`' AS path holds `asn` more than `allowed` times.
+bool holds_as(const wire::PathAttributes& attrs, wire::Asn asn, std::uint8_t allowed) {
+  if (!attrs.as_path) {
+    return false;
+  }
+  unsigned seen = 0;
+  for (const auto& seg : attrs.as_path->segments) {
+    seen += static_cast<unsigned>(std::count(seg.asns.begin(), seg.asns.end(), asn));
+  }
+  return seen > allowed;
+}
+
 wire::AfiSafi family_of(const wire::Prefix& p) {
   return p.addr.is_v4() ? wire::kIpv4Unicast : wire::kIpv6Unicast;
 }
@@ -432,6 +444,24 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
     return;
   }
   auto& attrs = update.attributes;
+  if (holds_as(attrs, config_.asn, ps.config->allow_as_in)) {
+    // RFC 4271 §9.1.2: a route whose AS_PATH contains our own AS is not considered.
+    ++ps.loops_dropped;
+    if (ps.loops_dropped == 1 || ps.loops_dropped % 10000 == 0) {
+      log::info("peer {}: ignoring route(s) with our AS {} in the path ({} so far, RFC 4271 "
+                "§9.1.2)",
+                peer.name(), config_.asn, ps.loops_dropped);
+    }
+    for (const auto& p : update.nlri) {
+      withdraw(p);
+    }
+    if (update.mp_reach) {
+      for (const auto& p : update.mp_reach->nlri) {
+        withdraw(p);
+      }
+    }
+    return;
+  }
   if (const auto* n = peer.negotiated(); n && n->peer_as != config_.asn) {
     // RFC 7606 §7.5: LOCAL_PREF from an external peer is discarded (attribute discard).
     attrs.local_pref.reset();
@@ -610,14 +640,18 @@ void Speaker::flush(PeerState& ps) {
         peer.notify_when_drained();  // resume in on_drained()
         return;
       }
-      std::unordered_map<rib::AttrId, std::vector<wire::Prefix>> groups;
+      // Grouped by attribute set and by "learned from an external peer" (which decides
+      // whether MED is passed on, RFC 4271 §5.1.4).
+      std::unordered_map<std::uint64_t, std::vector<wire::Prefix>> groups;
       std::vector<wire::Prefix> withdrawals;
       auto end = std::min(out.pending.size(), out.next + kFlushBatch);
       for (; out.next < end; ++out.next) {
         const auto& p = out.pending[out.next];
         const rib::Path* best = loc_rib_.best(p);
         if (best != nullptr && exportable(ps, *best, p) && next_hop) {
-          groups[best->attr].push_back(p);
+          bool from_ebgp = best->peer != rib::kLocalPeer &&
+                           states_[best->peer - 1u].config->peer_asn != config_.asn;
+          groups[(std::uint64_t{best->attr} << 1) | (from_ebgp ? 1u : 0u)].push_back(p);
         } else if (out.next >= out.dump_end) {
           // Changed to nothing (or to something this peer must not get): withdraw. Dump
           // entries never withdraw: the peer has nothing from us yet.
@@ -629,7 +663,9 @@ void Speaker::flush(PeerState& ps) {
           peer.send(u);
         }
       }
-      for (auto& [attr, prefixes] : groups) {
+      for (auto& [key, prefixes] : groups) {
+        ectx.learned_from_ebgp = (key & 1u) != 0;
+        auto attr = static_cast<rib::AttrId>(key >> 1);
         auto exported = rib::export_attributes(loc_rib_.store().get(attr), ectx);
         for (auto& u : rib::pack_updates(family, prefixes, exported, *next_hop, std::nullopt,
                                          ctx)) {

@@ -75,6 +75,7 @@ class Speaker : public bgp::io::PeerObserver {
     bool flush_posted = false;
     std::unique_ptr<boost::asio::steady_timer> gr_timer;  // RFC 4724 helper: stale routes
     std::optional<bgp::wire::GracefulRestartCap> peer_gr;  // from its last OPEN
+    std::uint64_t loops_dropped = 0;  // routes refused for our AS in their path
     FamilyOut& out(bgp::wire::AfiSafi f) { return f == bgp::wire::kIpv4Unicast ? v4 : v6; }
   };
 

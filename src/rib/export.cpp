@@ -28,6 +28,10 @@ wire::PathAttributes export_attributes(const wire::PathAttributes& attrs,
     // RFC 4271 §5.1.5: "MUST NOT include this attribute in UPDATE messages it sends to
     // external peers".
     out.local_pref.reset();
+    // RFC 4271 §5.1.4: "MUST NOT be propagated to other neighboring ASes".
+    if (ctx.learned_from_ebgp) {
+      out.med.reset();
+    }
     // RFC 4456 §8: ORIGINATOR_ID and CLUSTER_LIST are not sent outside the AS.
     out.originator_id.reset();
     out.cluster_list.clear();

@@ -14,12 +14,14 @@ namespace msee::rib {
 struct ExportContext {
   bgp::wire::Asn local_as = 0;
   bgp::wire::Asn peer_as = 0;
+  bool learned_from_ebgp = false;  // the route came from an external peer (not originated)
   bool ebgp() const { return local_as != peer_as; }
 };
 
 // RFC 4271 §5.1.2: on eBGP prepend our AS (to the leading AS_SEQUENCE, or a new one if the
 // path starts with an AS_SET or the sequence is full at 255); §5.1.5: LOCAL_PREF is sent to
-// internal peers only (default 100 when absent); §5: unknown optional non-transitive
+// internal peers only (default 100 when absent); §5.1.4: a MED received from a neighbouring AS
+// is not passed on to other neighbouring ASes; §5: unknown optional non-transitive
 // attributes are not passed on. NEXT_HOP is set by pack_updates.
 bgp::wire::PathAttributes export_attributes(const bgp::wire::PathAttributes& attrs,
                                             const ExportContext& ctx);

@@ -94,7 +94,8 @@ frr_conf frr2 65003 "$FRR2" "" " address-family ipv6 unicast
  exit-address-family" > "$T/frr2.conf"
 
 # msee-emu: frr2 carries IPv6 over its IPv4 session, so it needs an IPv6 next hop (nextHop6).
-# The generated block goes to frr2 only.
+# The generated block goes to frr2 only. frr2 gets the graceful restart capability because FRR
+# records (and shows) a received End-of-RIB per family only when GR was negotiated.
 nb() {  # nb NAME ADDR PEER_ASN [extra JSON members]
   echo "{ \"name\": \"$1\", \"address\": \"$2\", \"localAddress\": \"$ME\", \"peerAsn\": $3, \"connectRetry\": 1, \"idleHoldTime\": 1${4:+, $4} }"
 }
@@ -110,7 +111,7 @@ cat > "$T/msee/config.json" <<CONF
       "peerAsn": 65001, "connectRetry": 1, "idleHoldTime": 1, "families": ["ipv6-unicast"],
       "nextHop6": "2001:db8:26::10" },
     $(nb frr1 "$FRR1" 65002 '"families": ["ipv4-unicast"]'),
-    $(nb frr2 "$FRR2" 65003 '"families": ["ipv4-unicast", "ipv6-unicast"], "nextHop6": "2001:db8::26"')
+    $(nb frr2 "$FRR2" 65003 '"families": ["ipv4-unicast", "ipv6-unicast"], "nextHop6": "2001:db8::26", "capabilities": { "gracefulRestart": 120 }')
   ],
   "generate": [
     { "base": "100.126.0.0/24", "count": $GEN_COUNT, "communities": ["65000:4001"], "to": ["frr2"] }
@@ -171,7 +172,7 @@ check_route_event 10 "msee-emu events: bird4 announced 10.26.1.0/24 with as-path
 check_frr_only_path 10 "FRR-2 has 10.26.1.0/24 with as-path '$VIA_FRR1' (shorter path via FRR-1 wins), next hop $ME" \
   frr2 ipv4 10.26.1.0/24 "p['aspath']['string']=='$VIA_FRR1' and p['nexthops'][0]['ip']=='$ME'"
 check_frr_only_path 5 "FRR-1 has only its own 10.26.1.0/24 (msee-emu does not send a neighbour's best path back to it)" \
-  frr1 ipv4 10.26.1.0/24 "p['aspath']['string']=='' and p.get('sourced') is True"
+  frr1 ipv4 10.26.1.0/24 "p.get('sourced') is True and p['aspath']['segments']==[]"
 check_bird_route 5 "BIRD learned 10.26.1.0/24 from msee-emu as '$VIA_FRR1' (its static route stays best)" \
   bird 10.26.1.0/24 "r['proto']=='s4'"
 bird_msee_path() {  # the as-path of BIRD's route from msee4 for PREFIX (its alternative route)
@@ -201,19 +202,19 @@ check_route_event 5 "msee-emu events: frr1 re-announced 10.26.1.0/24 with as-pat
 check_frr_only_path 10 "after FRR-1's re-announce, FRR-2 is back to '$VIA_FRR1'" \
   frr2 ipv4 10.26.1.0/24 "p['aspath']['string']=='$VIA_FRR1'"
 check_frr_only_path 5 "FRR-1 again has only its own 10.26.1.0/24 (msee-emu withdrew the BIRD path from it)" \
-  frr1 ipv4 10.26.1.0/24 "p['aspath']['string']=='' and p.get('sourced') is True"
+  frr1 ipv4 10.26.1.0/24 "p.get('sourced') is True and p['aspath']['segments']==[]"
 
 # ---------------------------------------------------------------- 2. attributes
-check_frr_only_path 5 "FRR-2 has 10.26.2.0/24 as BIRD sent it plus 65000: as-path '65000 65001', MED 26 (passed through), communities 65001:100 65001:200, large 65001:26:2, RT:65001:26, origin IGP, no local-pref, next hop $ME" \
-  frr2 ipv4 10.26.2.0/24 "p['aspath']['string']=='65000 65001' and p['metric']==26 and p['community']['string']=='65001:100 65001:200' and p['largeCommunity']['string']=='65001:26:2' and p['extendedCommunity']['string']=='RT:65001:26' and p['origin']=='IGP' and p['nexthops'][0]['ip']=='$ME' and 'localpref' not in p"
+check_frr_only_path 5 "FRR-2 has 10.26.2.0/24 as BIRD sent it plus 65000: as-path '65000 65001', no MED (RFC 4271 §5.1.4: an external MED is not passed to another AS), communities 65001:100 65001:200, large 65001:26:2, RT:65001:26, origin IGP, no local-pref, next hop $ME" \
+  frr2 ipv4 10.26.2.0/24 "p['aspath']['string']=='65000 65001' and 'metric' not in p and p['community']['string']=='65001:100 65001:200' and p['largeCommunity']['string']=='65001:26:2' and p['extendedCommunity']['string']=='RT:65001:26' and p['origin']=='IGP' and p['nexthops'][0]['ip']=='$ME' and 'localpref' not in p"
 check_route_event 2 "msee-emu events: bird4 sent 10.26.2.0/24 with those attributes (as-path 65001, MED 26)" \
   "$EV" bird4 ipv4-unicast 10.26.2.0/24 "e['asPath']==[65001] and e['med']==26 and cset(e['communities'])=={'65001:100','65001:200'} and cset(e['largeCommunities'])=={'65001:26:2'} and cset(e['extCommunities'])=={'rt:65001:26'}"
 
 # ---------------------------------------------------------------- 3. IPv6
 check_route_event 5 "msee-emu events: bird6 announced 2001:db8:26:1::/64 over ::1 (next hop 2001:db8:26::1)" \
   "$EV" bird6 ipv6-unicast 2001:db8:26:1::/64 "e['asPath']==[65001] and e['nextHop']=='2001:db8:26::1'"
-check_frr_only_path 10 "FRR-2 has 2001:db8:26:1::/64 over its IPv4 session: as-path '65000 65001', next hop 2001:db8::26 (nextHop6), MED 6, community 65001:6, large 65001:26:6" \
-  frr2 ipv6 2001:db8:26:1::/64 "p['aspath']['string']=='65000 65001' and p['nexthops'][0]['ip']=='2001:db8::26' and p['metric']==6 and p['community']['string']=='65001:6' and p['largeCommunity']['string']=='65001:26:6'"
+check_frr_only_path 10 "FRR-2 has 2001:db8:26:1::/64 over its IPv4 session: as-path '65000 65001', next hop 2001:db8::26 (nextHop6), no MED, community 65001:6, large 65001:26:6" \
+  frr2 ipv6 2001:db8:26:1::/64 "p['aspath']['string']=='65000 65001' and p['nexthops'][0]['ip']=='2001:db8::26' and 'metric' not in p and p['community']['string']=='65001:6' and p['largeCommunity']['string']=='65001:26:6'"
 check "FRR-2 received exactly 1 IPv6 prefix from msee-emu" eq 1 pfx_rcd frr2 ipv6
 
 # ---------------------------------------------------------------- 4. generator + End-of-RIB
@@ -232,9 +233,9 @@ check "BIRD got none of the generated prefixes (no 100.126.0.0/24)" bird_absent 
 EOR_EXPR="d['$ME']['gracefulRestartInfo']"
 frr2_eor() { frr_get frr2 "show bgp neighbors $ME json" "$1"; }
 check_wait 5 "FRR-2 neighbor JSON: End-of-RIB received from msee-emu for IPv4 unicast" \
-  frr2_eor "$EOR_EXPR['ipv4Unicast']['endOfRibStatus']['endOfRibRecv'] is True"
+  frr2_eor "${EOR_EXPR}['ipv4Unicast']['endOfRibStatus']['endOfRibRecv'] is True"
 check_wait 5 "FRR-2 neighbor JSON: End-of-RIB received from msee-emu for IPv6 unicast" \
-  frr2_eor "$EOR_EXPR['ipv6Unicast']['endOfRibStatus']['endOfRibRecv'] is True"
+  frr2_eor "${EOR_EXPR}['ipv6Unicast']['endOfRibStatus']['endOfRibRecv'] is True"
 
 # ---------------------------------------------------------------- 5. session loss
 M=$(ev_lines "$EV")

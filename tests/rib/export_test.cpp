@@ -19,7 +19,7 @@ TEST_CASE("eBGP export prepends the local AS and drops LOCAL_PREF", "[rib][expor
   a.med = 5;
   a.unknown = {{wire::kFlagOptional | wire::kFlagTransitive, 99, {1}},
                {wire::kFlagOptional, 98, {2}}};
-  auto out = rib::export_attributes(a, {12076, 65001});
+  auto out = rib::export_attributes(a, {12076, 65001, false});
   CHECK(out.as_path->segments.at(0).asns == std::vector<wire::Asn>{12076, 4200000001u});
   CHECK_FALSE(out.local_pref.has_value());
   CHECK(out.med == std::optional<std::uint32_t>(5));
@@ -29,10 +29,21 @@ TEST_CASE("eBGP export prepends the local AS and drops LOCAL_PREF", "[rib][expor
   CHECK(out.unknown[0].type == 99);
 }
 
+TEST_CASE("A MED learned from another AS is not passed to an external peer", "[rib][export]") {
+  wire::PathAttributes a;
+  a.med = 26;
+  rib::ExportContext learned{65000, 65003, true};
+  CHECK_FALSE(rib::export_attributes(a, learned).med.has_value());  // RFC 4271 §5.1.4
+  rib::ExportContext originated{65000, 65003, false};
+  CHECK(rib::export_attributes(a, originated).med == std::optional<std::uint32_t>(26));
+  rib::ExportContext internal{65000, 65000, true};
+  CHECK(rib::export_attributes(a, internal).med == std::optional<std::uint32_t>(26));
+}
+
 TEST_CASE("eBGP export before an AS_SET starts a new AS_SEQUENCE", "[rib][export]") {
   wire::PathAttributes a;
   a.as_path = wire::AsPath{{{wire::AsSegmentType::AsSet, {1, 2}}}};
-  auto out = rib::export_attributes(a, {65000, 65001});
+  auto out = rib::export_attributes(a, {65000, 65001, false});
   REQUIRE(out.as_path->segments.size() == 2);
   CHECK(out.as_path->segments[0].type == wire::AsSegmentType::AsSequence);
   CHECK(out.as_path->segments[0].asns == std::vector<wire::Asn>{65000});
@@ -40,7 +51,7 @@ TEST_CASE("eBGP export before an AS_SET starts a new AS_SEQUENCE", "[rib][export
 
 TEST_CASE("iBGP export keeps the path and defaults LOCAL_PREF to 100", "[rib][export]") {
   wire::PathAttributes a;
-  auto out = rib::export_attributes(a, {65000, 65000});
+  auto out = rib::export_attributes(a, {65000, 65000, false});
   CHECK(out.as_path->segments.empty());
   CHECK(out.local_pref == std::optional<std::uint32_t>(100));
 }
@@ -50,7 +61,7 @@ TEST_CASE("Packing splits IPv4 NLRI so every UPDATE fits 4096 octets", "[rib][ex
   for (std::uint32_t i = 0; i < 3000; ++i) {
     ps.push_back(wire::Prefix{wire::IpAddress::v4((10u << 24) | (i << 8)), 24});
   }
-  wire::PathAttributes a = rib::export_attributes({}, {65000, 65001});
+  wire::PathAttributes a = rib::export_attributes({}, {65000, 65001, false});
   wire::EncodeContext ctx;
   ctx.four_octet_as = true;
   auto ups = rib::pack_updates(wire::kIpv4Unicast, ps, a, ip("192.0.2.1"), std::nullopt, ctx);

@@ -509,7 +509,17 @@ awaitable<void> Peer::reader(std::weak_ptr<Channel> wch, std::shared_ptr<Connect
   wire::Bytes buf;
   std::size_t start = 0;  // first unconsumed byte
   for (;;) {
-    if (buf.size() - start < kReadChunk / 2 && start > 0) {
+    if (start == buf.size()) {
+      // Everything consumed: hold no buffer while the connection is idle (an idle session
+      // then costs a few hundred octets, not the read chunk), and wait for data first.
+      wire::Bytes().swap(buf);
+      start = 0;
+      auto [wec] = co_await conn->socket.async_wait(tcp::socket::wait_read, kTuple);
+      if (conn->dead) {
+        co_return;
+      }
+      (void)wec;  // a failed wait shows up as a failed read below
+    } else if (start > 0 && buf.size() - start < kReadChunk / 2) {
       buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(start));
       start = 0;
     }
