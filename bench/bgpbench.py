@@ -325,6 +325,7 @@ class Loop:
         self.pending_connects = []           # (due time, k, addr, asn)
         self.running = True
         self.failed = None
+        self.reconnects = 0
 
     def report(self, ev, **kw):
         kw["ev"] = ev
@@ -349,12 +350,21 @@ class Loop:
     def peer_failed(self, peer, why):
         if peer.state == "Closed":
             return
+        was = peer.state
         peer.state = "Closed"
         try:
             self.sel.unregister(peer.sock)
         except (KeyError, ValueError):
             pass
         peer.sock.close()
+        retry = getattr(peer, "retry", None)
+        if was != "Established" and retry and time.monotonic() < self.connect_deadline:
+            # e.g. GoBGP accepts (and resets) connections before it has configured every
+            # neighbour: a real speaker retries, so do we (counted in the set-up time)
+            self.peers.remove(peer)
+            self.reconnects += 1
+            self.pending_connects.append((time.monotonic() + 0.05, *retry))
+            return
         if self.running and not self.failed:
             self.failed = f"{peer.name}: {why}"
             self.report("error", msg=self.failed)
@@ -423,7 +433,7 @@ class Loop:
             err = s.connect_ex((self.remote, BGP_PORT))
             if err not in (0, errno.EINPROGRESS):
                 s.close()
-                keep.append((now + 0.2, k, addr, asn))
+                keep.append((now + 0.05, k, addr, asn))
                 continue
             self.sel.register(s, selectors.EVENT_WRITE, (k, addr, asn))
         self.pending_connects = keep
@@ -438,9 +448,10 @@ class Loop:
                 self.failed = f"connect from {addr}: {os.strerror(err)}"
                 self.report("error", msg=self.failed)
                 return
-            self.pending_connects.append((time.monotonic() + 0.2, k, addr, asn))
+            self.pending_connects.append((time.monotonic() + 0.05, k, addr, asn))
             return
         p = self.make_peer(s, k, addr, asn)
+        p.retry = (k, addr, asn)
         self.add_peer_socket(p)
         p.start()
 
@@ -476,7 +487,7 @@ class SenderLoop(Loop):
         self.n_established += 1
         if self.n_established == self.npeers:
             self.report("established", t_start=self.t_connect, t_all=time.monotonic(),
-                        holds=sorted({p.hold for p in self.peers}))
+                        holds=sorted({p.hold for p in self.peers}), reconnects=self.reconnects)
 
     def on_idle(self, now):
         if self.t_connect and self.n_established < self.npeers and now - self.last_progress > 1:
@@ -572,7 +583,7 @@ class SinkLoop(Loop):
     def on_established(self, peer):
         self.n_established += 1
         if not self.listen:
-            self.report("established", t=time.monotonic())
+            self.report("established", t=time.monotonic(), reconnects=self.reconnects)
 
     def on_update(self, peer, buf, pos, mlen, t):
         self.updates += 1
@@ -830,11 +841,13 @@ class Target:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self, term_wait=5.0):
-        """SIGTERM, bounded wait, SIGKILL; returns only when every thread is gone."""
+        """SIGTERM, bounded wait, SIGKILL; returns only when every thread is gone.
+        Returns how it ended: "exit N", "signal N" or "killed after SIGTERM timeout"."""
         p = self.proc
         if p is None:
-            return
+            return None
         pid = p.pid
+        how = None
         if p.poll() is None:
             try:
                 p.send_signal(signal.SIGTERM)
@@ -844,11 +857,17 @@ class Target:
             try:
                 p.wait(timeout=term_wait)
             except subprocess.TimeoutExpired:
+                how = f"killed: no exit within {term_wait:.0f} s of SIGTERM"
                 try:
                     p.kill()
                 except ProcessLookupError:
                     pass
                 p.wait(timeout=10)
+        else:
+            how = f"had already exited ({p.returncode})"
+        if how is None:
+            rc = p.returncode
+            how = f"exit {rc}" if rc >= 0 else f"signal {-rc}"
         end = time.monotonic() + 10
         while tasks_alive(pid) and time.monotonic() < end:
             time.sleep(0.05)
@@ -856,6 +875,7 @@ class Target:
         if self.log:
             self.log.close()
             self.log = None
+        return how
 
     def log_tail(self, n=15):
         try:
@@ -1173,6 +1193,10 @@ class Bench:
             m = self.wait_ev(pconn, "established", 30 + sc.peers * 0.1, tag, est_progress, alive)
             res["establish_s"] = m["t_all"] - m["t_start"]
             res["holds"] = m["holds"]
+            res["sender_reconnects"] = m["reconnects"]
+            if m["reconnects"]:
+                self.say(f"{tag} note: {m['reconnects']} sender connection(s) were reset before "
+                         "Established and retried")
             ov1 = tcp_ext("ListenOverflows", "ListenDrops")
             res["listen_overflows"] = {k: ov1[k] - ov0.get(k, 0) for k in ov1}
             if any(res["listen_overflows"].values()):
@@ -1225,7 +1249,9 @@ class Bench:
         finally:
             t_stop = time.monotonic()
             if target:
-                target.stop()
+                res["target_stop"] = target.stop(args.term_wait)
+                if not res["target_stop"].startswith("exit"):
+                    self.say(f"{tag} note: {target.label} stop: {res['target_stop']}")
             for p, c in ((sender, pconn), (sink, sconn)):
                 if p is not None:
                     self.stop_child(p, c)
@@ -1345,7 +1371,7 @@ class Bench:
         except RunFailed as e:
             self.say(f"[{tname} baseline] failed: {e}")
         finally:
-            target.stop()
+            target.stop(self.args.term_wait)
             if sink:
                 self.stop_child(sink, sconn)
             shutil.rmtree(workdir, ignore_errors=True)
@@ -1357,6 +1383,15 @@ def foreign(c0, c1, cpu, ours, wall):
     if cpu not in c0 or wall < 0.5:         # /proc/stat ticks are 10 ms: too coarse below
         return None
     return round(100 * max(0.0, (c1[cpu] - c0[cpu]) - ours) / wall, 1)
+
+
+def sha256_file(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def mb(v):
@@ -1438,7 +1473,7 @@ def summarize(sc, runs, targets):
     return summ
 
 
-def table(sc, summ, label_of):
+def table(sc, summ, label_of, markdown=False):
     def cell(s, key):
         if key not in s:
             return "-", "-"
@@ -1449,10 +1484,14 @@ def table(sc, summ, label_of):
         r = s.get("ratio_to_bird", {}).get(key)
         return "-" if r is None else f"{r:.2f}"
 
+    def noise(s):
+        v = s.get("foreign_cpu1_pct_max")
+        return "-" if v is None else f"{v:.0f}"
+
     rows = []
     if sc.kind == "load":
         head = ["target", "ok", "converge s", "min-max s", "first s", "peak RSS MB",
-                "idle RSS MB", "B/route>idle", "CPU s", "ratio/BIRD"]
+                "idle RSS MB", "B/route>idle", "CPU s", "ratio/BIRD", "other CPU1 %"]
         for t, s in summ.items():
             m, mm = cell(s, "announce_s")
             f, _ = cell(s, "announce_first_s")
@@ -1460,7 +1499,8 @@ def table(sc, summ, label_of):
             rows.append([label_of(t), f"{s['ok']}/{s['runs']}", m, mm, f,
                          mb(s.get("rss_hwm_median")), mb(s.get("rss_idle_median")),
                          "-" if bpr is None else f"{bpr:.0f}",
-                         fmt_s(s.get("target_cpu_s_median")), ratio(s, "announce_s")])
+                         fmt_s(s.get("target_cpu_s_median")), ratio(s, "announce_s"),
+                         noise(s)])
     elif sc.kind == "idle":
         head = ["target", "ok", "all Established s", "min-max s", "converge s", "min-max s",
                 "idle RSS MB", "KB/peer", "KB/peer incl. config", "ratio/BIRD (estab.)"]
@@ -1474,20 +1514,40 @@ def table(sc, summ, label_of):
                          "-" if kbc is None else f"{kbc:.1f}", ratio(s, "establish_s")])
     else:
         head = ["target", "ok", "announce s", "withdraw s", "min-max s", "re-announce s",
-                "min-max s", "peak RSS MB", "ratio/BIRD wd", "ratio/BIRD re-ann."]
+                "min-max s", "peak RSS MB", "ratio/BIRD wd", "ratio/BIRD re-ann.",
+                "other CPU1 %"]
         for t, s in summ.items():
             a, _ = cell(s, "announce_s")
             w, wmm = cell(s, "withdraw_s")
             ra, ramm = cell(s, "reannounce_s")
             rows.append([label_of(t), f"{s['ok']}/{s['runs']}", a, w, wmm, ra, ramm,
                          mb(s.get("rss_hwm_median")), ratio(s, "withdraw_s"),
-                         ratio(s, "reannounce_s")])
+                         ratio(s, "reannounce_s"), noise(s)])
+    if markdown:
+        out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        out += ["| " + " | ".join(str(x) for x in r) + " |" for r in rows]
+        return "\n".join(out)
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(head, widths))]
     lines.append("  ".join("-" * w for w in widths))
     for r in rows:
         lines.append("  ".join(str(x).ljust(w) for x, w in zip(r, widths)))
     return "\n".join(lines)
+
+
+def report_from_json(path, markdown):
+    """Re-print the tables of an earlier --json result (no measurement)."""
+    d = json.loads(Path(path).read_text())
+    kinds = {"1x1M": "load", "10x100k": "load", "300idle": "idle", "withdraw": "withdraw"}
+    label = {"floor": "floor (no target)", **{k: v.label for k, v in TARGETS.items()}}
+    print(f"command: {d.get('command')}")
+    print(f"machine: {d.get('machine')}")
+    print(f"versions: {d.get('versions')}")
+    for sid, s in d["scenarios"].items():
+        sc = Scenario(sid, s["peers"], s["per_peer"], kinds.get(sid, "load"), s["title"])
+        print(f"\n{'####' if markdown else '=='} {sid}: {s['title']}\n")
+        print(table(sc, s["summary"], lambda t: label[t], markdown))
+    return 0
 
 
 def machine_info():
@@ -1542,14 +1602,26 @@ def main(argv=None):
                     help="before each run wait up to SECS for the CPUs to be idle "
                          "(other processes below --quiet-threshold %%); default 0 = just measure")
     ap.add_argument("--quiet-threshold", type=float, default=20.0, metavar="PCT")
+    ap.add_argument("--term-wait", type=float, default=None,
+                    help="seconds a target gets to exit after SIGTERM before SIGKILL "
+                         "(default 5, quick 3)")
+    ap.add_argument("--per-peer", type=int, default=None, metavar="N",
+                    help="override the prefixes per sender of every selected scenario")
     ap.add_argument("--no-pin", action="store_true", help="do not pin CPUs")
     ap.add_argument("--expect-extra", type=int, default=0, metavar="N",
                     help="testing the failure path only: the sink waits for N prefixes more "
                          "than are sent, so no run can converge and the exit status must be 1")
     ap.add_argument("--keep", action="store_true", help="keep the target work directories")
+    ap.add_argument("--report", metavar="JSON",
+                    help="print the tables of an earlier --json file and exit (no runs)")
+    ap.add_argument("--markdown", action="store_true", help="with --report: Markdown tables")
     args = ap.parse_args(argv)
+    if args.report:
+        return report_from_json(args.report, args.markdown)
     if args.timeout is None:
         args.timeout = 30.0 if args.quick else 300.0
+    if args.term_wait is None:
+        args.term_wait = 3.0 if args.quick else 5.0
     if args.settle is None:
         args.settle = 0.3 if args.quick else 1.0
     if args.sample is None:
@@ -1563,6 +1635,10 @@ def main(argv=None):
         if t not in TARGETS:
             ap.error(f"unknown target {t!r} (choose from {','.join(TARGETS)})")
     all_sc = scenarios(args.quick)
+    if args.per_peer:
+        for sc in all_sc.values():
+            sc.per_peer = args.per_peer
+            sc.title += f" [--per-peer {args.per_peer}]"
     sc_ids = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     for s in sc_ids:
         if s not in all_sc:
@@ -1586,6 +1662,7 @@ def main(argv=None):
                                  "OFF (need CPUs 0 and 1; --no-pin given or unavailable)"))
     versions = {}
     runnable = []
+    frozen_dir = tempfile.mkdtemp(prefix="bgpbench.bin.")
     for t in targets:
         tgt = TARGETS[t](args)
         why = tgt.available()
@@ -1597,7 +1674,14 @@ def main(argv=None):
         note = ""
         if t == "msee":
             bt, san = tgt.build_type()
-            versions["msee_build"] = {"binary": args.msee, "type": bt, "sanitize": san}
+            # run a private copy: a rebuild during a long campaign must not mix versions
+            frozen = os.path.join(frozen_dir, "msee-emu")
+            shutil.copy2(args.msee, frozen)
+            versions["msee_build"] = {"binary": args.msee, "type": bt, "sanitize": san,
+                                      "sha256": sha256_file(frozen),
+                                      "mtime": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(
+                                          os.stat(args.msee).st_mtime))}
+            args.msee = frozen
             if bt != "Release" or san:
                 note = (f"  [WARNING: build type {bt or 'unknown'}{', sanitizers' if san else ''}"
                         " - not a Release build, numbers are not valid performance results]")
@@ -1650,6 +1734,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         interrupted = True
         bench.say("interrupted")
+    shutil.rmtree(frozen_dir, ignore_errors=True)
     results["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
     results["failures"] = bench.failures
     if tables:

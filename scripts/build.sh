@@ -3,6 +3,8 @@
 # Default: build/ in Release with warnings as errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache: hash paths relative to the checkout, so a fresh clone reuses earlier compilations.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 dir=${1:-build}
 shift || true
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMSEE_WERROR=ON "$@" >/dev/null

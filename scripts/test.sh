@@ -7,6 +7,8 @@
 # Environment: MSEE_FUZZ_SECONDS (default 60), MSEE_SKIP_INTEGRATION=1 to skip real peers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache: hash paths relative to the checkout, so a fresh clone reuses earlier compilations.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 start=$(date +%s)
 step() { echo; echo "=== $* ($(( $(date +%s) - start )) s)"; }
 

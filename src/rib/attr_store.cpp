@@ -1,6 +1,8 @@
 // AttrStore implementation: a hash of every field, collisions resolved by full comparison.
 #include "rib/attr_store.hpp"
 
+#include <cassert>
+
 namespace msee::rib {
 
 namespace wire = bgp::wire;
@@ -72,6 +74,7 @@ AttrId AttrStore::intern(const wire::PathAttributes& attrs) {
 
 void AttrStore::unref(AttrId id) {
   auto& e = entries_[id];
+  assert(e.refs > 0 && "AttrStore::unref without a reference");
   if (--e.refs > 0) {
     return;
   }

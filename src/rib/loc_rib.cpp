@@ -7,6 +7,19 @@ namespace msee::rib {
 
 namespace wire = bgp::wire;
 
+LocRib::~LocRib() {
+  auto release = [this](const auto&, Dest& d) {
+    store_.unref(d.first.attr);
+    if (d.more) {
+      for (const auto& p : *d.more) {
+        store_.unref(p.attr);
+      }
+    }
+  };
+  v4_.for_each(release);
+  v6_.for_each(release);
+}
+
 void LocRib::set_peer(PeerId id, PeerInfo info) {
   if (peers_.size() <= id) {
     peers_.resize(id + 1u);
@@ -182,15 +195,14 @@ BestPathReason LocRib::best_reason(const wire::Prefix& prefix) const {
   if (ps.size() < 2) {
     return BestPathReason::OnlyPath;
   }
-  // The reason the best beats the strongest of the others.
-  Candidate best = candidate(ps[0]);
-  std::size_t second = 1;
-  for (std::size_t i = 2; i < ps.size(); ++i) {
-    if (compare(candidate(ps[i]), candidate(ps[second])).first_wins) {
-      second = i;
-    }
+  // The runner-up is the best of the others, chosen the same order-independent way; a
+  // pairwise "strongest" scan would depend on arrival order (MED is not transitive).
+  std::vector<Candidate> rest;
+  rest.reserve(ps.size() - 1);
+  for (std::size_t i = 1; i < ps.size(); ++i) {
+    rest.push_back(candidate(ps[i]));
   }
-  return compare(best, candidate(ps[second])).reason;
+  return compare(candidate(ps[0]), rest[select_best(rest)]).reason;
 }
 
 std::vector<wire::Prefix> LocRib::remove_peer(PeerId peer) {

@@ -37,12 +37,32 @@ struct PeerInfo {
 class LocRib {
  public:
   explicit LocRib(AttrStore& store) : store_(store) {}
+  ~LocRib();  // returns its attribute references to the store
+  LocRib(const LocRib&) = delete;
+  LocRib& operator=(const LocRib&) = delete;
 
   void set_peer(PeerId id, PeerInfo info);
 
   // Adds or replaces `peer`'s path for `prefix`. The caller gives one reference on `attr`
   // (from AttrStore::intern); the RIB owns it from now on. True if the best path changed.
   bool update(const bgp::wire::Prefix& prefix, PeerId peer, AttrId attr);
+  // update() for many prefixes sharing one attribute set (one UPDATE's NLRI): the caller gives
+  // one reference on `attr` per prefix. Calls changed(prefix) for each whose best path changed.
+  // Prefetches table slots ahead of use, which matters once the table outgrows the caches.
+  template <class Changed>
+  void update_all(const std::vector<bgp::wire::Prefix>& prefixes, PeerId peer, AttrId attr,
+                  Changed&& changed) {
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t i = 0; i < prefixes.size(); ++i) {
+      if (i + kAhead < prefixes.size()) {
+        prefetch(prefixes[i + kAhead]);
+      }
+      if (update(prefixes[i], peer, attr)) {
+        changed(prefixes[i]);
+      }
+    }
+  }
+
   // Removes `peer`'s path. True if the best path changed (including to none).
   bool withdraw(const bgp::wire::Prefix& prefix, PeerId peer);
 
@@ -107,6 +127,13 @@ class LocRib {
   template <class Table, class Key>
   bool withdraw_in(Table& t, const Key& k, PeerId peer, bgp::wire::AfiSafi fam);
   const Dest* find(const bgp::wire::Prefix& p) const;
+  void prefetch(const bgp::wire::Prefix& p) const {
+    if (p.addr.is_v4()) {
+      v4_.prefetch(Key4::from(p));
+    } else {
+      v6_.prefetch(Key6::from(p));
+    }
+  }
   // Moves the best path to `first`; true if it changed (peer or attributes).
   bool select(Dest& d);
   Candidate candidate(const Path& p) const;
