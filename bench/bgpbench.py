@@ -64,6 +64,7 @@ def sender_as(k):
 
 
 # ------------------------------------------------------------------------------- BGP encoding
+IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
 MARKER = b"\xff" * 16
 T_OPEN, T_UPDATE, T_NOTIFICATION, T_KEEPALIVE, T_REFRESH = 1, 2, 3, 4, 5
 
@@ -357,6 +358,10 @@ class Loop:
         except (KeyError, ValueError):
             pass
         peer.sock.close()
+        if was != "Established" and getattr(peer, "accepted", False):
+            self.peers.remove(peer)           # floor listener: the sender retries
+            self.reconnects += 1
+            return
         retry = getattr(peer, "retry", None)
         if was != "Established" and retry and time.monotonic() < self.connect_deadline:
             # e.g. GoBGP accepts (and resets) connections before it has configured every
@@ -428,6 +433,9 @@ class Loop:
                 continue
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # pick the source port at connect() time, knowing the 4-tuple: a port chosen at
+            # bind() can collide with a TIME_WAIT pair of the previous run
+            s.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
             s.bind((addr, 0))
             s.setblocking(False)
             err = s.connect_ex((self.remote, BGP_PORT))
@@ -533,6 +541,20 @@ class SenderLoop(Loop):
             self.report("sent", phase=self.phase, t=time.monotonic())
 
 
+def close_all(loop):
+    """Abort every session with a RST (SO_LINGER 0): no TIME_WAIT is left on the target's
+    address:179, so the next target can bind it at once."""
+    for p in loop.peers:
+        try:
+            p.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            p.sock.close()
+        except OSError:
+            pass
+    for key in list(loop.sel.get_map().values()):
+        if key.data == "listen":
+            key.fileobj.close()
+
+
 def sender_main(ctl, npeers, streams):
     pin_harness()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -540,11 +562,7 @@ def sender_main(ctl, npeers, streams):
     try:
         loop.run()
     finally:
-        for p in loop.peers:
-            try:
-                p.sock.close()
-            except OSError:
-                pass
+        close_all(loop)
 
 
 class SinkLoop(Loop):
@@ -577,6 +595,7 @@ class SinkLoop(Loop):
             s.setblocking(False)
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             p = Peer(self, s, f"floor<-{addr[0]}", TARGET_AS, TARGET_ADDR, count=True)
+            p.accepted = True
             self.add_peer_socket(p)
             p.start()
 
@@ -695,11 +714,7 @@ def sink_main(ctl, listen, npeers_floor):
     try:
         loop.run()
     finally:
-        for p in loop.peers:
-            try:
-                p.sock.close()
-            except OSError:
-                pass
+        close_all(loop)
 
 
 # ---------------------------------------------------------------------------- /proc helpers
@@ -756,8 +771,9 @@ def tasks_alive(pid):
     return False
 
 
-def listeners_179():
-    """Local addresses with a TCP LISTEN socket on port 179 (IPv4 /proc/net/tcp)."""
+def listeners_179(states=("0A",)):
+    """Local addresses with a TCP socket on port 179 in one of `states` (hex /proc/net/tcp
+    st field; 0A = LISTEN, 06 = TIME_WAIT)."""
     found = []
     try:
         with open("/proc/net/tcp") as f:
@@ -765,7 +781,7 @@ def listeners_179():
             for line in f:
                 parts = line.split()
                 addr, port = parts[1].split(":")
-                if parts[3] == "0A" and int(port, 16) == BGP_PORT:
+                if parts[3] in states and int(port, 16) == BGP_PORT:
                     found.append(socket.inet_ntoa(struct.pack("<I", int(addr, 16))))
     except OSError:
         pass
@@ -787,8 +803,13 @@ def tcp_ext(*names):
 
 def wait_port_free(timeout=10.0):
     end = time.monotonic() + timeout
+    lingering = ("01", "02", "03", "04", "05", "07", "08", "09", "0B")
     while True:
         busy = [a for a in listeners_179() if a in (TARGET_ADDR, "0.0.0.0")]
+        # connections of the previous run still closing (anything but TIME_WAIT) can make a
+        # daemon's bind() without SO_REUSEADDR fail: give them the same bounded wait
+        busy += [a for a in listeners_179(lingering) if a == TARGET_ADDR
+                 and time.monotonic() < end]
         if not busy:
             return None
         if time.monotonic() > end:
@@ -854,10 +875,12 @@ class Target:
                 p.send_signal(signal.SIGCONT)
             except ProcessLookupError:
                 pass
+            cpu0 = proc_cpu(pid)
             try:
                 p.wait(timeout=term_wait)
             except subprocess.TimeoutExpired:
-                how = f"killed: no exit within {term_wait:.0f} s of SIGTERM"
+                how = (f"killed: no exit within {term_wait:.0f} s of SIGTERM (used "
+                       f"{proc_cpu(pid) - cpu0:.1f} s CPU meanwhile)")
                 try:
                     p.kill()
                 except ProcessLookupError:
@@ -1089,6 +1112,10 @@ class RunFailed(Exception):
     pass
 
 
+class EnvironmentUnusable(Exception):
+    pass
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -1157,7 +1184,7 @@ class Bench:
         res = {"target": tname, "run": run_i + 1, "ok": False}
         err = wait_port_free()
         if err:
-            raise SystemExit(f"{tag} {err}; stop it or pick another address block")
+            raise EnvironmentUnusable(f"{tag} {err}; stop that process first")
         target = None if tname == "floor" else TARGETS[tname](args)
         t_run = time.monotonic()
         res["pre_run_busy_pct"] = self.wait_quiet(tag)
@@ -1248,13 +1275,14 @@ class Bench:
             self.failures.append(f"{tname} {sc.id} run {run_i + 1}: {e}")
         finally:
             t_stop = time.monotonic()
+            # harness sessions first (RST, see close_all), then the target by its PID
+            for p, c in ((sender, pconn), (sink, sconn)):
+                if p is not None:
+                    self.stop_child(p, c)
             if target:
                 res["target_stop"] = target.stop(args.term_wait)
                 if not res["target_stop"].startswith("exit"):
                     self.say(f"{tag} note: {target.label} stop: {res['target_stop']}")
-            for p, c in ((sender, pconn), (sink, sconn)):
-                if p is not None:
-                    self.stop_child(p, c)
             res["stop_s"] = time.monotonic() - t_stop if target else 0.0
             if not args.keep:
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -1371,9 +1399,9 @@ class Bench:
         except RunFailed as e:
             self.say(f"[{tname} baseline] failed: {e}")
         finally:
-            target.stop(self.args.term_wait)
             if sink:
                 self.stop_child(sink, sconn)
+            target.stop(self.args.term_wait)
             shutil.rmtree(workdir, ignore_errors=True)
         self.baseline_rss[tname] = rss
         return rss
@@ -1629,6 +1657,12 @@ def main(argv=None):
     if args.stall is None:
         args.stall = 15.0 if args.quick else 120.0
 
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:   # started with & from a script
+        signal.signal(signal.SIGINT, on_term)
     bench = Bench(args)
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     for t in targets:
@@ -1734,6 +1768,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         interrupted = True
         bench.say("interrupted")
+    except EnvironmentUnusable as e:
+        bench.say(f"error: {e}")
+        bench.unavailable["environment"] = str(e)
     shutil.rmtree(frozen_dir, ignore_errors=True)
     results["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
     results["failures"] = bench.failures

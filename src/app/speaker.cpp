@@ -97,6 +97,7 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
     info.address = nb.address;
     loc_rib_.set_peer(static_cast<rib::PeerId>(i + 1), info);
     peers_.push_back(std::move(peer));
+    any_export_off_ = any_export_off_ || !nb.export_routes;
   }
 }
 
@@ -211,7 +212,7 @@ void Speaker::start_flaps() {
               *announced ? loc_rib_.update(p, rib::kLocalPeer, attrs_.intern(gen->attributes))
                          : loc_rib_.withdraw(p, rib::kLocalPeer);
           if (best_changed) {
-            changed(p);
+            changed(p, true);
           }
         }
         log::info("generator {}: {} {} prefixes", gen->base.to_string(),
@@ -466,36 +467,27 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
     // RFC 7606 §7.5: LOCAL_PREF from an external peer is discarded (attribute discard).
     attrs.local_pref.reset();
   }
-  auto insert = [&](const wire::Prefix& p, rib::AttrId id) {
-    if (loc_rib_.update(p, ps.id, id)) {
-      changed(p);
+  // One interned set per UPDATE (per next hop); each route holds its own reference.
+  auto insert_all = [&](const std::vector<wire::Prefix>& prefixes, rib::AttrId id) {
+    for (std::size_t i = 1; i < prefixes.size(); ++i) {
+      attrs_.ref(id);
     }
+    loc_rib_.update_all(prefixes, ps.id, id, [this](const wire::Prefix& p) { changed(p); });
     if (log_routes) {
       const auto& stored = attrs_.get(id);
-      events_.route(peer.name(), true, family_of(p), p, &stored, stored.next_hop);
+      for (const auto& p : prefixes) {
+        events_.route(peer.name(), true, family_of(p), p, &stored, stored.next_hop);
+      }
     }
   };
   if (!update.nlri.empty()) {
-    // One interned set for the whole UPDATE; each route holds its own reference.
-    auto id = attrs_.intern(attrs);
-    for (std::size_t i = 0; i < update.nlri.size(); ++i) {
-      if (i > 0) {
-        attrs_.ref(id);
-      }
-      insert(update.nlri[i], id);
-    }
+    insert_all(update.nlri, attrs_.intern(attrs));
   }
   if (update.mp_reach && !update.mp_reach->nlri.empty()) {
     // The MP_REACH next hop is part of the stored set (the NEXT_HOP field holds it).
     auto mp_attrs = attrs;
     mp_attrs.next_hop = update.mp_reach->next_hop;
-    auto id = attrs_.intern(mp_attrs);
-    for (std::size_t i = 0; i < update.mp_reach->nlri.size(); ++i) {
-      if (i > 0) {
-        attrs_.ref(id);
-      }
-      insert(update.mp_reach->nlri[i], id);
-    }
+    insert_all(update.mp_reach->nlri, attrs_.intern(mp_attrs));
   }
 }
 
@@ -556,9 +548,16 @@ void Speaker::on_drained(Peer& peer) { flush(state_of(peer)); }
 // ---------------------------------------------------------------------------------------------
 // Export
 
-void Speaker::changed(const wire::Prefix& prefix) {
+void Speaker::changed(const wire::Prefix& prefix, bool local_change) {
   auto family = family_of(prefix);
+  // Peers with export off only ever get our own routes: they need the change only when one of
+  // our paths is involved (present now, or just added/withdrawn).
+  bool local_involved =
+      local_change || (any_export_off_ && loc_rib_.has_path(prefix, rib::kLocalPeer));
   for (auto& ps : states_) {
+    if (!ps.config->export_routes && !local_involved) {
+      continue;
+    }
     const auto* n = ps.peer->negotiated();
     if (n == nullptr ||
         std::find(n->families.begin(), n->families.end(), family) == n->families.end()) {
@@ -567,8 +566,11 @@ void Speaker::changed(const wire::Prefix& prefix) {
     auto& out = ps.out(family);
     out.pending.push_back(prefix);
     // Bound: a prefix that flaps while the peer is not reading is queued again each time;
-    // collapse duplicates once the queue holds more entries than there are prefixes.
-    if (out.pending.size() - out.next > 2 * loc_rib_.size(family) + 4096) {
+    // collapse duplicates once the queue holds twice as many entries as there can be distinct
+    // ones. The threshold never drops below twice the last compacted size, so a mass
+    // withdrawal (table shrinking to nothing) does not trigger a sort per few entries.
+    std::size_t limit = 2 * std::max(loc_rib_.size(family), out.compacted) + 65536;
+    if (out.pending.size() - out.next > limit) {
       std::vector<wire::Prefix> live(out.pending.begin() + static_cast<std::ptrdiff_t>(out.next),
                                      out.pending.end());
       std::sort(live.begin(), live.end());
@@ -576,6 +578,7 @@ void Speaker::changed(const wire::Prefix& prefix) {
       out.pending = std::move(live);
       out.next = 0;
       out.dump_end = 0;
+      out.compacted = out.pending.size();
     }
     schedule_flush(ps);
   }
@@ -682,6 +685,7 @@ void Speaker::flush(PeerState& ps) {
     out.pending.shrink_to_fit();
     out.next = 0;
     out.dump_end = 0;
+    out.compacted = 0;
     if (out.eorr_due) {
       out.eorr_due = false;
       peer.send(wire::RouteRefreshMessage{family, wire::RouteRefreshSubtype::EndOfRouteRefresh});

@@ -64,6 +64,7 @@ class Speaker : public bgp::io::PeerObserver {
     std::vector<bgp::wire::Prefix> pending;  // prefixes whose best path may have changed
     std::size_t next = 0;                    // first unprocessed entry
     std::size_t dump_end = 0;                // entries before this index come from a dump
+    std::size_t compacted = 0;               // distinct entries after the last compaction
     bool eor_due = false;    // End-of-RIB (RFC 4724) once the initial dump is through
     bool eorr_due = false;   // EoRR (RFC 7313) once a refresh dump is through
   };
@@ -82,8 +83,9 @@ class Speaker : public bgp::io::PeerObserver {
   void dispatch_inbound(bgp::io::tcp::socket socket);
   void originate_local_routes();
   void start_flaps();
-  // A best path changed: queue the prefix for every established peer.
-  void changed(const bgp::wire::Prefix& prefix);
+  // A best path changed: queue the prefix for every established peer that may need it.
+  // `local_change`: one of our own routes was added or withdrawn.
+  void changed(const bgp::wire::Prefix& prefix, bool local_change = false);
   void queue_dump(PeerState& ps, bgp::wire::AfiSafi family);
   void schedule_flush(PeerState& ps);
   void flush(PeerState& ps);
@@ -101,6 +103,7 @@ class Speaker : public bgp::io::PeerObserver {
   rib::LocRib loc_rib_{attrs_};
   // Locally originated prefixes restricted to some neighbours (announce[].to / generate[].to).
   std::map<bgp::wire::Prefix, std::set<std::string>> local_to_;
+  bool any_export_off_ = false;  // some neighbour has "export": false
   std::vector<std::shared_ptr<boost::asio::steady_timer>> flap_timers_;
   std::vector<std::shared_ptr<std::function<void()>>> flap_ticks_;
 };

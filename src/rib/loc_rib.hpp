@@ -6,6 +6,7 @@
 // Concurrency contract: single-threaded (the protocol thread).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -68,6 +69,18 @@ class LocRib {
 
   // The best path, or nullptr when the prefix has none.
   const Path* best(const bgp::wire::Prefix& prefix) const;
+  // True if `peer` has a path for the prefix.
+  bool has_path(const bgp::wire::Prefix& prefix, PeerId peer) const {
+    const Dest* d = find(prefix);
+    if (d == nullptr) {
+      return false;
+    }
+    if (d->first.peer == peer) {
+      return true;
+    }
+    return d->more && std::any_of(d->more->begin(), d->more->end(),
+                                  [peer](const Path& p) { return p.peer == peer; });
+  }
   // All paths for the prefix, best first.
   std::vector<Path> paths(const bgp::wire::Prefix& prefix) const;
   // Why the best path beats the second one (OnlyPath when alone).
