@@ -950,7 +950,9 @@ class Frr(Target):
     BGPD = "/usr/lib/frr/bgpd"
 
     def available(self):
-        return None if os.access(self.BGPD, os.X_OK) else "FRR bgpd not installed (apt-get install frr)"
+        if os.access(self.BGPD, os.X_OK):
+            return None
+        return "FRR bgpd not installed (apt-get install frr)"
 
     def version(self):
         return run_cmd([self.BGPD, "--version"]).splitlines()[0] if not self.available() else ""
@@ -1087,7 +1089,8 @@ TARGETS = {"msee": Msee, "bird": Bird, "frr": Frr, "gobgp": GoBgp}
 # --------------------------------------------------------------------------------- scenarios
 class Scenario:
     def __init__(self, sid, peers, per_peer, kind, title):
-        self.id, self.peers, self.per_peer, self.kind, self.title = sid, peers, per_peer, kind, title
+        self.id, self.peers, self.per_peer = sid, peers, per_peer
+        self.kind, self.title = kind, title
 
     @property
     def total(self):
@@ -1787,7 +1790,8 @@ def main(argv=None):
     if bench.failures:
         bench.say(f"\nFAILED runs ({len(bench.failures)}):\n  " + "\n  ".join(bench.failures))
     if bench.unavailable:
-        bench.say("targets not run: " + "; ".join(f"{k}: {v}" for k, v in bench.unavailable.items()))
+        bench.say("targets not run: "
+                  + "; ".join(f"{k}: {v}" for k, v in bench.unavailable.items()))
     if interrupted or bench.failures:
         return 1
     return 2 if bench.unavailable else 0

@@ -72,6 +72,8 @@ else
   cat "$OUT/fail.log"; fail "non-converging run: exit status $rc (want 1)"
 fi
 
-echo "RESULT: bench_quick $([ $FAILS = 0 ] && echo passed || echo FAILED) ($(( $(date +%s) - start )) s, log in $OUT)"
+verdict=passed
+[ $FAILS = 0 ] || verdict=FAILED
+echo "RESULT: bench_quick $verdict ($(( $(date +%s) - start )) s, log in $OUT)"
 [ $FAILS = 0 ] && rm -rf "$OUT"
 [ $FAILS = 0 ]

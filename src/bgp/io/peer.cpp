@@ -30,6 +30,7 @@ constexpr int kFramesPerSlice = 64;
 // A NOTIFICATION gets this long to leave before a closing socket is torn down anyway.
 constexpr auto kLinger = std::chrono::seconds(3);
 constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunkIdle = 4 * 1024;
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -508,12 +509,16 @@ awaitable<void> Peer::connect_task(std::weak_ptr<Channel> wch, std::shared_ptr<C
 awaitable<void> Peer::reader(std::weak_ptr<Channel> wch, std::shared_ptr<Connection> conn) {
   wire::Bytes buf;
   std::size_t start = 0;  // first unconsumed byte
+  // Read size: small for a connection waking from idle (most sessions exchange a keepalive
+  // now and then), growing while reads fill it (a table transfer), up to kReadChunk.
+  std::size_t chunk = kReadChunkIdle;
   for (;;) {
     if (start == buf.size()) {
       // Everything consumed: hold no buffer while the connection is idle (an idle session
       // then costs a few hundred octets, not the read chunk), and wait for data first.
       wire::Bytes().swap(buf);
       start = 0;
+      chunk = kReadChunkIdle;
       auto [wec] = co_await conn->socket.async_wait(tcp::socket::wait_read, kTuple);
       if (conn->dead) {
         co_return;
@@ -524,10 +529,13 @@ awaitable<void> Peer::reader(std::weak_ptr<Channel> wch, std::shared_ptr<Connect
       start = 0;
     }
     std::size_t old = buf.size();
-    buf.resize(old + kReadChunk);
-    auto [ec, n] = co_await conn->socket.async_read_some(
-        asio::buffer(buf.data() + old, kReadChunk), kTuple);
+    buf.resize(old + chunk);
+    auto [ec, n] = co_await conn->socket.async_read_some(asio::buffer(buf.data() + old, chunk),
+                                                         kTuple);
     buf.resize(old + n);
+    if (n == chunk && chunk < kReadChunk) {
+      chunk *= 4;
+    }
     if (conn->dead) {
       co_return;
     }
