@@ -751,7 +751,9 @@ def cpu_busy():
             parts = line.split()
             v = [int(x) for x in parts[1:]]
             idle = v[3] + (v[4] if len(v) > 4 else 0)
-            out[parts[0]] = (sum(v[:8]) - idle) / hz
+            steal = v[7] if len(v) > 7 else 0
+            out[parts[0]] = (sum(v[:8]) - idle - steal) / hz
+            out[parts[0] + "_steal"] = steal / hz
     return out
 
 
@@ -1254,6 +1256,8 @@ class Bench:
             hcpu1 = sum(proc_cpu(x) for x in hpids) + time.process_time()
             wall = w1 - w0
             res["harness_cpu_s"] = hcpu1 - hcpu0
+            # time the hypervisor gave the target's vCPU to someone else (VMs only)
+            res["steal_cpu1_pct"] = foreign(cpu0, cpu1, "cpu1_steal", 0.0, wall)
             res["foreign_cpu0_pct"] = foreign(cpu0, cpu1, "cpu0", hcpu1 - hcpu0 if self.pin
                                               else 0.0, wall)
             if target:
@@ -1303,7 +1307,8 @@ class Bench:
             c0, w0 = cpu_busy(), time.monotonic()
             time.sleep(self.args.sample)
             c1, w1 = cpu_busy(), time.monotonic()
-            busy = {k: round(100 * (c1[k] - c0[k]) / (w1 - w0), 1) for k in c0 if k != "cpu"}
+            busy = {k: round(100 * (c1[k] - c0[k]) / (w1 - w0), 1) for k in c0
+                    if k != "cpu" and not k.endswith("_steal")}
             if max(busy.values()) <= self.args.quiet_threshold or time.monotonic() >= end:
                 if max(busy.values()) > self.args.quiet_threshold:
                     self.say(f"{tag} note: other processes keep the CPUs busy {busy} "
@@ -1446,6 +1451,8 @@ def summary_line(sc, r):
         s += f", target CPU {r['target_cpu_s']:.2f} s"
     fc = [f"cpu{i} {r[f'foreign_cpu{i}_pct']:.0f}%" for i in (0, 1)
           if r.get(f"foreign_cpu{i}_pct") is not None]
+    if r.get("steal_cpu1_pct"):
+        fc.append(f"steal on cpu1 {r['steal_cpu1_pct']:.0f}%")
     if fc:
         s += ", other processes' CPU: " + " ".join(fc)
     return s

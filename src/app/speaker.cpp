@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "app/graceful_restart.hpp"
 #include "rib/export.hpp"
 #include "util/log.hpp"
 
@@ -355,22 +356,15 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
   if (!down.was_established) {
     return;
   }
-  // RFC 4724 §4.2 (helper): when the peer advertised graceful restart and the session ended
-  // without a NOTIFICATION (transport loss or hold timer), keep its routes as stale for its
-  // restart time instead of withdrawing them.
-  // TODO(rib): RFC 8538 N bit (GR also after a NOTIFICATION other than Hard Reset).
-  std::optional<wire::GracefulRestartCap> peer_gr;
-  if (down.kind == fsm::SessionDown::Kind::TransportClosed ||
-      down.kind == fsm::SessionDown::Kind::HoldTimerExpired) {
-    peer_gr = ps.peer_gr;
-  }
-  if (peer_gr && peer_gr->restart_time > 0) {
+  // RFC 4724 §4.2 helper (graceful_restart.hpp): keep a restarting peer's routes as stale.
+  auto stale_for = graceful_restart_stale_period(down, ps.peer_gr);
+  if (stale_for) {
     for (auto family : kFamilies) {
       loc_rib_.mark_stale(ps.id, family);
     }
     log::info("peer {}: graceful restart helper: keeping its routes as stale for {} s",
-              peer.name(), peer_gr->restart_time);
-    ps.gr_timer->expires_after(std::chrono::seconds(peer_gr->restart_time));
+              peer.name(), stale_for->count());
+    ps.gr_timer->expires_after(*stale_for);
     rib::PeerId id = ps.id;
     ps.gr_timer->async_wait([this, id, name = peer.name()](boost::system::error_code ec) {
       if (ec) {
