@@ -426,8 +426,8 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
       withdraw(p);
     }
   }
-  if (update.action == wire::AttrAction::TreatAsWithdraw) {
-    // RFC 7606 §2: every NLRI of the UPDATE is handled as a withdrawal.
+  // Every NLRI of the UPDATE handled as a withdrawal.
+  auto withdraw_announced = [&] {
     for (const auto& p : update.nlri) {
       withdraw(p);
     }
@@ -436,6 +436,9 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
         withdraw(p);
       }
     }
+  };
+  if (update.action == wire::AttrAction::TreatAsWithdraw) {
+    withdraw_announced();  // RFC 7606 §2 treat-as-withdraw
     return;
   }
   auto& attrs = update.attributes;
@@ -447,14 +450,7 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
                 "§9.1.2)",
                 peer.name(), config_.asn, ps.loops_dropped);
     }
-    for (const auto& p : update.nlri) {
-      withdraw(p);
-    }
-    if (update.mp_reach) {
-      for (const auto& p : update.mp_reach->nlri) {
-        withdraw(p);
-      }
-    }
+    withdraw_announced();  // a looped route replaces (withdraws) an earlier path
     return;
   }
   if (const auto* n = peer.negotiated(); n && n->peer_as != config_.asn) {
