@@ -1233,8 +1233,8 @@ class Bench:
             res["listen_overflows"] = {k: ov1[k] - ov0.get(k, 0) for k in ov1}
             if any(res["listen_overflows"].values()):
                 self.say(f"{tag} note: host TcpExt {res['listen_overflows']} during connect: "
-                         "the listener's accept queue overflowed, dropped SYNs are "
-                         "retransmitted after 1 s")
+                         "the listener's accept queue overflowed; dropped SYNs are "
+                         "retransmitted after 1 s, then 2, 4, 8... s")
             time.sleep(args.settle)
             if target:
                 res["rss_idle"] = proc_status(pid, "VmRSS")
