@@ -50,6 +50,26 @@ class Parser {
     return true;
   }
 
+  // Calls fn(element, "/key/i") for each object of the optional top-level array `key`;
+  // reports a non-array and non-object elements.
+  template <class Fn>
+  void each_object(const json& root, const char* key, Fn&& fn) {
+    if (!root.contains(key)) {
+      return;
+    }
+    const auto& arr = root.at(key);
+    if (!arr.is_array()) {
+      fail(fmt::format("/{}", key), "must be an array");
+      return;
+    }
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      auto path = fmt::format("/{}/{}", key, i);
+      if (is_object(arr[i], path)) {
+        fn(arr[i], path);
+      }
+    }
+  }
+
   template <class Int>
   std::optional<Int> integer(const json& obj, const std::string& path, const char* key,
                              std::uint64_t min, std::uint64_t max, bool required) {
@@ -163,29 +183,17 @@ class Parser {
   }
 
   void listen(const json& root, RouterConfig& cfg) {
-    if (!root.contains("listen")) {
-      return;
-    }
-    const auto& arr = root.at("listen");
-    if (!arr.is_array()) {
-      fail("/listen", "must be an array");
-      return;
-    }
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      auto path = fmt::format("/listen/{}", i);
-      if (!is_object(arr[i], path)) {
-        continue;
+    each_object(root, "listen", [&](const json& l, const std::string& path) {
+      only_keys(l, path, {"address", "port"});
+      ListenConfig lc;
+      if (auto a = address(l, path, "address", true)) {
+        lc.address = *a;
       }
-      only_keys(arr[i], path, {"address", "port"});
-      ListenConfig l;
-      if (auto a = address(arr[i], path, "address", true)) {
-        l.address = *a;
+      if (auto p = integer<std::uint16_t>(l, path, "port", 1, 65535, false)) {
+        lc.port = *p;
       }
-      if (auto p = integer<std::uint16_t>(arr[i], path, "port", 1, 65535, false)) {
-        l.port = *p;
-      }
-      cfg.listen.push_back(l);
-    }
+      cfg.listen.push_back(lc);
+    });
   }
 
   void neighbor(const json& n, const std::string& path, RouterConfig& cfg) {
@@ -276,31 +284,19 @@ class Parser {
   }
 
   void neighbors(const json& root, RouterConfig& cfg) {
-    if (!root.contains("neighbors")) {
-      return;
-    }
-    const auto& arr = root.at("neighbors");
-    if (!arr.is_array()) {
-      fail("/neighbors", "must be an array");
-      return;
-    }
     std::set<std::string> names;
     std::set<wire::IpAddress> addresses;
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      auto path = fmt::format("/neighbors/{}", i);
-      if (!is_object(arr[i], path)) {
-        continue;
-      }
-      neighbor(arr[i], path, cfg);
+    each_object(root, "neighbors", [&](const json& n, const std::string& path) {
+      neighbor(n, path, cfg);
       const auto& nb = cfg.neighbors.back();
       if (!nb.name.empty() && !names.insert(nb.name).second) {
         fail(path + "/name", fmt::format("duplicate neighbour name '{}'", nb.name));
       }
-      if (arr[i].contains("address") && !addresses.insert(nb.address).second) {
+      if (n.contains("address") && !addresses.insert(nb.address).second) {
         fail(path + "/address",
              fmt::format("duplicate neighbour address {}", nb.address.to_string()));
       }
-    }
+    });
   }
 
   // The attribute keys shared by announce[] and generate[].
@@ -428,37 +424,13 @@ class Parser {
   }
 
   void generate(const json& root, RouterConfig& cfg) {
-    if (!root.contains("generate")) {
-      return;
-    }
-    const auto& arr = root.at("generate");
-    if (!arr.is_array()) {
-      fail("/generate", "must be an array");
-      return;
-    }
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      auto path = fmt::format("/generate/{}", i);
-      if (is_object(arr[i], path)) {
-        generator(arr[i], path, cfg);
-      }
-    }
+    each_object(root, "generate",
+                [&](const json& g, const std::string& path) { generator(g, path, cfg); });
   }
 
   void announce(const json& root, RouterConfig& cfg) {
-    if (!root.contains("announce")) {
-      return;
-    }
-    const auto& arr = root.at("announce");
-    if (!arr.is_array()) {
-      fail("/announce", "must be an array");
-      return;
-    }
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      auto path = fmt::format("/announce/{}", i);
-      if (is_object(arr[i], path)) {
-        announcement(arr[i], path, cfg);
-      }
-    }
+    each_object(root, "announce",
+                [&](const json& a, const std::string& path) { announcement(a, path, cfg); });
   }
 };
 

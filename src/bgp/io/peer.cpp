@@ -115,6 +115,17 @@ std::size_t Peer::queued_bytes() const {
   return main_ && main_->conn ? main_->conn->queued : 0;
 }
 
+// Outgoing TTL, and with GTSM (RFC 5082 §3) TTL 255 out and at least 254 accepted.
+void Peer::apply_ttl(tcp::socket& socket) const {
+  bool v6 = transport_.address.is_v6();
+  if (transport_.ttl_security) {
+    set_ttl(socket, v6, 255);
+    set_min_ttl(socket, v6, 254);
+  } else {
+    set_ttl(socket, v6, transport_.ttl);
+  }
+}
+
 void Peer::notify_when_drained() {
   if (drain_wanted_) {
     return;
@@ -211,13 +222,7 @@ void Peer::accept(tcp::socket socket) {
   conn->socket = std::move(socket);
   boost::system::error_code ec;
   conn->socket.set_option(tcp::no_delay(true), ec);
-  bool v6 = transport_.address.is_v6();
-  if (transport_.ttl_security) {
-    set_ttl(conn->socket, v6, 255);
-    set_min_ttl(conn->socket, v6, 254);
-  } else {
-    set_ttl(conn->socket, v6, transport_.ttl);
-  }
+  apply_ttl(conn->socket);
   switch (state) {
     case fsm::State::Idle:
       // RFC 4271 §8.2.2 Idle: "refuses all incoming BGP connections".
@@ -480,12 +485,7 @@ awaitable<void> Peer::connect_task(std::weak_ptr<Channel> wch, std::shared_ptr<C
     }
   }
   if (!ec) {
-    if (transport_.ttl_security) {
-      set_ttl(conn->socket, v6, 255);
-      set_min_ttl(conn->socket, v6, 254);
-    } else {
-      set_ttl(conn->socket, v6, transport_.ttl);
-    }
+    apply_ttl(conn->socket);
     auto [cec] = co_await conn->socket.async_connect(remote, kTuple);
     ec = cec;
   }

@@ -121,6 +121,7 @@ class Peer {
                         const std::shared_ptr<Connection>& conn, const std::string& why);
   void check_md5();
   std::size_t max_frame(const Channel& ch) const;
+  void apply_ttl(tcp::socket& socket) const;
 
   boost::asio::awaitable<void> connect_task(std::weak_ptr<Channel> wch,
                                             std::shared_ptr<Connection> conn);
