@@ -8,7 +8,7 @@ if hits=$(grep -rln --include='*.[ch]pp' -E '#include *<boost/(asio|beast)' src 
           grep -v -E '^src/(bgp/io|app)/'); then
   echo "Asio/Beast included outside src/bgp/io and src/app:"; echo "$hits"; bad=1
 fi
-if hits=$(grep -rln --include='*.[ch]pp' '#include *<nlohmann' src | grep -v -E '_json\.cpp$'); then
+if hits=$(grep -rln --include='*.[ch]pp' '#include *<nlohmann' src | grep -v -E '_json\.(cpp|hpp)$'); then
   echo "nlohmann/json included outside *_json.cpp:"; echo "$hits"; bad=1
 fi
 [[ $bad == 0 ]] && echo "layering: ok"

@@ -36,6 +36,15 @@ class EventLog {
                      const bgp::wire::RouteRefreshMessage& rr);
   void update_error(std::string_view peer, const bgp::wire::UpdateMessage& update);
   void note(std::string_view peer, std::string_view kind, std::string_view message);
+  // Maximum-prefix: kind "warning" | "warning-cleared" | "exceeded" (MSEE: R37).
+  void prefix_limit(std::string_view peer, bgp::wire::AfiSafi family, std::string_view kind,
+                    std::uint64_t count, std::uint32_t limit);
+  // A route the import policy refused (the first ones of each peer, then every 1000th).
+  void route_rejected(std::string_view peer, const bgp::wire::Prefix& prefix,
+                      std::string_view reason, std::uint64_t total);
+  // A BFD session state change (RFC 5880 state and diagnostic names).
+  void bfd(std::string_view peer, std::string_view from, std::string_view to,
+           std::string_view diag);
 
  private:
   void write_line(const std::string& line);

@@ -227,4 +227,35 @@ void EventLog::note(std::string_view peer, std::string_view kind, std::string_vi
   write_line(j.dump());
 }
 
+void EventLog::prefix_limit(std::string_view peer, wire::AfiSafi family, std::string_view kind,
+                            std::uint64_t count, std::uint32_t limit) {
+  if (!enabled()) return;
+  auto j = base("prefix-limit", peer);
+  j["kind"] = std::string(kind);
+  j["family"] = wire::to_string(family);
+  j["count"] = count;
+  j["limit"] = limit;
+  write_line(j.dump());
+}
+
+void EventLog::route_rejected(std::string_view peer, const wire::Prefix& prefix,
+                              std::string_view reason, std::uint64_t total) {
+  if (!enabled()) return;
+  auto j = base("route-rejected", peer);
+  j["prefix"] = prefix.to_string();
+  j["reason"] = std::string(reason);
+  j["total"] = total;
+  write_line(j.dump());
+}
+
+void EventLog::bfd(std::string_view peer, std::string_view from, std::string_view to,
+                   std::string_view diag) {
+  if (!enabled()) return;
+  auto j = base("bfd", peer);
+  j["from"] = std::string(from);
+  j["to"] = std::string(to);
+  j["diagnostic"] = std::string(diag);
+  write_line(j.dump());
+}
+
 }  // namespace msee::app

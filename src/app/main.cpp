@@ -10,6 +10,12 @@
 #include <string>
 #include <string_view>
 
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "app/circuit_config.hpp"
+#include "app/emulator.hpp"
 #include "app/event_log.hpp"
 #include "app/router_config.hpp"
 #include "app/speaker.hpp"
@@ -27,8 +33,11 @@ Usage:
   msee-emu --help | --version
 
 Options:
-  --config FILE            configuration (JSON; see docs/config.md and config/*.json)
-  --check FILE             validate and exit: 0 valid, 2 invalid
+  --config FILE            configuration (JSON): ExpressRoute circuits (native, az CLI output
+                           or ARM JSON; docs/circuit-config.md) or a plain router
+                           (docs/config.md); examples in config/
+  --check FILE             validate and exit: 0 valid, 2 invalid (every error with its JSON
+                           path and the Azure rule it breaks)
   --events FILE            append a JSON-lines event log (sessions, routes, errors) to FILE
   --log-level LEVEL        debug | info | warn | error (default info)
   --log-format FORMAT      text | json (default text), written to stderr
@@ -117,19 +126,66 @@ int main(int argc, char** argv) {
     return usage_error("--config FILE or --check FILE is required");
   }
 
-  auto cfg = app::load_router_config(opt.config);
-  if (!cfg) {
-    for (const auto& e : cfg.error()) {
+  std::string text;
+  {
+    std::ifstream in(opt.config);
+    if (!in) {
+      std::cerr << "msee-emu: cannot open " << opt.config << "\n";
+      return 2;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  auto report = [&](const std::vector<app::ConfigError>& errors) {
+    for (const auto& e : errors) {
       std::cerr << opt.config << ": " << e.path << ": " << e.reason << "\n";
     }
-    std::cerr << "msee-emu: " << cfg.error().size() << " error(s) in " << opt.config
+    std::cerr << "msee-emu: " << errors.size() << " error(s) in " << opt.config
               << "; nothing started\n";
     return 2;
-  }
-  if (opt.check_only) {
-    std::cout << opt.config << ": OK (" << cfg->neighbors.size() << " neighbour(s), "
-              << cfg->announce.size() << " announcement(s))\n";
-    return 0;
+  };
+
+  std::optional<app::RouterConfig> router;
+  std::optional<er::EmulatorConfig> circuits;
+  std::vector<er::CatalogueEntry> catalogue = er::builtin_catalogue();
+  if (app::detect_config_kind(text) == app::ConfigKind::Router) {
+    auto cfg = app::parse_router_config(text);
+    if (!cfg) {
+      return report(cfg.error());
+    }
+    router = std::move(*cfg);
+    if (opt.check_only) {
+      std::cout << opt.config << ": OK (router: " << router->neighbors.size()
+                << " neighbour(s), " << router->announce.size() << " announcement(s))\n";
+      return 0;
+    }
+  } else {
+    auto cfg = app::parse_emulator_config(text);
+    if (!cfg) {
+      return report(cfg.error());
+    }
+    if (!cfg->emulator.microsoft_prefixes_file.empty()) {
+      auto cat = app::load_catalogue(cfg->emulator.microsoft_prefixes_file);
+      if (!cat) {
+        for (auto& e : cat.error()) {
+          e.path = "/emulator/microsoftPrefixesFile" + (e.path == "/" ? "" : e.path);
+        }
+        return report(cat.error());
+      }
+      catalogue = std::move(*cat);
+    }
+    circuits = std::move(*cfg);
+    if (opt.check_only) {
+      auto plan = er::make_plan(*circuits, catalogue);
+      std::cout << opt.config << ": OK (" << circuits->circuits.size() << " circuit(s), "
+                << plan.sessions.size() << " MSEE session(s), " << plan.advertisements.size()
+                << " advertised prefix(es))\n";
+      for (const auto& note : plan.notes) {
+        std::cout << "note: " << note << "\n";
+      }
+      return 0;
+    }
   }
 
   // Writes to a peer that closed must not kill the process.
@@ -144,9 +200,29 @@ int main(int argc, char** argv) {
   boost::asio::io_context io(1);
   int exit_code = 0;
   {
-    app::Speaker speaker(io, std::move(*cfg), events);
-    if (!speaker.start()) {
-      return 1;
+    std::unique_ptr<app::Speaker> speaker;
+    std::unique_ptr<app::Emulator> emulator;
+    std::function<void()> refresh;
+    std::function<void(const std::string&, std::function<void()>)> shutdown;
+    if (router) {
+      speaker = std::make_unique<app::Speaker>(io, std::move(*router), events);
+      if (!speaker->start()) {
+        return 1;
+      }
+      refresh = [&] { speaker->request_refresh_all(); };
+      shutdown = [&](const std::string& m, std::function<void()> d) {
+        speaker->shutdown(m, std::move(d));
+      };
+    } else {
+      emulator = std::make_unique<app::Emulator>(io, std::move(*circuits), std::move(catalogue),
+                                                 events);
+      if (!emulator->start()) {
+        return 1;
+      }
+      refresh = [&] { emulator->request_refresh_all(); };
+      shutdown = [&](const std::string& m, std::function<void()> d) {
+        emulator->shutdown(m, std::move(d));
+      };
     }
     boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
     boost::asio::signal_set refresh_signal(io, SIGUSR1);
@@ -155,7 +231,7 @@ int main(int argc, char** argv) {
         if (ec) {
           return;
         }
-        speaker.request_refresh_all();
+        refresh();
         wait_refresh();
       });
     };
@@ -165,7 +241,7 @@ int main(int argc, char** argv) {
         return;
       }
       log::info("signal {}: shutting down", sig);
-      speaker.shutdown(opt.shutdown_message, [&] {
+      shutdown(opt.shutdown_message, [&] {
         boost::system::error_code ignored;
         refresh_signal.cancel(ignored);
         stop_signals.cancel(ignored);

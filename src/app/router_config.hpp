@@ -9,8 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include <memory>
+
 #include "bgp/fsm/negotiation.hpp"
 #include "bgp/wire/message.hpp"
+#include "rib/import_policy.hpp"
+#include "rib/prefix_limit.hpp"
 #include "util/result.hpp"
 
 namespace msee::app {
@@ -43,6 +47,23 @@ struct NeighborConfig {
   // Routes whose AS path holds our AS more than this many times are loops (RFC 4271 §9.1.2)
   // and are not accepted. 0 = any occurrence (the RFC); MSEE peerings use 2 (R24).
   std::uint8_t allow_as_in = 0;
+  // BGP Identifier on this session instead of the router's (each emulated MSEE is its own
+  // router: R3).
+  std::optional<bgp::wire::RouterId> router_id;
+  // Inbound policy applied before the Loc-RIB and before counting (MSEE peerings: R39–R42).
+  std::shared_ptr<const rib::ImportPolicy> import_policy;
+  // Maximum-prefix per family (limit 0 = none): warning, then Cease/Maximum Number of Prefixes
+  // Reached (RFC 4486) and no reconnect for max_prefix_restart_s (MSEE: R37, Q1).
+  rib::PrefixLimitConfig max_prefix_v4;
+  rib::PrefixLimitConfig max_prefix_v6;
+  std::uint32_t max_prefix_restart_s = 60;
+  bool max_prefix_count_rejected = false;  // also count prefixes the import policy refused
+  // Routes learned from these neighbours only are exported to this one (empty: all, subject
+  // to export_routes). MSEE Global Reach (R74).
+  std::vector<std::string> export_from;
+  // Cisco remove-private-as on export: an all-private AS path is emptied before our AS is
+  // prepended (MSEE: R23).
+  bool remove_private_as = false;
 };
 
 // A generated block of prefixes: `count` consecutive prefixes of the length of `base`,

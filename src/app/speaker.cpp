@@ -68,7 +68,7 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
     const auto& nb = config_.neighbors[i];
     fsm::PeerConfig pc;
     pc.local_as = config_.asn;
-    pc.router_id = config_.router_id;
+    pc.router_id = nb.router_id.value_or(config_.router_id);
     pc.peer_as = nb.peer_asn;
     pc.hold_time = nb.hold_time;
     pc.min_hold_time = nb.min_hold_time;
@@ -91,6 +91,8 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
     ps.config = &nb;
     ps.id = static_cast<rib::PeerId>(i + 1);
     ps.gr_timer = std::make_unique<asio::steady_timer>(io_);
+    ps.limit_v4 = rib::PrefixLimit(nb.max_prefix_v4);
+    ps.limit_v6 = rib::PrefixLimit(nb.max_prefix_v6);
     states_.push_back(std::move(ps));
     rib::PeerInfo info;
     info.weight = nb.weight;
@@ -99,6 +101,15 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
     loc_rib_.set_peer(static_cast<rib::PeerId>(i + 1), info);
     peers_.push_back(std::move(peer));
     any_export_off_ = any_export_off_ || !nb.export_routes;
+  }
+  for (auto& ps : states_) {
+    for (const auto& from : ps.config->export_from) {
+      for (const auto& other : states_) {
+        if (other.config->name == from) {
+          ps.export_from.insert(other.id);
+        }
+      }
+    }
   }
 }
 
@@ -353,6 +364,10 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
   auto& ps = state_of(peer);
   ps.v4 = FamilyOut{};
   ps.v6 = FamilyOut{};
+  ps.limit_tripped = false;
+  ps.limit_v4.reset();
+  ps.limit_v6.reset();
+  ps.rejected_now.clear();
   if (!down.was_established) {
     return;
   }
@@ -407,12 +422,18 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
     }
     events_.update_error(peer.name(), update);
   }
-  if (!ps.config->import) {
+  if (!ps.config->import || ps.limit_tripped) {
     return;
   }
+  const auto* policy = ps.config->import_policy.get();
+  bool touched_v4 = false;
+  bool touched_v6 = false;
   auto withdraw = [&](const wire::Prefix& p) {
     if (loc_rib_.withdraw(p, ps.id)) {
       changed(p);
+    }
+    if (!ps.rejected_now.empty()) {
+      ps.rejected_now.erase(p);
     }
     if (log_routes) {
       events_.route(peer.name(), false, family_of(p), p, nullptr, std::nullopt);
@@ -442,6 +463,48 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
     return;
   }
   auto& attrs = update.attributes;
+  // Import policy: a refused route replaces (withdraws) an earlier path for its prefix and is
+  // counted against the limit only when the neighbour says so (MSEE: Q1).
+  auto reject = [&](const wire::Prefix& p, const std::string& why) {
+    withdraw(p);
+    ++ps.policy_rejected;
+    if (ps.config->max_prefix_count_rejected) {
+      ps.rejected_now.insert(p);
+      (p.addr.is_v4() ? touched_v4 : touched_v6) = true;
+    }
+    if (ps.policy_rejected <= 10 || ps.policy_rejected % 1000 == 0) {
+      log::info("peer {}: refused {}: {} ({} refused so far)", peer.name(), p.to_string(), why,
+                ps.policy_rejected);
+      events_.route_rejected(peer.name(), p, why, ps.policy_rejected);
+    }
+  };
+  if (policy != nullptr) {
+    if (auto why = policy->attributes(attrs)) {
+      for (const auto& p : update.nlri) {
+        reject(p, *why);
+      }
+      if (update.mp_reach) {
+        for (const auto& p : update.mp_reach->nlri) {
+          reject(p, *why);
+        }
+      }
+      check_limits(ps, touched_v4, touched_v6);
+      return;
+    }
+    auto keep = [&](std::vector<wire::Prefix>& prefixes) {
+      std::erase_if(prefixes, [&](const wire::Prefix& p) {
+        auto why = policy->prefix(p);
+        if (why) {
+          reject(p, *why);
+        }
+        return why.has_value();
+      });
+    };
+    keep(update.nlri);
+    if (update.mp_reach) {
+      keep(update.mp_reach->nlri);
+    }
+  }
   if (holds_as(attrs, config_.asn, ps.config->allow_as_in)) {
     // RFC 4271 §9.1.2: a route whose AS_PATH contains our own AS is not considered.
     ++ps.loops_dropped;
@@ -472,13 +535,88 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
   };
   if (!update.nlri.empty()) {
     insert_all(update.nlri, attrs_.intern(attrs));
+    touched_v4 = true;
   }
   if (update.mp_reach && !update.mp_reach->nlri.empty()) {
     // The MP_REACH next hop is part of the stored set (the NEXT_HOP field holds it).
     auto mp_attrs = attrs;
     mp_attrs.next_hop = update.mp_reach->next_hop;
     insert_all(update.mp_reach->nlri, attrs_.intern(mp_attrs));
+    (update.mp_reach->afi_safi == wire::kIpv4Unicast ? touched_v4 : touched_v6) = true;
   }
+  check_limits(ps, touched_v4, touched_v6);
+}
+
+void Speaker::check_limits(PeerState& ps, bool v4, bool v6) {
+  for (auto family : kFamilies) {
+    if (!(family == wire::kIpv4Unicast ? v4 : v6) || ps.limit_tripped) {
+      continue;
+    }
+    auto& limit = ps.limit(family);
+    if (!limit.enabled()) {
+      continue;
+    }
+    std::uint64_t count = loc_rib_.count(ps.id, family);
+    if (ps.config->max_prefix_count_rejected) {
+      count += static_cast<std::uint64_t>(std::count_if(
+          ps.rejected_now.begin(), ps.rejected_now.end(),
+          [&](const wire::Prefix& p) { return family_of(p) == family; }));
+    }
+    auto name = ps.peer->name();
+    auto max = limit.config().limit;
+    switch (limit.update(count)) {
+      case rib::LimitEvent::None:
+        break;
+      case rib::LimitEvent::Warning:
+        // MSEE: R37 — "maximum-prefix N 80": a log line (and an event), nothing else.
+        log::warn("peer {}: {} prefixes reached {} ({}% of the limit {})", name,
+                  wire::to_string(family), count, limit.config().warning_percent, max);
+        events_.prefix_limit(name, family, "warning", count, max);
+        break;
+      case rib::LimitEvent::WarningCleared:
+        events_.prefix_limit(name, family, "warning-cleared", count, max);
+        break;
+      case rib::LimitEvent::Exceeded: {
+        // MSEE: R37, Q1 — over the limit: Cease/Maximum Number of Prefixes Reached with the
+        // RFC 4486 data, Idle, no reconnect (either way) until the restart time has passed.
+        ps.limit_tripped = true;
+        log::warn("peer {}: {} prefixes {} exceed the limit {}: Cease/Maximum Number of "
+                  "Prefixes Reached, restart in {} s",
+                  name, wire::to_string(family), count, max, ps.config->max_prefix_restart_s);
+        events_.prefix_limit(name, family, "exceeded", count, max);
+        wire::NotificationMessage n{
+            static_cast<std::uint8_t>(wire::ErrorCode::Cease),
+            static_cast<std::uint8_t>(wire::CeaseSubcode::MaximumNumberOfPrefixesReached),
+            rib::max_prefix_cease_data(family, max)};
+        ps.peer->automatic_stop(std::move(n),
+                                std::chrono::seconds(ps.config->max_prefix_restart_s));
+        break;
+      }
+    }
+  }
+}
+
+Peer* Speaker::find_peer(std::string_view name) {
+  for (auto& p : peers_) {
+    if (p->name() == name) {
+      return p.get();
+    }
+  }
+  return nullptr;
+}
+
+void Speaker::liveness_lost(const std::string& peer_name, wire::CeaseSubcode subcode,
+                            const std::string& why) {
+  auto* peer = find_peer(peer_name);
+  if (peer == nullptr || peer->state() != fsm::State::Established) {
+    return;
+  }
+  log::warn("peer {}: {}: tearing the session down (Cease/{})", peer_name, why,
+            static_cast<int>(subcode));
+  wire::NotificationMessage n{static_cast<std::uint8_t>(wire::ErrorCode::Cease),
+                              static_cast<std::uint8_t>(subcode), {}};
+  // R31: the MSEE re-establishes about 2 s after BFD recovers; retry after the idle hold.
+  peer->automatic_stop(std::move(n), std::chrono::seconds(2));
 }
 
 void Speaker::on_route_refresh(Peer& peer, const wire::RouteRefreshMessage& rr) {
@@ -545,7 +683,7 @@ void Speaker::changed(const wire::Prefix& prefix, bool local_change) {
   bool local_involved =
       local_change || (any_export_off_ && loc_rib_.has_path(prefix, rib::kLocalPeer));
   for (auto& ps : states_) {
-    if (!ps.config->export_routes && !local_involved) {
+    if (!ps.config->export_routes && ps.export_from.empty() && !local_involved) {
       continue;
     }
     const auto* n = ps.peer->negotiated();
@@ -605,6 +743,9 @@ bool Speaker::exportable(const PeerState& ps, const rib::Path& best,
     auto it = local_to_.find(prefix);
     return it == local_to_.end() || it->second.count(ps.config->name) > 0;
   }
+  if (!ps.export_from.empty()) {
+    return ps.export_from.count(best.peer) > 0;
+  }
   return ps.config->export_routes;
 }
 
@@ -616,6 +757,7 @@ void Speaker::flush(PeerState& ps) {
     return;
   }
   rib::ExportContext ectx{config_.asn, n->peer_as};
+  ectx.remove_private_as = ps.config->remove_private_as;
   auto ctx = peer.encode_context();
   auto local = peer.local_address();
   for (auto family : n->families) {

@@ -26,6 +26,7 @@
 #include "bgp/io/listener.hpp"
 #include "bgp/io/peer.hpp"
 #include "rib/loc_rib.hpp"
+#include "rib/prefix_limit.hpp"
 
 namespace msee::app {
 
@@ -42,6 +43,11 @@ class Speaker : public bgp::io::PeerObserver {
   void shutdown(const std::string& message, std::function<void()> done);
   // Sends ROUTE-REFRESH for every negotiated family to every peer that supports it.
   void request_refresh_all();
+  // Liveness lost (BFD Down, RFC 5882 §4.3): tear the session down at once with Cease/`subcode`
+  // (BFD Down, RFC 9384; Hard Reset on a Juniper-like MSEE, R31).
+  void liveness_lost(const std::string& peer_name, bgp::wire::CeaseSubcode subcode,
+                     const std::string& why);
+  bgp::io::Peer* find_peer(std::string_view name);
 
   const std::vector<std::unique_ptr<bgp::io::Peer>>& peers() const { return peers_; }
   const rib::LocRib& loc_rib() const { return loc_rib_; }
@@ -77,10 +83,20 @@ class Speaker : public bgp::io::PeerObserver {
     std::unique_ptr<boost::asio::steady_timer> gr_timer;  // RFC 4724 helper: stale routes
     std::optional<bgp::wire::GracefulRestartCap> peer_gr;  // from its last OPEN
     std::uint64_t loops_dropped = 0;  // routes refused for our AS in their path
+    std::uint64_t policy_rejected = 0;  // prefixes refused by the import policy
+    std::set<bgp::wire::Prefix> rejected_now;  // refused and not withdrawn (count_rejected)
+    rib::PrefixLimit limit_v4, limit_v6;
+    bool limit_tripped = false;  // Cease/1 sent; ignore the rest of its UPDATEs
+    std::set<rib::PeerId> export_from;  // resolved NeighborConfig::export_from
+    rib::PrefixLimit& limit(bgp::wire::AfiSafi f) {
+      return f == bgp::wire::kIpv4Unicast ? limit_v4 : limit_v6;
+    }
     FamilyOut& out(bgp::wire::AfiSafi f) { return f == bgp::wire::kIpv4Unicast ? v4 : v6; }
   };
 
   void dispatch_inbound(bgp::io::tcp::socket socket);
+  // After an UPDATE: count the peer's prefixes against its limits (MSEE: R37).
+  void check_limits(PeerState& ps, bool v4, bool v6);
   void originate_local_routes();
   void start_flaps();
   // A best path changed: queue the prefix for every established peer that may need it.

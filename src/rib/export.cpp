@@ -17,13 +17,30 @@ wire::PathAttributes export_attributes(const wire::PathAttributes& attrs,
     out.as_path = wire::AsPath{};
   }
   if (ctx.ebgp()) {
-    // RFC 4271 §5.1.2 b)
     auto& segs = out.as_path->segments;
+    if (ctx.remove_private_as) {
+      // MSEE: R23 — Cisco remove-private-as: only a path made of private ASNs alone is
+      // emptied; a path with any public ASN keeps its private members.
+      bool all_private = !segs.empty();
+      for (const auto& seg : segs) {
+        all_private = all_private && std::all_of(seg.asns.begin(), seg.asns.end(),
+                                                 wire::is_private_asn);
+      }
+      if (all_private) {
+        segs.clear();
+      }
+    }
+    // RFC 4271 §5.1.2 b)
     if (!segs.empty() && segs.front().type == wire::AsSegmentType::AsSequence &&
         segs.front().asns.size() < 255) {
       segs.front().asns.insert(segs.front().asns.begin(), ctx.local_as);
     } else {
       segs.insert(segs.begin(), wire::AsSegment{wire::AsSegmentType::AsSequence, {ctx.local_as}});
+    }
+    // Extra prepends (maintenance drain, R64) go into the same leading sequence.
+    auto& lead = segs.front().asns;
+    for (std::uint8_t i = 0; i < ctx.extra_prepends && lead.size() < 255; ++i) {
+      lead.insert(lead.begin(), ctx.local_as);
     }
     // RFC 4271 §5.1.5: "MUST NOT include this attribute in UPDATE messages it sends to
     // external peers".

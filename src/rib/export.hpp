@@ -15,6 +15,8 @@ struct ExportContext {
   bgp::wire::Asn local_as = 0;
   bgp::wire::Asn peer_as = 0;
   bool learned_from_ebgp = false;  // the route came from an external peer (not originated)
+  bool remove_private_as = false;  // empty an all-private AS path before prepending (R23)
+  std::uint8_t extra_prepends = 0;  // prepend our AS this many more times (drain, R64)
   bool ebgp() const { return local_as != peer_as; }
 };
 

@@ -28,6 +28,10 @@ std::string to_string(AfiSafi as);  // "ipv4-unicast", "ipv6-unicast", "afi3-saf
 using Asn = std::uint32_t;                 // always 4 octets inside the program (RFC 6793)
 inline constexpr Asn kAsTrans = 23456;     // RFC 6793 §9
 using RouterId = std::uint32_t;            // BGP Identifier, host byte order
+// RFC 6996 §5: private-use ASNs 64512–65534 and 4200000000–4294967294.
+constexpr bool is_private_asn(Asn asn) {
+  return (asn >= 64512 && asn <= 65534) || (asn >= 4200000000u && asn <= 4294967294u);
+}
 
 // An IPv4 or IPv6 address. IPv4 uses bytes[0..3]; the rest stays zero so that defaulted
 // comparison orders all IPv4 addresses before IPv6 ones and equality is exact.

@@ -1,0 +1,36 @@
+// Loading an emulator config (circuits, peerings, VNets, Global Reach, route filters) from
+// JSON: our native file, `az network express-route show/list` output, or raw ARM JSON (a
+// circuit resource or a deployment template). Parse errors and Azure-rule violations
+// (msee/validate.hpp) come back together, each with its JSON path.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/router_config.hpp"
+#include "msee/azure.hpp"
+#include "msee/circuit.hpp"
+#include "util/result.hpp"
+
+namespace msee::app {
+
+enum class ConfigKind {
+  Router,    // a plain router / test harness ("router" + "neighbors")
+  Emulator,  // ExpressRoute circuits
+  Unknown,
+};
+// Looks at the top level of a JSON document; Unknown also for text that is not JSON.
+ConfigKind detect_config_kind(std::string_view json_text);
+
+// Parses and validates; returns every error found.
+Result<er::EmulatorConfig, std::vector<ConfigError>> parse_emulator_config(
+    std::string_view json_text);
+Result<er::EmulatorConfig, std::vector<ConfigError>> load_emulator_config(const std::string& file);
+
+// The Microsoft-peering prefix catalogue: the built-in one, or the file named in the config
+// (a JSON array of {"service", "region", "communities": [..], "prefixes": [..]}).
+Result<std::vector<er::CatalogueEntry>, std::vector<ConfigError>> load_catalogue(
+    const std::string& file);
+
+}  // namespace msee::app

@@ -1,0 +1,167 @@
+// Emulator: plan → Speaker neighbours, local routes and BFD sessions.
+#include "app/emulator.hpp"
+
+#include <set>
+
+#include "msee/policy.hpp"
+#include "util/log.hpp"
+
+namespace msee::app {
+
+namespace wire = bgp::wire;
+
+RouterConfig router_config_for(const er::EmulatorConfig& config, const er::Plan& plan) {
+  RouterConfig rc;
+  rc.asn = er::kMicrosoftAsn;  // MSEE: R18
+  rc.log_routes = config.emulator.log_routes;
+  auto links = er::all_link_prefixes(config);
+  // One inbound policy per peering, shared by its sessions.
+  std::map<std::pair<std::size_t, std::size_t>, std::shared_ptr<const rib::ImportPolicy>>
+      policies;
+  std::set<wire::IpAddress> bound;
+  for (const auto& s : plan.sessions) {
+    if (!s.enabled) {
+      continue;  // MSEE: R3, R66 — a disabled peering has no sessions
+    }
+    if (rc.router_id == 0 && s.afi == wire::Afi::Ipv4) {
+      rc.router_id = s.router_id;
+    }
+    if (bound.insert(s.msee_address).second) {
+      rc.listen.push_back({s.msee_address, config.emulator.bgp_port});
+    }
+    const auto& peering = config.circuits[s.circuit_index].peerings[s.peering_index];
+    auto key = std::make_pair(s.circuit_index, s.peering_index);
+    if (policies.count(key) == 0) {
+      policies[key] = std::make_shared<er::InboundPolicy>(
+          peering, links, config.emulator.documentation_prefixes_public);
+    }
+    NeighborConfig nb;
+    nb.name = s.name;
+    nb.address = s.ce_address;
+    nb.port = config.emulator.bgp_port;
+    nb.local_address = s.msee_address;
+    nb.peer_asn = s.peer_asn;
+    nb.passive = false;  // MSEE: Q12 — both initiates and accepts
+    nb.hold_time = s.hold_time;  // MSEE: R27 — 180 s, keepalive 60 s; RFC negotiation
+    nb.min_hold_time = s.min_hold_time;  // MSEE: Q11
+    nb.connect_retry = 30;
+    nb.idle_hold_time = 5;
+    nb.md5_password = s.md5_password;  // MSEE: R26
+    // MSEE: R32, Q3 — one family per session; MP-BGP, 4-octet AS (R20), route refresh; no
+    // graceful restart, enhanced refresh or extended messages (undocumented for the MSEE).
+    nb.capabilities.families = {s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast
+                                                         : wire::kIpv6Unicast};
+    nb.capabilities.route_refresh = true;
+    nb.capabilities.enhanced_route_refresh = false;
+    nb.capabilities.extended_message = false;
+    nb.capabilities.four_octet_as = true;
+    nb.import = true;
+    nb.export_routes = false;  // customer routes are never reflected to other sessions (R43)
+    nb.export_from = s.export_from;  // MSEE: R74 — Global Reach
+    nb.remove_private_as = true;     // MSEE: R23
+    nb.allow_as_in = s.allow_as_in;  // MSEE: R24
+    nb.router_id = s.router_id;
+    nb.import_policy = policies[key];
+    // MSEE: R36, R37, Q1, Q2 — per session and family.
+    rib::PrefixLimitConfig limit{s.route_limit, s.warning_percent};
+    (s.afi == wire::Afi::Ipv4 ? nb.max_prefix_v4 : nb.max_prefix_v6) = limit;
+    nb.max_prefix_restart_s = s.restart_s;
+    nb.max_prefix_count_rejected = s.count_rejected;
+    rc.neighbors.push_back(std::move(nb));
+  }
+  std::set<std::string> enabled;
+  for (const auto& nb : rc.neighbors) {
+    enabled.insert(nb.name);
+  }
+  for (const auto& a : plan.advertisements) {
+    Announcement ann;
+    ann.prefixes = {a.prefix};
+    ann.attributes = a.attributes;
+    for (const auto& t : a.to) {
+      if (enabled.count(t) != 0) {
+        ann.to.push_back(t);
+      }
+    }
+    if (!ann.to.empty()) {
+      rc.announce.push_back(std::move(ann));
+    }
+  }
+  if (rc.router_id == 0) {
+    rc.router_id = 0x0a000001;
+  }
+  return rc;
+}
+
+Emulator::Emulator(boost::asio::io_context& io, er::EmulatorConfig config,
+                   std::vector<er::CatalogueEntry> catalogue, EventLog& events)
+    : io_(io), config_(std::move(config)), events_(events) {
+  plan_ = er::make_plan(config_, catalogue);
+  speaker_ = std::make_unique<Speaker>(io_, router_config_for(config_, plan_), events_);
+  bfd_ = std::make_unique<bgp::io::BfdTransport>(
+      io_, [this](const std::string& name, bfd::State from, bfd::State to, bfd::Diag diag) {
+        on_bfd_change(name, from, to, diag);
+      });
+}
+
+Emulator::~Emulator() = default;
+
+bool Emulator::start() {
+  for (const auto& note : plan_.notes) {
+    log::warn("{}", note);
+  }
+  for (const auto& s : plan_.sessions) {
+    log::info("{}: MSEE {} <-> CE {} (AS {}), limit {}{}{}", s.name,
+              s.msee_address.to_string(), s.ce_address.to_string(), s.peer_asn, s.route_limit,
+              s.bfd ? ", BFD passive" : "", s.enabled ? "" : ", peering Disabled");
+  }
+  if (!speaker_->start()) {
+    log::error("the MSEE addresses must exist on an interface (the lab or your namespace sets "
+               "them up), or use \"emulator\": {{\"addressing\": \"loopback\"}}");
+    return false;
+  }
+  for (const auto& s : plan_.sessions) {
+    if (!s.enabled || !s.bfd) {
+      continue;
+    }
+    // MSEE: R28, R29 — BFD configured on the MSEE, passive until the CE starts it, 300 ms × 3
+    // (the slower side wins in the RFC 5880 negotiation).
+    bfd::SessionConfig bc;
+    bc.desired_min_tx = std::chrono::milliseconds(s.bfd_interval_ms);
+    bc.required_min_rx = std::chrono::milliseconds(s.bfd_interval_ms);
+    bc.detect_mult = s.bfd_multiplier;
+    bc.passive = true;
+    if (auto ec = bfd_->add_session(s.name, s.msee_address, s.ce_address, bc)) {
+      log::warn("{}: BFD not started: {}", s.name, ec.message());
+    }
+  }
+  return true;
+}
+
+void Emulator::on_bfd_change(const std::string& name, bfd::State from, bfd::State to,
+                             bfd::Diag diag) {
+  log::info("{}: BFD {} -> {} ({})", name, bfd::to_string(from), bfd::to_string(to),
+            bfd::to_string(diag));
+  events_.bfd(name, bfd::to_string(from), bfd::to_string(to), bfd::to_string(diag));
+  if (from != bfd::State::Up || to == bfd::State::Up) {
+    return;
+  }
+  // MSEE: R31 — BFD Down tears the BGP session down at once: Cease/BFD Down (RFC 9384) on a
+  // Cisco-like MSEE, Cease/Hard Reset as observed on Juniper MSEEs.
+  auto subcode = wire::CeaseSubcode::BfdDown;
+  for (const auto& s : plan_.sessions) {
+    if (s.name == name && s.personality == er::Personality::Juniper) {
+      subcode = wire::CeaseSubcode::HardReset;
+    }
+  }
+  speaker_->liveness_lost(name, subcode,
+                          std::string("BFD down (") + std::string(bfd::to_string(diag)) + ")");
+}
+
+void Emulator::shutdown(const std::string& message, std::function<void()> done) {
+  for (const auto& s : bfd_->sessions()) {
+    (void)bfd_->set_admin_down(s.name, true);
+  }
+  speaker_->shutdown(message, std::move(done));
+}
+
+}  // namespace msee::app

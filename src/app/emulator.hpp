@@ -1,0 +1,52 @@
+// The ExpressRoute emulator: runs the MSEE pair(s) of every configured circuit. Builds the
+// plan (msee/plan.hpp), maps each session onto a Speaker neighbour (AS 12076, its own MSEE
+// address and BGP Identifier, MD5, timers, inbound policy, route limit, Global Reach export)
+// and each advertisement onto a local route, and runs single-hop BFD for the IPv4 sessions:
+// BFD Down tears the BGP session down at once (R28–R31).
+//
+// Concurrency contract: lives on the protocol io_context thread; not thread-safe.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/event_log.hpp"
+#include "app/speaker.hpp"
+#include "bgp/io/bfd_transport.hpp"
+#include "msee/plan.hpp"
+
+namespace msee::app {
+
+// The Speaker configuration for a plan (pure; unit-tested).
+RouterConfig router_config_for(const er::EmulatorConfig& config, const er::Plan& plan);
+
+class Emulator {
+ public:
+  Emulator(boost::asio::io_context& io, er::EmulatorConfig config,
+           std::vector<er::CatalogueEntry> catalogue, EventLog& events);
+  ~Emulator();
+
+  // Binds every MSEE address and starts sessions and BFD. False (with log lines) if an
+  // address cannot be bound — typically because it is not configured on any interface.
+  bool start();
+  void shutdown(const std::string& message, std::function<void()> done);
+  void request_refresh_all() { speaker_->request_refresh_all(); }
+
+  const er::Plan& plan() const { return plan_; }
+  Speaker& speaker() { return *speaker_; }
+
+ private:
+  void on_bfd_change(const std::string& name, bfd::State from, bfd::State to, bfd::Diag diag);
+
+  boost::asio::io_context& io_;
+  er::EmulatorConfig config_;
+  er::Plan plan_;
+  EventLog& events_;
+  std::unique_ptr<Speaker> speaker_;
+  std::unique_ptr<bgp::io::BfdTransport> bfd_;
+};
+
+}  // namespace msee::app

@@ -1,0 +1,67 @@
+// Turns a validated EmulatorConfig into what the speaker runs: one BGP session per circuit ×
+// peering × link (primary/secondary) × address family (R3, R32) with its addresses, timers,
+// limits and BFD settings, and the routes the MSEEs advertise with their attributes and
+// target sessions (R47–R58, R74). Pure: the app layer maps the plan onto bgp::io::Peer.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "msee/azure.hpp"
+#include "msee/circuit.hpp"
+
+namespace msee::er {
+
+struct SessionPlan {
+  std::string name;  // "<circuit>/<peeringType>/<primary|secondary>[/ipv6]"
+  std::string circuit;
+  PeeringType peering_type = PeeringType::AzurePrivatePeering;
+  LinkPath path = LinkPath::Primary;
+  bgp::wire::Afi afi = bgp::wire::Afi::Ipv4;
+  bool enabled = true;               // peering (and IPv6 config) state Enabled (R3, R66)
+  IpAddress msee_address;            // address the emulator binds (after loopback mapping)
+  IpAddress ce_address;
+  IpAddress azure_msee_address;      // the address Azure would use (R9, R10), for the views
+  IpAddress azure_ce_address;
+  bgp::wire::RouterId router_id = 0;
+  Asn peer_asn = 0;
+  std::string md5_password;          // R26
+  std::uint16_t hold_time = 180;     // R27
+  std::uint16_t min_hold_time = 3;   // Q11
+  bool bfd = false;                  // R28, R30: IPv4 sessions only
+  std::uint32_t bfd_interval_ms = 300;
+  std::uint8_t bfd_multiplier = 3;
+  std::uint32_t route_limit = 0;     // R36
+  std::uint8_t warning_percent = 80;
+  std::uint32_t restart_s = 60;      // Q1
+  bool count_rejected = false;       // Q1
+  std::uint8_t allow_as_in = 2;      // R24, Q13
+  Personality personality = Personality::Cisco;
+  // Sessions whose received routes this session re-advertises (Global Reach, R74).
+  std::vector<std::string> export_from;
+  std::size_t circuit_index = 0;
+  std::size_t peering_index = 0;
+};
+
+struct AdvertisementPlan {
+  Prefix prefix;
+  bgp::wire::PathAttributes attributes;  // as originated inside Azure (before 12076 prepend)
+  std::vector<std::string> to;           // session names
+  std::string origin;                    // "vnet hub-vnet" / "catalogue Exchange Online" ...
+};
+
+struct Plan {
+  std::vector<SessionPlan> sessions;
+  std::vector<AdvertisementPlan> advertisements;
+  std::vector<std::string> notes;  // things the user should know (skipped sessions ...)
+};
+
+// Gateway ASN that originates VNet prefixes inside Azure; removed toward the customer (R23).
+inline constexpr Asn kGatewayAsn = 65515;
+
+Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& catalogue);
+
+// The link prefixes of every peering of every circuit, IPv4 and IPv6 (R11, R41).
+std::vector<Prefix> all_link_prefixes(const EmulatorConfig& config);
+
+}  // namespace msee::er
