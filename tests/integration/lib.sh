@@ -189,8 +189,10 @@ it__on_exit() {
     for item in "${IT_LOGS[@]}"; do it_dump "${item%%|*}" "${item#*|}" "${IT_DUMP_LINES:-80}"; done
     echo "===== workdir kept: $T"
     [ "$rc" -eq 0 ] && rc=1
+    ns_cleanup
   else
     it_stop_all
+    ns_cleanup
     if [ -n "${IT_KEEP:-}" ]; then echo "workdir kept: $T"; else rm -rf "$T"; fi
   fi
   exit "$rc"
@@ -207,6 +209,73 @@ it_finish() {
   exit 1
 }
 
+# ------------------------------------------------------------------ network namespaces
+# ns_lab ID : a CE namespace ${ID}ce, an MSEE namespace ${ID}er and a "provider" namespace
+# ${ID}sw between them. Each of the two links (1 = primary, 2 = secondary) is CE p<N>c <->
+# bridge br<N> in ${ID}sw <-> MSEE p<N>m, so cutting the switch side (ns_link_cut) is a silent
+# failure: both ends keep their carrier, frames just stop (no tc/iptables needed). Nothing is
+# connected to the host namespace. The namespaces are deleted on exit.
+IT_NETNS=()
+ns_lab() {
+  local id=$1 n l
+  NS_CE=${id}ce; NS_ER=${id}er; NS_SW=${id}sw
+  for n in "$NS_CE" "$NS_ER" "$NS_SW"; do
+    ip netns del "$n" 2>/dev/null
+    ip netns add "$n" || die "cannot create netns $n (root needed)"
+    IT_NETNS+=("$n")
+    ip -n "$n" link set lo up
+  done
+  for l in 1 2; do
+    ip link add "p${l}c" netns "$NS_CE" type veth peer name "p${l}a" netns "$NS_SW" || die "veth"
+    ip link add "p${l}m" netns "$NS_ER" type veth peer name "p${l}b" netns "$NS_SW" || die "veth"
+    ip -n "$NS_SW" link add "br$l" type bridge
+    ip -n "$NS_SW" link set "p${l}a" master "br$l"
+    ip -n "$NS_SW" link set "p${l}b" master "br$l"
+    ip -n "$NS_SW" link set "br$l" up; ip -n "$NS_SW" link set "p${l}a" up
+    ip -n "$NS_SW" link set "p${l}b" up
+    ip -n "$NS_CE" link set "p${l}c" up; ip -n "$NS_ER" link set "p${l}m" up
+  done
+}
+# ns_peering LINK VLAN "CE ADDR/LEN..." "MSEE ADDR/LEN..." : the peering's interfaces on link
+# LINK: dot1Q sub-interfaces p<L>c.<VLAN> / p<L>m.<VLAN> (R12) where the kernel has 802.1Q,
+# else one veth pair per side into the same bridge (c<L>v<VLAN> / m<L>v<VLAN>).
+ns_peering() {
+  local l=$1 vlan=$2 ce_addrs=$3 er_addrs=$4 cdev mdev a
+  if [ -z "${NS_DOT1Q:-}" ]; then
+    if ip -n "$NS_CE" link add link "p${l}c" name "p${l}c.$vlan" type vlan id "$vlan" 2>/dev/null; then
+      NS_DOT1Q=yes; ip -n "$NS_CE" link del "p${l}c.$vlan"
+    else
+      NS_DOT1Q=no; it_log "no 802.1Q in this kernel: one veth pair per peering instead of VLAN sub-interfaces"
+    fi
+  fi
+  if [ "$NS_DOT1Q" = yes ]; then
+    cdev=p${l}c.$vlan; mdev=p${l}m.$vlan
+    ip -n "$NS_CE" link add link "p${l}c" name "$cdev" type vlan id "$vlan" || die "vlan $cdev"
+    ip -n "$NS_ER" link add link "p${l}m" name "$mdev" type vlan id "$vlan" || die "vlan $mdev"
+  else
+    cdev=c${l}v$vlan; mdev=m${l}v$vlan
+    ip link add "$cdev" netns "$NS_CE" type veth peer name "s${l}v${vlan}a" netns "$NS_SW" || die "veth $cdev"
+    ip link add "$mdev" netns "$NS_ER" type veth peer name "s${l}v${vlan}b" netns "$NS_SW" || die "veth $mdev"
+    ip -n "$NS_SW" link set "s${l}v${vlan}a" master "br$l" up
+    ip -n "$NS_SW" link set "s${l}v${vlan}b" master "br$l" up
+  fi
+  for a in $ce_addrs; do ip -n "$NS_CE" addr add "$a" dev "$cdev" $(case $a in *:*) echo nodad;; esac); done
+  for a in $er_addrs; do ip -n "$NS_ER" addr add "$a" dev "$mdev" $(case $a in *:*) echo nodad;; esac); done
+  ip -n "$NS_CE" link set "$cdev" up; ip -n "$NS_ER" link set "$mdev" up
+}
+# ns_link_cut L / ns_link_restore L : silent failure of link L: the switch stops forwarding
+# from the MSEE side, both ends keep their carrier.
+ns__msee_ports() { ip -n "$NS_SW" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^(p$1b|s$1v[0-9]+b)$"; }
+ns_link_cut() { local p; for p in $(ns__msee_ports "$1"); do ip -n "$NS_SW" link set "$p" nomaster; done; }
+ns_link_restore() { local p; for p in $(ns__msee_ports "$1"); do ip -n "$NS_SW" link set "$p" master "br$1"; done; }
+ns_cleanup() {
+  local n
+  for n in "${IT_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+  IT_NETNS=()
+}
+# IT_IN_NS=NS start_msee/start_bird/start_frr ... : run the daemon inside that namespace
+it__wrap() { if [ -n "${IT_IN_NS:-}" ]; then echo "ip netns exec $IT_IN_NS"; fi; }
+
 # ------------------------------------------------------------------ msee-emu
 # start_msee NAME CONFIG [extra CLI args] : events $T/NAME/events.jsonl, stderr $T/NAME/stderr.log
 start_msee() {
@@ -217,7 +286,7 @@ start_msee() {
     cat "$d/check.log"; die "msee-emu --check rejected the config of $name"
   fi
   : >> "$d/events.jsonl"
-  "$MSEE_EMU" --config "$d/config.json" --events "$d/events.jsonl" --log-level debug "$@" \
+  $(it__wrap) "$MSEE_EMU" --config "$d/config.json" --events "$d/events.jsonl" --log-level debug "$@" \
     > "$d/stdout.log" 2> "$d/stderr.log" &
   it__record "$name" $!
   it_watch "msee-emu $name stderr" "$d/stderr.log"
@@ -258,7 +327,7 @@ start_bird() {
   local name=$1 conf=$2 d="$T/$1"
   mkdir -p "$d"; cp "$conf" "$d/bird.conf"
   bird -p -c "$d/bird.conf" > "$d/parse.log" 2>&1 || { cat "$d/parse.log"; die "BIRD $name config rejected"; }
-  bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid" > "$d/bird.log" 2>&1 &
+  $(it__wrap) bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid" > "$d/bird.log" 2>&1 &
   it__record "$name" $!
   it_watch "BIRD $name log" "$d/bird.log"
   it_wait 10 test -S "$d/bird.ctl" || die "BIRD $name did not start: $(cat "$d/bird.log")"
