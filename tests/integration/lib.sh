@@ -322,6 +322,33 @@ frr_get() { frr_ "$1" "$2" | jpy "$3"; }
 frr_state() { frr_ "$1" "show bgp ${3:-ipv4} unicast summary json" | jpy "d['peers']['$2']['state']"; }
 frr_established() { [ "$(frr_state "$@")" = Established ]; }
 
+# start_frr_zebra NAME NETNS ZEBRA_CONF BFDD_CONF BGPD_CONF ADDR... : zebra + bfdd + bgpd inside
+# NETNS (zebra programs that namespace's FIB only); zebra and bfdd run as user frr. The vty
+# sockets are in $T/NAME, so frr_ NAME reaches all three.
+start_frr_zebra() {
+  local name=$1 ns=$2 d="$T/$1" a largs=(); shift 2
+  local zconf=$1 bconf=$2 gconf=$3; shift 3
+  for a in "$@"; do largs+=(-l "$a"); done
+  mkdir -p "$d"; cp "$zconf" "$d/zebra.conf"; cp "$bconf" "$d/bfdd.conf"; cp "$gconf" "$d/bgpd.conf"
+  chown -R frr:frr "$d"
+  ip netns exec "$ns" /usr/lib/frr/zebra --vty_socket "$d" -i "$d/zebra.pid" -P 0 \
+    --log "file:$d/zebra.log" -z "$d/zserv.api" -f "$d/zebra.conf" > "$d/zebra.out" 2>&1 &
+  it__record "$name-zebra" $!
+  it_wait 10 test -S "$d/zserv.api" || die "zebra $name did not start: $(cat "$d/zebra.out")"
+  ip netns exec "$ns" /usr/lib/frr/bfdd --vty_socket "$d" -i "$d/bfdd.pid" -P 0 \
+    --log "file:$d/bfdd.log" -z "$d/zserv.api" -f "$d/bfdd.conf" --bfdctl "$d/bfdd.sock" \
+    > "$d/bfdd.out" 2>&1 &
+  it__record "$name-bfdd" $!
+  it_wait 10 test -S "$d/bfdd.vty" || die "bfdd $name did not start: $(cat "$d/bfdd.out")"
+  ip netns exec "$ns" /usr/lib/frr/bgpd -S -z "$d/zserv.api" "${largs[@]}" -p 179 \
+    -f "$d/bgpd.conf" --vty_socket "$d" -i "$d/bgpd.pid" -P 0 --log "file:$d/bgpd.log" \
+    > "$d/bgpd.out" 2>&1 &
+  it__record "$name" $!
+  it_watch "FRR $name bgpd.log" "$d/bgpd.log"
+  it_watch "FRR $name bfdd.log" "$d/bfdd.log"
+  it_wait 10 test -S "$d/bgpd.vty" || die "bgpd $name did not start: $(cat "$d/bgpd.out")"
+}
+
 # ------------------------------------------------------------------ BIRD 2
 start_bird() {
   local name=$1 conf=$2 d="$T/$1"

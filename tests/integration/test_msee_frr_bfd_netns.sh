@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# test_msee_frr_bfd_netns.sh — the bundled Standard circuit (config/standard-private.json) on
+# its real /30s in network namespaces, FRR (zebra + bfdd + bgpd) as the customer edge with TCP
+# MD5 and BFD 300 ms × 3 exactly as Microsoft's samples configure them (R26, R88, R89). Proves
+# from FRR's JSON and the CE namespace's own FIB: both sessions Established with MD5 on
+# 192.168.100.129<->.130 and .133<->.134 (R9, R25); BFD Up with the passive MSEE (R28, R29);
+# a silent failure of the primary link is detected by BFD in under a second (R31, R63) and the
+# CE's forwarding for the VNet moves to the secondary MSEE; the MSEE sends Cease/BFD Down;
+# after the link returns both paths are back.
+set -u
+source "$(dirname "$0")/lib.sh"
+it_need /usr/lib/frr/zebra /usr/lib/frr/bfdd /usr/lib/frr/bgpd vtysh ip
+it_init msee_frr_bfd
+ns_lab "mf$$"
+ns_peering 1 100 "192.168.100.129/30" "192.168.100.130/30"
+ns_peering 2 100 "192.168.100.133/30" "192.168.100.134/30"
+KEY=$(python3 -c "import json;print(json.load(open('$MSEE_SOURCE_DIR/config/standard-private.json'))['circuits'][0]['peerings'][0]['sharedKey'])")
+
+cat > "$T/zebra.conf" <<CONF
+hostname ce-zebra
+CONF
+cat > "$T/bfdd.conf" <<CONF
+bfd
+ profile msee
+  receive-interval 300
+  transmit-interval 300
+  detect-multiplier 3
+CONF
+cat > "$T/bgpd.conf" <<CONF
+frr defaults traditional
+hostname ce-frr
+router bgp 65001
+ bgp router-id 192.168.100.129
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ neighbor 192.168.100.130 remote-as 12076
+ neighbor 192.168.100.130 password $KEY
+ neighbor 192.168.100.130 bfd profile msee
+ neighbor 192.168.100.130 timers connect 2
+ neighbor 192.168.100.134 remote-as 12076
+ neighbor 192.168.100.134 password $KEY
+ neighbor 192.168.100.134 bfd profile msee
+ neighbor 192.168.100.134 timers connect 2
+ address-family ipv4 unicast
+  network 10.50.0.0/16
+ exit-address-family
+CONF
+
+IT_IN_NS=$NS_ER start_msee msee "$MSEE_SOURCE_DIR/config/standard-private.json"
+start_frr_zebra ce "$NS_CE" "$T/zebra.conf" "$T/bfdd.conf" "$T/bgpd.conf" 192.168.100.129 192.168.100.133
+EV=$(msee_events msee)
+P1=192.168.100.130; P2=192.168.100.134
+
+check_wait 40 "primary session Established with MD5 (R26)" frr_established ce $P1
+check_wait 40 "secondary session Established with MD5" frr_established ce $P2
+bfd_status() { frr_ ce "show bfd peers json" | jpy "[p['status'] for p in d if p['peer']=='$1'][0]"; }
+check_wait 10 "BFD up with the primary MSEE" it_wait_eq 1 up bfd_status $P1
+check_wait 10 "BFD up with the secondary MSEE" it_wait_eq 1 up bfd_status $P2
+check "negotiated BFD: 300 ms both ways, multiplier 3 (R29)" \
+  eq "300 300 3" frr_get ce "show bfd peers json" "' '.join(str(x) for p in d if p['peer']=='$P1' for x in (p['remote-receive-interval'], p['remote-transmit-interval'], p['remote-detect-multiplier']))"
+fib_via() { ip -n "$NS_CE" route get 10.1.0.1 | grep -o 'via [0-9.]*' | head -1; }
+check_wait 15 "CE's FIB has the hub VNet 10.1.0.0/16 from an MSEE" bash -c "ip -n $NS_CE route show 10.1.0.0/16 | grep -q via"
+check_wait 10 "FRR holds two paths for 10.1.0.0/16 (one per MSEE, R50)" \
+  it_wait_eq 1 2 frr_get ce "show bgp ipv4 unicast 10.1.0.0/16 json" "len(d['paths'])"
+
+# Make the primary the CE's active path (as a CE prefers its primary with local preference),
+# then cut it silently.
+frr_ ce "configure terminal" "route-map PREFER_PRIMARY permit 10" "set local-preference 200" \
+  "router bgp 65001" "address-family ipv4 unicast" "neighbor $P1 route-map PREFER_PRIMARY in" >/dev/null
+frr_ ce "clear bgp ipv4 unicast $P1 soft in" >/dev/null
+check_wait 10 "the CE forwards 10.1.0.0/16 via the primary MSEE" it_wait_eq 1 "via $P1" fib_via
+MARK=$(ev_lines "$EV")
+T0=$(it_now_ms)
+ns_link_cut 1
+end=$((T0 + 5000))
+while frr_established ce $P1 && [ "$(it_now_ms)" -lt $end ]; do :; done
+T1=$(it_now_ms)
+it_wait_eq 5 "via $P2" fib_via
+T2=$(it_now_ms)
+it_log "silent primary failure: FRR session down after $((T1 - T0)) ms, FIB via secondary after $((T2 - T0)) ms"
+check "CE detects the silent failure in under 1 s via BFD ($((T1 - T0)) ms)" test $((T1 - T0)) -lt 1000
+check "the CE now forwards 10.1.0.0/16 via the secondary MSEE" eq "via $P2" fib_via
+check "FRR names BFD as the reason" \
+  bash -c "vtysh --vty_socket $T/ce -c 'show bgp neighbors $P1 json' | grep -qi 'BFD'"
+check_wait 3 "MSEE tore its session down with Cease/BFD Down (R31)" \
+  ev_since "$EV" "$MARK" "e.get('event')=='session-down' and e['peer']=='er-ams-standard/AzurePrivatePeering/primary' and g(e,'notification.subcode')==10"
+check "secondary session unaffected" frr_established ce $P2
+ns_link_restore 1
+check_wait 40 "primary session back after the link returns" frr_established ce $P1
+check_wait 10 "BFD up again" it_wait_eq 1 up bfd_status $P1
+check_wait 10 "the CE forwards via the primary MSEE again" it_wait_eq 1 "via $P1" fib_via
+it_finish
