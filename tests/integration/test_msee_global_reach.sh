@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# test_msee_global_reach.sh — the bundled config/global-reach.json (two Standard circuits,
+# Amsterdam and London, linked by Global Reach) on loopback, one FRR bgpd per site as CE.
+# Proves from each CE's JSON: each site gets the other site's on-premises prefixes through
+# both of its MSEEs (R74), with AS path 12076 when the remote path is all private and the
+# remote path kept when it holds a public ASN (R23, Q5); a site gets only its own circuit's
+# VNets; customer routes are never reflected back to the circuit they came from (R43).
+set -u
+source "$(dirname "$0")/lib.sh"
+it_need /usr/lib/frr/bgpd vtysh ss
+it_init msee_global_reach
+A=127.2.0; B=127.2.1
+it_require_ports "$A.2 179" "$A.6 179" "$B.2 179" "$B.6 179" "$A.1 179" "$A.5 179" "$B.1 179" "$B.5 179"
+
+site_conf() {  # site_conf NET ASN PREFIX EXTRA_ROUTEMAP_LINE
+  cat <<CONF
+frr defaults traditional
+hostname site-$2
+log file bgpd.log informational
+bgp as-path access-list ONPREM permit ^\$
+route-map ONPREM_ONLY permit 10
+ match as-path ONPREM
+route-map VIA_TRANSIT permit 10
+ set as-path prepend 3320
+router bgp $2
+ bgp router-id $1.1
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ bgp allow-martian-nexthop
+ neighbor $1.2 remote-as 12076
+ neighbor $1.2 update-source $1.1
+ neighbor $1.2 timers connect 1
+ neighbor $1.6 remote-as 12076
+ neighbor $1.6 update-source $1.5
+ neighbor $1.6 timers connect 1
+ address-family ipv4 unicast
+  network $3
+  network $4 route-map VIA_TRANSIT
+  neighbor $1.2 route-map ONPREM_ONLY out
+  neighbor $1.6 route-map ONPREM_ONLY out
+ exit-address-family
+CONF
+}
+site_conf $A 65001 10.50.0.0/16 10.51.0.0/16 > "$T/a.conf"
+site_conf $B 65002 10.60.0.0/16 10.61.0.0/16 > "$T/b.conf"
+# The ONPREM_ONLY filter matches an empty path; the prepended prefix leaves with "3320" in it,
+# so allow that one explicitly.
+sed -i 's|^bgp as-path access-list ONPREM permit ^\$|&\nbgp as-path access-list ONPREM permit ^3320$|' "$T/a.conf" "$T/b.conf"
+
+start_msee msee "$MSEE_SOURCE_DIR/config/global-reach.json"
+start_frr site-a "$T/a.conf" 179 $A.1 $A.5
+start_frr site-b "$T/b.conf" 179 $B.1 $B.5
+for n in $A.2 $A.6; do check_wait 30 "site A session to MSEE $n Established" frr_established site-a $n; done
+for n in $B.2 $B.6; do check_wait 30 "site B session to MSEE $n Established" frr_established site-b $n; done
+
+paths() {  # paths SITE PREFIX -> sorted "nexthop:aspath" of the paths learned from MSEEs
+  frr_ "$1" "show bgp ipv4 unicast $2 json" | jpy "' '.join(sorted('%s:%s' % (p['nexthops'][0]['ip'], p['aspath']['string']) for p in d.get('paths', []) if p['nexthops'][0]['ip'] != '0.0.0.0'))"
+}
+check_wait 15 "site A gets site B's 10.60.0.0/16 via both its MSEEs, path 12076 (R74, R23)" \
+  it_wait_eq 1 "$A.2:12076 $A.6:12076" paths site-a 10.60.0.0/16
+check_wait 15 "site B gets site A's 10.50.0.0/16 via both its MSEEs, path 12076" \
+  it_wait_eq 1 "$B.2:12076 $B.6:12076" paths site-b 10.50.0.0/16
+check_wait 15 "a path with a public ASN keeps its private members: 12076 65002 3320 (R23, Q5)" \
+  it_wait_eq 1 "$A.2:12076 65002 3320 $A.6:12076 65002 3320" paths site-a 10.61.0.0/16
+check_wait 5 "site A has its own VNet 10.1.0.0/16" it_wait_eq 1 "$A.2:12076 $A.6:12076" paths site-a 10.1.0.0/16
+check "site A does not get circuit B's VNet 10.2.0.0/16 (Global Reach carries on-premises routes)" \
+  eq "" paths site-a 10.2.0.0/16
+check "site A's own prefix is not reflected back to it (R43)" eq "" paths site-a 10.50.0.0/16
+pfx() { frr_ "$1" "show bgp ipv4 unicast summary json" | jpy "d['peers']['$2']['pfxRcd']"; }
+check "site A receives exactly: 1 VNet + 2 site-B prefixes per MSEE" eq 3 pfx site-a $A.2
+
+# Withdrawal crosses Global Reach too.
+frr_ site-b "configure terminal" "router bgp 65002" "address-family ipv4 unicast" "no network 10.60.0.0/16" >/dev/null
+check_wait 10 "site B withdraws 10.60.0.0/16: gone at site A" it_wait_eq 1 "" paths site-a 10.60.0.0/16
+it_finish
