@@ -31,7 +31,8 @@ const std::set<std::string> kAzureIgnored = {
     "advertisedCommunities", "legacyMode", "routeFilterRuleType", "access", "peerings",
     "ipv4Routes", "ipv6Routes", "circuitConnectionStatus", "expressRouteCircuitPeering",
     "authorizationKeyStatus", "rules", "bandwidthInGbps", "allowGlobalReach",
-    "globalReachStatus"};
+    "globalReachStatus", "extendedLocation", "identity", "kind", "managedBy", "plan",
+    "$schema", "description"};
 
 class Parser : public JsonReader {
  public:
@@ -314,7 +315,7 @@ class Parser : public JsonReader {
             .value_or(0);
     p.primary_peer_address_prefix = prefix(o, path, "primaryPeerAddressPrefix", true);
     p.secondary_peer_address_prefix = prefix(o, path, "secondaryPeerAddressPrefix", true);
-    p.vlan_id = integer<std::uint32_t>(o, path, "vlanId", 0, 4095, true).value_or(0);
+    p.vlan_id = integer<std::uint32_t>(o, path, "vlanId", 1, 4094, true).value_or(0);
     if (o.contains("sharedKey") && !o.at("sharedKey").is_null()) {
       p.shared_key = string(o, path, "sharedKey", false).value_or("");
     }
@@ -372,7 +373,8 @@ class Parser : public JsonReader {
             "name", "region", "location", "addressPrefixes", "addressSpace", "bgpCommunity",
             "bgpCommunities", "id", "etag", "type", "tags", "resourceGroup",
             "provisioningState", "subnets", "virtualNetworkPeerings", "resourceGuid",
-            "enableDdosProtection", "dhcpOptions"};
+            "enableDdosProtection", "dhcpOptions", "privateEndpointVNetPolicies", "location",
+            "enableVmProtection", "flowTimeoutInMinutes", "ipAllocations", "encryption"};
         if (known.count(key) == 0) {
           fail(vpath + "/" + key, "unknown key");
         }

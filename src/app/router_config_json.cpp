@@ -61,7 +61,7 @@ class Parser : public JsonReader {
               {"name", "address", "port", "localAddress", "peerAsn", "passive", "holdTime",
                "minHoldTime", "connectRetry", "idleHoldTime", "md5Password", "ttlSecurity", "ttl",
                "families", "capabilities", "nextHop", "nextHop6", "import", "export",
-               "weight", "allowAsIn"});
+               "weight", "allowAsIn", "maxPrefix", "removePrivateAs", "routerId"});
     NeighborConfig nb;
     nb.name = string(n, path, "name", true).value_or("");
     if (auto a = address(n, path, "address", true)) {
@@ -140,6 +140,28 @@ class Parser : public JsonReader {
     nb.export_routes = boolean(n, path, "export").value_or(true);
     nb.weight = integer<std::uint32_t>(n, path, "weight", 0, 4294967295u, false).value_or(0);
     nb.allow_as_in = integer<std::uint8_t>(n, path, "allowAsIn", 0, 10, false).value_or(0);
+    nb.remove_private_as = boolean(n, path, "removePrivateAs").value_or(false);
+    if (auto id = address(n, path, "routerId", false)) {
+      if (!id->is_v4() || id->v4_value() == 0) {
+        fail(path + "/routerId", "must be a non-zero IPv4 address (RFC 4271 §4.2)");
+      } else {
+        nb.router_id = id->v4_value();
+      }
+    }
+    // Maximum-prefix, like FRR's `neighbor X maximum-prefix N P restart R`.
+    if (n.contains("maxPrefix") && is_object(n.at("maxPrefix"), path + "/maxPrefix")) {
+      const auto& m = n.at("maxPrefix");
+      auto mp = path + "/maxPrefix";
+      only_keys(m, mp, {"ipv4", "ipv6", "warningPercent", "restartSeconds", "countRejected"});
+      auto pct = integer<std::uint8_t>(m, mp, "warningPercent", 0, 100, false).value_or(80);
+      nb.max_prefix_v4 = {integer<std::uint32_t>(m, mp, "ipv4", 1, 4294967295u, false).value_or(0),
+                          pct};
+      nb.max_prefix_v6 = {integer<std::uint32_t>(m, mp, "ipv6", 1, 4294967295u, false).value_or(0),
+                          pct};
+      nb.max_prefix_restart_s =
+          integer<std::uint32_t>(m, mp, "restartSeconds", 1, 86400, false).value_or(60);
+      nb.max_prefix_count_rejected = boolean(m, mp, "countRejected").value_or(false);
+    }
     cfg.neighbors.push_back(std::move(nb));
   }
 

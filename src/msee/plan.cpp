@@ -220,14 +220,22 @@ Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& 
     // the communities its route filter allows, scoped by SKU, and nothing before a filter is
     // attached and the customer's prefixes are validated.
     for (const auto& p : c.peerings) {
-      if (p.peering_type != PeeringType::MicrosoftPeering || p.route_filter.empty()) {
-        continue;
-      }
-      const auto* filter = config.route_filter(p.route_filter);
-      if (filter == nullptr) {
+      bool v6_filter = p.ipv6_peering_config && !p.ipv6_peering_config->route_filter.empty();
+      if (p.peering_type != PeeringType::MicrosoftPeering ||
+          (p.route_filter.empty() && !v6_filter)) {
         continue;
       }
       for (auto afi : {wire::Afi::Ipv4, wire::Afi::Ipv6}) {
+        // IPv6 Microsoft peering may name its own filter; else the peering's applies.
+        const auto& filter_name =
+            afi == wire::Afi::Ipv6 && p.ipv6_peering_config &&
+                    !p.ipv6_peering_config->route_filter.empty()
+                ? p.ipv6_peering_config->route_filter
+                : p.route_filter;
+        const auto* filter = config.route_filter(filter_name);
+        if (filter == nullptr) {
+          continue;
+        }
         const MicrosoftPeeringConfig* ms = nullptr;
         if (afi == wire::Afi::Ipv4) {
           ms = p.microsoft_peering_config ? &*p.microsoft_peering_config : nullptr;

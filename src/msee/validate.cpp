@@ -189,12 +189,13 @@ std::vector<Finding> validate(const EmulatorConfig& config) {
       }
       bool microsoft = p.peering_type != PeeringType::AzurePrivatePeering;
       // MSEE: R12 — one VLAN per peering, unique within the circuit.
-      if (p.vlan_id == 0 || p.vlan_id > 4094) {
-        bad(ps.at("vlanId"), "R12", "VLAN ID must be 1–4094");
-      } else if (auto [it, fresh] = vlans.emplace(p.vlan_id, ps.at("vlanId")); !fresh) {
-        bad(ps.at("vlanId"), "R12",
-            "VLAN " + std::to_string(p.vlan_id) + " is already used by " + it->second +
-                " (two peerings of one circuit cannot share a VLAN)");
+      // (0 = missing or out of range: the parser reported it already.)
+      if (p.vlan_id != 0) {
+        if (auto [it, fresh] = vlans.emplace(p.vlan_id, ps.at("vlanId")); !fresh) {
+          bad(ps.at("vlanId"), "R12",
+              "VLAN " + std::to_string(p.vlan_id) + " is already used by " + it->second +
+                  " (two peerings of one circuit cannot share a VLAN)");
+        }
       }
       // MSEE: R18–R21 — peer ASN.
       if (p.peer_asn == 0) {
@@ -253,6 +254,12 @@ std::vector<Finding> validate(const EmulatorConfig& config) {
         } else {
           check_microsoft_config(bad, *p.microsoft_peering_config, false, doc);
         }
+      }
+      if (p.ipv6_peering_config && !p.ipv6_peering_config->route_filter.empty() &&
+          config.route_filter(p.ipv6_peering_config->route_filter) == nullptr) {
+        bad(p.ipv6_peering_config->source.at("routeFilter"), "R77",
+            "no route filter named \"" + p.ipv6_peering_config->route_filter +
+                "\" in /routeFilters");
       }
       if (!p.route_filter.empty()) {
         const auto* f = config.route_filter(p.route_filter);
