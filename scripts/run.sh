@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command for a fresh Debian 12 machine: install, build, run the emulator on the bundled
-# default config (config/default.json). Ctrl-C stops it with Cease/Administrative Shutdown.
+# default config (config/default.json: one ExpressRoute circuit on loopback, MSEEs 127.1.0.2 and
+# 127.1.0.6). Ctrl-C stops it with Cease/Administrative Shutdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
