@@ -511,6 +511,11 @@ class Parser : public JsonReader {
       return f;
     }
     const auto& rules = o.at("rules");
+    if (rules.size() != 1) {
+      // MSEE: R77 — a route filter holds exactly one rule, of type Allow.
+      fail(path + "/rules", "a route filter has exactly one Allow rule listing its communities "
+                            "(R77), found " + std::to_string(rules.size()));
+    }
     for (std::size_t i = 0; i < rules.size(); ++i) {
       auto rp = path + "/rules/" + std::to_string(i);
       if (!is_object(rules[i], rp)) {

@@ -41,7 +41,7 @@ std::size_t strip_private_asns(bgp::wire::AsPath& path);
 // The inbound policy of one peering (both sessions, both address families).
 class InboundPolicy final : public rib::ImportPolicy {
  public:
-  // `other_link_prefixes`: every peering link subnet of the emulated circuits; Microsoft
+  // `other_link_prefixes`: the peering link subnets of the other emulated circuits; Microsoft
   // peering must not accept them (R41).
   InboundPolicy(const Peering& peering, std::vector<Prefix> other_link_prefixes,
                 bool documentation_public = false);

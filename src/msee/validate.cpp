@@ -202,14 +202,14 @@ std::vector<Finding> validate(const EmulatorConfig& config) {
         bad(ps.at("peerASN"), "R20", "peerASN is required");
       } else if (p.peer_asn == kMicrosoftAsn || p.peer_asn == 8074 || p.peer_asn == 8075) {
         bad(ps.at("peerASN"), "R19", "AS " + std::to_string(p.peer_asn) + " is Microsoft's");
-      } else if (!microsoft && is_reserved_private_peering_asn(p.peer_asn)) {
+      } else if (is_reserved_private_peering_asn(p.peer_asn)) {
         bad(ps.at("peerASN"), "R19",
             "AS " + std::to_string(p.peer_asn) +
                 " is reserved by Azure (65515–65520) and cannot be the peer ASN");
       } else if (p.peer_asn == bgp::wire::kAsTrans) {
         bad(ps.at("peerASN"), "R20", "AS 23456 (AS_TRANS) cannot be a peer ASN");
       }
-      if (microsoft && is_private_asn(p.peer_asn)) {
+      if (microsoft && is_private_asn(p.peer_asn) && !is_reserved_private_peering_asn(p.peer_asn)) {
         bool validated = p.microsoft_peering_config &&
                          p.microsoft_peering_config->advertised_public_prefixes_state ==
                              PrefixesState::Configured;
@@ -282,7 +282,10 @@ std::vector<Finding> validate(const EmulatorConfig& config) {
       }
       check_emulation(bad, p.emulation, config.emulator.addressing, loop_links);
     }
-    // VNets (R11, R47, R53, R56).
+  }
+  // VNets (R11, R47, R53, R56), once every circuit's link subnets are known.
+  for (const auto& c : config.circuits) {
+    const auto& cs = c.source;
     const auto* priv = c.peering(PeeringType::AzurePrivatePeering);
     auto geo = peering_location_geo(c.peering_location);
     auto near = local_regions(c.peering_location);
@@ -321,7 +324,7 @@ std::vector<Finding> validate(const EmulatorConfig& config) {
     if (!c.vnets.empty() && priv == nullptr) {
       bad(cs.at("vnets"), "R47", "VNets are linked through private peering; there is none");
     }
-  }
+    }
   // Global Reach (R74).
   std::set<std::pair<std::string, std::string>> gr_pairs;
   std::vector<LinkRef> gr_blocks;

@@ -97,8 +97,8 @@ TEST_CASE("Invalid JSON is one error at the root naming the position", "[app][co
   CHECK(r.error()[0].reason.find("invalid JSON") != std::string::npos);
 }
 
-TEST_CASE("Every bundled config in config/ is valid", "[app][config]") {
-  for (const char* name : {"default.json", "router-example.json"}) {
+TEST_CASE("Every bundled router config in config/ is valid", "[app][config]") {
+  for (const char* name : {"router-default.json", "router-example.json"}) {
     auto r = load_router_config(std::string(MSEE_SOURCE_DIR) + "/config/" + name);
     INFO(name);
     if (!r.has_value()) {
