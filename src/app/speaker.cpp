@@ -368,6 +368,7 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
   ps.limit_v4.reset();
   ps.limit_v6.reset();
   ps.rejected_now.clear();
+  ps.rejected_v4 = ps.rejected_v6 = 0;
   if (!down.was_established) {
     return;
   }
@@ -432,9 +433,7 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
     if (loc_rib_.withdraw(p, ps.id)) {
       changed(p);
     }
-    if (!ps.rejected_now.empty()) {
-      ps.rejected_now.erase(p);
-    }
+    ps.forget_rejected(p);
     if (log_routes) {
       events_.route(peer.name(), false, family_of(p), p, nullptr, std::nullopt);
     }
@@ -469,7 +468,9 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
     withdraw(p);
     ++ps.policy_rejected;
     if (ps.config->max_prefix_count_rejected) {
-      ps.rejected_now.insert(p);
+      if (ps.rejected_now.insert(p).second) {
+        ++(p.addr.is_v4() ? ps.rejected_v4 : ps.rejected_v6);
+      }
       (p.addr.is_v4() ? touched_v4 : touched_v6) = true;
     }
     if (ps.policy_rejected <= 10 || ps.policy_rejected % 1000 == 0) {
@@ -526,6 +527,11 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
       attrs_.ref(id);
     }
     loc_rib_.update_all(prefixes, ps.id, id, [this](const wire::Prefix& p) { changed(p); });
+    if (!ps.rejected_now.empty()) {  // refused before, accepted now: counted once
+      for (const auto& p : prefixes) {
+        ps.forget_rejected(p);
+      }
+    }
     if (log_routes) {
       const auto& stored = attrs_.get(id);
       for (const auto& p : prefixes) {
@@ -558,9 +564,7 @@ void Speaker::check_limits(PeerState& ps, bool v4, bool v6) {
     }
     std::uint64_t count = loc_rib_.count(ps.id, family);
     if (ps.config->max_prefix_count_rejected) {
-      count += static_cast<std::uint64_t>(std::count_if(
-          ps.rejected_now.begin(), ps.rejected_now.end(),
-          [&](const wire::Prefix& p) { return family_of(p) == family; }));
+      count += family == wire::kIpv4Unicast ? ps.rejected_v4 : ps.rejected_v6;
     }
     auto name = ps.peer->name();
     auto max = limit.config().limit;

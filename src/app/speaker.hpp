@@ -85,6 +85,12 @@ class Speaker : public bgp::io::PeerObserver {
     std::uint64_t loops_dropped = 0;  // routes refused for our AS in their path
     std::uint64_t policy_rejected = 0;  // prefixes refused by the import policy
     std::set<bgp::wire::Prefix> rejected_now;  // refused and not withdrawn (count_rejected)
+    std::uint64_t rejected_v4 = 0, rejected_v6 = 0;  // rejected_now per family
+    void forget_rejected(const bgp::wire::Prefix& p) {
+      if (!rejected_now.empty() && rejected_now.erase(p) > 0) {
+        --(p.addr.is_v4() ? rejected_v4 : rejected_v6);
+      }
+    }
     rib::PrefixLimit limit_v4, limit_v6;
     bool limit_tripped = false;  // Cease/1 sent; ignore the rest of its UPDATEs
     std::set<rib::PeerId> export_from;  // resolved NeighborConfig::export_from
