@@ -14,6 +14,8 @@
 
 #include "app/circuit_config.hpp"
 
+#include "../msee/fixtures.hpp"
+
 using namespace msee;
 using namespace msee::app;
 namespace wire = msee::bgp::wire;
@@ -21,28 +23,7 @@ namespace er = msee::er;
 
 namespace {
 
-wire::Prefix pfx(const char* s) { return *wire::Prefix::parse(s); }
-wire::Community comm(std::uint16_t asn, std::uint16_t value) {
-  return (wire::Community{asn} << 16) | value;
-}
-
-std::string dump(const std::vector<ConfigError>& errs) {
-  std::string out;
-  for (const auto& e : errs) {
-    out += e.path + ": " + e.reason + "\n";
-  }
-  return out;
-}
-
-bool has_error(const std::vector<ConfigError>& errs, const std::string& path,
-               const std::string& fragment) {
-  for (const auto& e : errs) {
-    if (e.path == path && e.reason.find(fragment) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
+using test::comm, test::dump, test::has_error, test::pfx;
 
 // A valid native file with one private peering; `peering_extra` is spliced into the peering
 // object and `top_extra` into the root object.

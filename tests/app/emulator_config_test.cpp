@@ -11,6 +11,8 @@
 #include "app/circuit_config.hpp"
 #include "app/emulator.hpp"
 
+#include "../msee/fixtures.hpp"
+
 using namespace msee;
 using namespace msee::app;
 namespace wire = msee::bgp::wire;
@@ -18,16 +20,7 @@ namespace er = msee::er;
 
 namespace {
 
-wire::Prefix pfx(const char* s) { return *wire::Prefix::parse(s); }
-wire::IpAddress ip(const char* s) { return *wire::IpAddress::parse(s); }
-
-std::string dump(const std::vector<ConfigError>& errs) {
-  std::string out;
-  for (const auto& e : errs) {
-    out += e.path + ": " + e.reason + "\n";
-  }
-  return out;
-}
+using test::dump, test::ip, test::pfx, test::session;
 
 er::EmulatorConfig load(const char* name) {
   auto r = load_emulator_config(std::string(MSEE_SOURCE_DIR) + "/config/" + name);
@@ -42,15 +35,6 @@ er::EmulatorConfig parse(const std::string& text) {
   INFO((r ? std::string() : dump(r.error())));
   REQUIRE(r.has_value());
   return *r;
-}
-
-const er::SessionPlan* session(const er::Plan& plan, const std::string& name) {
-  for (const auto& s : plan.sessions) {
-    if (s.name == name) {
-      return &s;
-    }
-  }
-  return nullptr;
 }
 
 const NeighborConfig* neighbor(const RouterConfig& rc, const std::string& name) {

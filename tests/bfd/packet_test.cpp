@@ -21,14 +21,9 @@ const Bytes kDownVector = {0x20, 0x40, 0x03, 0x18, 0x01, 0x02, 0x03, 0x04,
                            0x00, 0x04, 0x93, 0xe0, 0x00, 0x00, 0x00, 0x00};
 
 ControlPacket down_packet() {
-  ControlPacket p;
-  p.state = State::Down;
-  p.detect_mult = 3;
-  p.my_discriminator = 0x01020304;
-  p.your_discriminator = 0;
-  p.desired_min_tx_us = 1'000'000;
-  p.required_min_rx_us = 300'000;
-  return p;
+  return {.state = State::Down, .detect_mult = 3, .my_discriminator = 0x01020304,
+          .your_discriminator = 0, .desired_min_tx_us = 1'000'000,
+          .required_min_rx_us = 300'000};
 }
 
 // Up + Poll, Your Discr 0xdeadbeef, 300 ms both ways, Echo RX 50 ms.
@@ -37,16 +32,9 @@ const Bytes kUpPollVector = {0x20, 0xe0, 0x03, 0x18, 0x00, 0x00, 0x00, 0x01,
                              0x00, 0x04, 0x93, 0xe0, 0x00, 0x00, 0xc3, 0x50};
 
 ControlPacket up_poll_packet() {
-  ControlPacket p;
-  p.state = State::Up;
-  p.poll = true;
-  p.detect_mult = 3;
-  p.my_discriminator = 1;
-  p.your_discriminator = 0xdeadbeef;
-  p.desired_min_tx_us = 300'000;
-  p.required_min_rx_us = 300'000;
-  p.required_min_echo_rx_us = 50'000;
-  return p;
+  return {.state = State::Up, .poll = true, .detect_mult = 3, .my_discriminator = 1,
+          .your_discriminator = 0xdeadbeef, .desired_min_tx_us = 300'000,
+          .required_min_rx_us = 300'000, .required_min_echo_rx_us = 50'000};
 }
 
 // AdminDown, diag 7, Final + C + D bits, Detect Mult 1, all intervals distinct.
@@ -55,18 +43,10 @@ const Bytes kAdminDownVector = {0x27, 0x1a, 0x01, 0x18, 0x80, 0x00, 0x00, 0x00,
                                 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x03, 0x00};
 
 ControlPacket admin_down_packet() {
-  ControlPacket p;
-  p.diag = Diag::AdministrativelyDown;
-  p.state = State::AdminDown;
-  p.final = true;
-  p.control_plane_independent = true;
-  p.demand = true;
-  p.detect_mult = 1;
-  p.my_discriminator = 0x80000000;
-  p.desired_min_tx_us = 0x100;
-  p.required_min_rx_us = 0x200;
-  p.required_min_echo_rx_us = 0x300;
-  return p;
+  return {.diag = Diag::AdministrativelyDown, .state = State::AdminDown, .final = true,
+          .control_plane_independent = true, .demand = true, .detect_mult = 1,
+          .my_discriminator = 0x80000000, .desired_min_tx_us = 0x100,
+          .required_min_rx_us = 0x200, .required_min_echo_rx_us = 0x300};
 }
 
 std::string error_of(const Bytes& b) {

@@ -143,6 +143,21 @@ std::vector<Micros> periodic_gaps(const std::vector<Sent>& sent, TimePoint from)
   return gaps;
 }
 
+// Both ends agreed on transmit interval `tx` and detection time `detect`.
+void check_negotiated(const Sim& sim, Micros tx, Micros detect) {
+  CHECK(sim.msee.tx_interval() == tx);
+  CHECK(sim.msee.detection_time() == detect);
+  CHECK(sim.ce.tx_interval() == tx);
+  CHECK(sim.ce.detection_time() == detect);
+}
+
+// Runs `sim` for `d` and returns the gaps between the periodic packets `sent` gained meanwhile.
+std::vector<Micros> gaps_over(Sim& sim, const std::vector<Sent>& sent, Micros d) {
+  const TimePoint from = sim.now;
+  sim.advance(d);
+  return periodic_gaps(sent, from);
+}
+
 ControlPacket packet_from_ce(State st, std::uint32_t your, Micros tx = 300ms, Micros rx = 300ms) {
   ControlPacket p;
   p.state = st;
@@ -329,13 +344,8 @@ TEST_CASE("BFD timer negotiation: the slower side wins", "[bfd]") {
     Sim sim(ce_config(300ms, 300ms, 3), msee_config());
     sim.advance(2s);
     REQUIRE(sim.both_up());
-    CHECK(sim.msee.tx_interval() == 300ms);
-    CHECK(sim.msee.detection_time() == 900ms);
-    CHECK(sim.ce.tx_interval() == 300ms);
-    CHECK(sim.ce.detection_time() == 900ms);
-    const TimePoint from = sim.now;
-    sim.advance(10s);
-    for (auto g : periodic_gaps(sim.msee_sent, from)) {
+    check_negotiated(sim, 300ms, 900ms);
+    for (auto g : gaps_over(sim, sim.msee_sent, 10s)) {
       CHECK(g >= 225ms);  // RFC 5880 §6.8.7 jitter: 75-100%
       CHECK(g <= 300ms);
     }
@@ -345,13 +355,8 @@ TEST_CASE("BFD timer negotiation: the slower side wins", "[bfd]") {
     Sim sim(ce_config(1000ms, 1000ms, 3), msee_config());
     sim.advance(3s);
     REQUIRE(sim.both_up());
-    CHECK(sim.msee.tx_interval() == 1000ms);
-    CHECK(sim.msee.detection_time() == 3s);
-    CHECK(sim.ce.tx_interval() == 1000ms);
-    CHECK(sim.ce.detection_time() == 3s);
-    const TimePoint from = sim.now;
-    sim.advance(20s);
-    const auto gaps = periodic_gaps(sim.msee_sent, from);
+    check_negotiated(sim, 1000ms, 3s);
+    const auto gaps = gaps_over(sim, sim.msee_sent, 20s);
     REQUIRE(gaps.size() >= 15);
     for (auto g : gaps) {
       CHECK(g >= 750ms);
@@ -363,14 +368,9 @@ TEST_CASE("BFD timer negotiation: the slower side wins", "[bfd]") {
     Sim sim(ce_config(50ms, 50ms, 3), msee_config());
     sim.advance(2s);
     REQUIRE(sim.both_up());
-    CHECK(sim.msee.tx_interval() == 300ms);
-    CHECK(sim.msee.detection_time() == 900ms);
     // The CE may not send faster than our Required Min RX either.
-    CHECK(sim.ce.tx_interval() == 300ms);
-    CHECK(sim.ce.detection_time() == 900ms);
-    const TimePoint from = sim.now;
-    sim.advance(5s);
-    for (auto g : periodic_gaps(sim.ce_sent, from)) {
+    check_negotiated(sim, 300ms, 900ms);
+    for (auto g : gaps_over(sim, sim.ce_sent, 5s)) {
       CHECK(g >= 225ms);
     }
   }
@@ -382,9 +382,7 @@ TEST_CASE("BFD jitter with detect multiplier 1 stays within 75-90%", "[bfd]") {
   Sim sim(ce_config(), m);
   sim.advance(2s);
   REQUIRE(sim.both_up());
-  const TimePoint from = sim.now;
-  sim.advance(10s);
-  const auto gaps = periodic_gaps(sim.msee_sent, from);
+  const auto gaps = gaps_over(sim, sim.msee_sent, 10s);
   REQUIRE(gaps.size() > 20);
   for (auto g : gaps) {
     CHECK(g >= 225ms);

@@ -11,73 +11,30 @@
 #include "msee/azure.hpp"
 #include "msee/plan.hpp"
 
+#include "fixtures.hpp"
+
 using namespace msee;
 namespace wire = msee::bgp::wire;
 namespace er = msee::er;
 
 namespace {
 
-wire::Prefix pfx(const char* s) { return *wire::Prefix::parse(s); }
-wire::IpAddress ip(const char* s) { return *wire::IpAddress::parse(s); }
-wire::Community comm(std::uint16_t asn, std::uint16_t value) {
-  return (wire::Community{asn} << 16) | value;
-}
+using test::circuit, test::comm, test::config, test::ip, test::pfx, test::session, test::v6_links,
+      test::vnet;
 
+// The reference private peering with the MD5 key the session plan must carry (R26).
 er::Peering private_peering(const char* primary = "192.168.100.128/30",
                             const char* secondary = "192.168.100.132/30") {
-  er::Peering p;
-  p.peering_type = er::PeeringType::AzurePrivatePeering;
-  p.peer_asn = 65001;
-  p.primary_peer_address_prefix = pfx(primary);
-  p.secondary_peer_address_prefix = pfx(secondary);
-  p.vlan_id = 100;
+  auto p = test::private_peering(primary, secondary);
   p.shared_key = "Key1";
   return p;
 }
 
-er::Ipv6PeeringConfig v6_links(const char* primary, const char* secondary) {
-  er::Ipv6PeeringConfig v6;
-  v6.primary_peer_address_prefix = pfx(primary);
-  v6.secondary_peer_address_prefix = pfx(secondary);
-  return v6;
-}
-
+// The reference dual-stack Microsoft peering, its IPv4 side bound to route filter `filter`.
 er::Peering microsoft_peering(const char* filter = "rf") {
-  er::Peering p;
-  p.peering_type = er::PeeringType::MicrosoftPeering;
-  p.peer_asn = 12345;
-  p.primary_peer_address_prefix = pfx("203.0.113.0/30");
-  p.secondary_peer_address_prefix = pfx("203.0.113.4/30");
-  p.vlan_id = 300;
-  er::MicrosoftPeeringConfig ms;
-  ms.advertised_public_prefixes = {pfx("198.51.100.0/24")};
-  p.microsoft_peering_config = ms;
-  auto v6 = v6_links("2001:db8:300::/126", "2001:db8:300::4/126");
-  er::MicrosoftPeeringConfig ms6;
-  ms6.advertised_public_prefixes = {pfx("2001:db8:3000::/48")};
-  v6.microsoft_peering_config = ms6;
-  p.ipv6_peering_config = v6;
+  auto p = test::microsoft_peering();
   p.route_filter = filter;
   return p;
-}
-
-er::Circuit circuit(const char* name, er::SkuTier tier = er::SkuTier::Standard,
-                    const char* location = "Amsterdam") {
-  er::Circuit c;
-  c.name = name;
-  c.sku_tier = tier;
-  c.peering_location = location;
-  return c;
-}
-
-er::VnetLink vnet(const char* name, const char* region, std::vector<const char*> prefixes) {
-  er::VnetLink v;
-  v.name = name;
-  v.region = region;
-  for (auto* p : prefixes) {
-    v.address_prefixes.push_back(pfx(p));
-  }
-  return v;
 }
 
 er::CatalogueEntry entry(const char* service, const char* region,
@@ -106,15 +63,6 @@ std::vector<er::CatalogueEntry> catalogue() {
 
 er::RouteFilter filter(std::vector<wire::Community> communities) {
   return {"rf", std::move(communities), {}};
-}
-
-const er::SessionPlan* session(const er::Plan& plan, const std::string& name) {
-  for (const auto& s : plan.sessions) {
-    if (s.name == name) {
-      return &s;
-    }
-  }
-  return nullptr;
 }
 
 std::vector<std::string> names(const er::Plan& plan) {
@@ -146,14 +94,6 @@ std::vector<std::string> advertised(const er::Plan& plan) {
 std::vector<std::string> sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   return v;
-}
-
-er::EmulatorConfig config(std::vector<er::Circuit> circuits,
-                          std::vector<er::RouteFilter> filters = {}) {
-  er::EmulatorConfig cfg;
-  cfg.circuits = std::move(circuits);
-  cfg.route_filters = std::move(filters);
-  return cfg;
 }
 
 }  // namespace

@@ -9,16 +9,15 @@
 #include "msee/policy.hpp"
 #include "rib/export.hpp"
 
+#include "fixtures.hpp"
+
 using namespace msee;
 namespace wire = msee::bgp::wire;
 namespace er = msee::er;
 
 namespace {
 
-wire::Prefix pfx(const char* s) { return *wire::Prefix::parse(s); }
-wire::Community comm(std::uint16_t asn, std::uint16_t value) {
-  return (wire::Community{asn} << 16) | value;
-}
+using test::comm, test::pfx, test::private_peering;
 
 wire::AsPath seq(std::vector<wire::Asn> asns) {
   wire::AsPath p;
@@ -28,47 +27,16 @@ wire::AsPath seq(std::vector<wire::Asn> asns) {
   return p;
 }
 
-er::Peering private_peering() {
-  er::Peering p;
-  p.peering_type = er::PeeringType::AzurePrivatePeering;
-  p.peer_asn = 65001;
-  p.primary_peer_address_prefix = pfx("192.168.100.128/30");
-  p.secondary_peer_address_prefix = pfx("192.168.100.132/30");
-  p.vlan_id = 100;
-  return p;
-}
-
-// Microsoft peering that declared 198.51.100.0/24 and 2001:db8:3000::/48 (documentation ranges,
-// used with the documentation_public lab switch) and 80.81.0.0/16.
+// The reference Microsoft peering, also declaring the public 80.81.0.0/16 next to the
+// documentation ranges 198.51.100.0/24 and 2001:db8:3000::/48 (used with the
+// documentation_public lab switch).
 er::Peering microsoft_peering(er::PrefixesState state = er::PrefixesState::Configured) {
-  er::Peering p;
-  p.peering_type = er::PeeringType::MicrosoftPeering;
-  p.peer_asn = 12345;
-  p.primary_peer_address_prefix = pfx("203.0.113.0/30");
-  p.secondary_peer_address_prefix = pfx("203.0.113.4/30");
-  p.vlan_id = 300;
-  er::MicrosoftPeeringConfig ms;
-  ms.advertised_public_prefixes = {pfx("198.51.100.0/24"), pfx("80.81.0.0/16")};
-  ms.advertised_public_prefixes_state = state;
-  p.microsoft_peering_config = ms;
-  er::Ipv6PeeringConfig v6;
-  v6.primary_peer_address_prefix = pfx("2001:db8:300::/126");
-  v6.secondary_peer_address_prefix = pfx("2001:db8:300::4/126");
-  er::MicrosoftPeeringConfig ms6;
-  ms6.advertised_public_prefixes = {pfx("2001:db8:3000::/48")};
-  ms6.advertised_public_prefixes_state = state;
-  v6.microsoft_peering_config = ms6;
-  p.ipv6_peering_config = v6;
+  auto p = test::microsoft_peering(state);
+  p.microsoft_peering_config->advertised_public_prefixes.push_back(pfx("80.81.0.0/16"));
   return p;
 }
 
-er::Circuit circuit(er::SkuTier tier) {
-  er::Circuit c;
-  c.name = "ckt";
-  c.sku_tier = tier;
-  c.peering_location = "Amsterdam";
-  return c;
-}
+er::Circuit circuit(er::SkuTier tier) { return test::circuit("ckt", tier); }
 
 wire::PathAttributes with_path(std::vector<wire::Asn> asns) {
   wire::PathAttributes a;

@@ -9,114 +9,16 @@
 #include "msee/azure.hpp"
 #include "msee/validate.hpp"
 
+#include "fixtures.hpp"
+
 using namespace msee;
 namespace wire = msee::bgp::wire;
 namespace er = msee::er;
 
 namespace {
 
-wire::Prefix pfx(const char* s) { return *wire::Prefix::parse(s); }
-wire::Community comm(std::uint16_t asn, std::uint16_t value) {
-  return (wire::Community{asn} << 16) | value;
-}
-
-er::Peering private_peering(const char* primary = "192.168.100.128/30",
-                            const char* secondary = "192.168.100.132/30",
-                            std::uint32_t vlan = 100, wire::Asn asn = 65001) {
-  er::Peering p;
-  p.peering_type = er::PeeringType::AzurePrivatePeering;
-  p.peer_asn = asn;
-  p.primary_peer_address_prefix = pfx(primary);
-  p.secondary_peer_address_prefix = pfx(secondary);
-  p.vlan_id = vlan;
-  return p;
-}
-
-er::Peering microsoft_peering() {
-  er::Peering p;
-  p.peering_type = er::PeeringType::MicrosoftPeering;
-  p.peer_asn = 12345;
-  p.primary_peer_address_prefix = pfx("203.0.113.0/30");
-  p.secondary_peer_address_prefix = pfx("203.0.113.4/30");
-  p.vlan_id = 300;
-  er::MicrosoftPeeringConfig ms;
-  ms.advertised_public_prefixes = {pfx("198.51.100.0/24")};
-  ms.advertised_public_prefixes_state = er::PrefixesState::Configured;
-  p.microsoft_peering_config = ms;
-  return p;
-}
-
-er::Circuit circuit(const char* name, const char* location = "Amsterdam",
-                    er::SkuTier tier = er::SkuTier::Standard) {
-  er::Circuit c;
-  c.name = name;
-  c.service_key = "00000000-0000-4000-8000-000000000001";
-  c.sku_tier = tier;
-  c.bandwidth_in_mbps = 1000;
-  c.peering_location = location;
-  c.peerings.push_back(private_peering());
-  return c;
-}
-
-er::VnetLink vnet(const char* name, const char* region, std::vector<const char*> prefixes) {
-  er::VnetLink v;
-  v.name = name;
-  v.region = er::normalise_region(region);
-  for (auto* p : prefixes) {
-    v.address_prefixes.push_back(pfx(p));
-  }
-  return v;
-}
-
-// Gives every object the JSON path the native parser would give it.
-void number(er::EmulatorConfig& cfg) {
-  for (std::size_t f = 0; f < cfg.route_filters.size(); ++f) {
-    cfg.route_filters[f].source.path = "/routeFilters/" + std::to_string(f);
-  }
-  for (std::size_t ci = 0; ci < cfg.circuits.size(); ++ci) {
-    auto& c = cfg.circuits[ci];
-    c.source.path = "/circuits/" + std::to_string(ci);
-    for (std::size_t pi = 0; pi < c.peerings.size(); ++pi) {
-      auto& p = c.peerings[pi];
-      p.source.path = c.source.at("peerings/" + std::to_string(pi));
-      p.emulation.source.path = p.source.at("emulation");
-      if (p.microsoft_peering_config) {
-        p.microsoft_peering_config->source.path = p.source.at("microsoftPeeringConfig");
-      }
-      if (p.ipv6_peering_config) {
-        auto& v6 = *p.ipv6_peering_config;
-        v6.source.path = p.source.at("ipv6PeeringConfig");
-        if (v6.microsoft_peering_config) {
-          v6.microsoft_peering_config->source.path = v6.source.at("microsoftPeeringConfig");
-        }
-      }
-    }
-    for (std::size_t vi = 0; vi < c.vnets.size(); ++vi) {
-      c.vnets[vi].source.path = c.source.at("vnets/" + std::to_string(vi));
-    }
-    for (std::size_t gi = 0; gi < c.global_reach.size(); ++gi) {
-      c.global_reach[gi].source.path = c.source.at("globalReach/" + std::to_string(gi));
-    }
-  }
-}
-
-er::EmulatorConfig config(std::vector<er::Circuit> circuits,
-                          std::vector<er::RouteFilter> filters = {}) {
-  er::EmulatorConfig cfg;
-  cfg.emulator.documentation_prefixes_public = true;
-  cfg.circuits = std::move(circuits);
-  cfg.route_filters = std::move(filters);
-  number(cfg);
-  return cfg;
-}
-
-std::string dump(const std::vector<er::Finding>& findings) {
-  std::string out;
-  for (const auto& f : findings) {
-    out += f.path + " [" + f.rule + "] " + f.message + "\n";
-  }
-  return out;
-}
+using test::comm, test::config, test::dump, test::microsoft_peering_ipv4, test::pfx,
+      test::private_peering, test::valid_circuit, test::vnet;
 
 bool has(const std::vector<er::Finding>& findings, const std::string& path,
          const std::string& rule) {
@@ -142,6 +44,17 @@ void expect_none(const er::EmulatorConfig& cfg) {
   CHECK(findings.empty());
 }
 
+// Circuit ckt-a with a VNet on 10.50.0.0/16 and circuit ckt-b whose private peering links
+// sit inside it (R11 across circuits), ckt-a first or second.
+er::EmulatorConfig vnet_over_link(bool vnet_first) {
+  auto a = valid_circuit("ckt-a", "Amsterdam");
+  a.vnets.push_back(vnet("hub", "westeurope", {"10.50.0.0/16"}));
+  auto b = valid_circuit("ckt-b", "London");
+  b.peerings[0].primary_peer_address_prefix = pfx("10.50.0.0/30");
+  b.peerings[0].secondary_peer_address_prefix = pfx("10.50.0.4/30");
+  return vnet_first ? config({a, b}) : config({b, a});
+}
+
 const std::string kP0 = "/circuits/0/peerings/0";
 const std::string kP1 = "/circuits/0/peerings/1";
 
@@ -149,8 +62,8 @@ const std::string kP1 = "/circuits/0/peerings/1";
 
 TEST_CASE("R9: a valid circuit with private and Microsoft peering has no finding", "[msee]") {
   // MSEE: R9, R11, R12, R19, R21 — the baseline every other case changes in one place.
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   c.vnets.push_back(vnet("hub", "westeurope", {"10.1.0.0/16"}));
   c.vnets.back().bgp_community = comm(12076, 20001);
   expect_none(config({c}));
@@ -158,7 +71,7 @@ TEST_CASE("R9: a valid circuit with private and Microsoft peering has no finding
 
 TEST_CASE("R9: an IPv4 link that is not a /30 is reported at its field", "[msee]") {
   // MSEE: R9
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.peerings[0].primary_peer_address_prefix = pfx("192.168.100.128/29");
   expect_only(config({c}), kP0 + "/primaryPeerAddressPrefix", "R9");
   c.peerings[0].primary_peer_address_prefix = pfx("192.168.100.128/30");
@@ -168,7 +81,7 @@ TEST_CASE("R9: an IPv4 link that is not a /30 is reported at its field", "[msee]
 
 TEST_CASE("R9: both IPv4 link subnets are required", "[msee]") {
   // MSEE: R9, R5
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.peerings[0].secondary_peer_address_prefix.reset();
   expect_only(config({c}), kP0 + "/secondaryPeerAddressPrefix", "R9");
   c.peerings[0].primary_peer_address_prefix.reset();
@@ -178,7 +91,7 @@ TEST_CASE("R9: both IPv4 link subnets are required", "[msee]") {
 
 TEST_CASE("R10: an IPv6 link that is not a /126 is reported at its field", "[msee]") {
   // MSEE: R10
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   er::Ipv6PeeringConfig v6;
   v6.primary_peer_address_prefix = pfx("fdcc:0:0:1::/64");
   v6.secondary_peer_address_prefix = pfx("fdcc:0:0:2::/126");
@@ -188,27 +101,27 @@ TEST_CASE("R10: an IPv6 link that is not a /126 is reported at its field", "[mse
 
 TEST_CASE("R11: link subnets overlapping across circuits are reported on the second", "[msee]") {
   // MSEE: R11 — every peering on every circuit needs its own block.
-  auto a = circuit("ckt-a", "Amsterdam");
-  auto b = circuit("ckt-b", "London");
+  auto a = valid_circuit("ckt-a", "Amsterdam");
+  auto b = valid_circuit("ckt-b", "London");
   b.peerings[0].secondary_peer_address_prefix = pfx("192.168.200.4/30");
   expect_only(config({a, b}), "/circuits/1/peerings/0/primaryPeerAddressPrefix", "R11");
 }
 
 TEST_CASE("R11: primary and secondary of one peering may not overlap", "[msee]") {
   // MSEE: R11
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.peerings[0].secondary_peer_address_prefix = pfx("192.168.100.128/30");
   expect_only(config({c}), kP0 + "/secondaryPeerAddressPrefix", "R11");
 }
 
 TEST_CASE("R11: Microsoft peering link subnets must be public", "[msee]") {
   // MSEE: R11
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   c.peerings[1].primary_peer_address_prefix = pfx("10.99.0.0/30");
   expect_only(config({c}), kP1 + "/primaryPeerAddressPrefix", "R11");
   SECTION("private peering link subnets may be RFC 1918 or public") {
-    auto d = circuit("ckt");
+    auto d = valid_circuit("ckt");
     d.peerings[0].primary_peer_address_prefix = pfx("80.81.0.0/30");
     expect_none(config({d}));
   }
@@ -216,7 +129,7 @@ TEST_CASE("R11: Microsoft peering link subnets must be public", "[msee]") {
 
 TEST_CASE("R11: a VNet overlapping a link subnet is reported at the VNet prefix", "[msee]") {
   // MSEE: R11
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.vnets.push_back(vnet("hub", "westeurope", {"10.1.0.0/16", "192.168.100.132/30"}));
   expect_only(config({c}), "/circuits/0/vnets/0/addressPrefixes/1", "R11");
 }
@@ -224,27 +137,16 @@ TEST_CASE("R11: a VNet overlapping a link subnet is reported at the VNet prefix"
 TEST_CASE("R11: a VNet overlapping the link subnet of an earlier circuit is reported",
           "[msee]") {
   // MSEE: R11 — link subnets "must not overlap any VNet address space".
-  auto a = circuit("ckt-a", "Amsterdam");
-  a.vnets.push_back(vnet("hub", "westeurope", {"10.50.0.0/16"}));
-  auto b = circuit("ckt-b", "London");
-  b.peerings[0].primary_peer_address_prefix = pfx("10.50.0.0/30");
-  b.peerings[0].secondary_peer_address_prefix = pfx("10.50.0.4/30");
-  auto findings = er::validate(config({b, a}));
+  auto findings = er::validate(vnet_over_link(/*vnet_first=*/false));
   INFO(dump(findings));
   CHECK(has(findings, "/circuits/1/vnets/0/addressPrefixes/0", "R11"));
 }
 
 TEST_CASE("R11: a VNet overlapping the link subnet of a later circuit is reported",
           "[msee]") {
-  // MSEE: R11 — same configuration as above with the circuits in the other order. The
-  // validator collects link subnets while it walks the circuits, so a VNet is only compared
-  // with the links of its own and earlier circuits: here nothing is reported.
-  auto a = circuit("ckt-a", "Amsterdam");
-  a.vnets.push_back(vnet("hub", "westeurope", {"10.50.0.0/16"}));
-  auto b = circuit("ckt-b", "London");
-  b.peerings[0].primary_peer_address_prefix = pfx("10.50.0.0/30");
-  b.peerings[0].secondary_peer_address_prefix = pfx("10.50.0.4/30");
-  auto findings = er::validate(config({a, b}));
+  // MSEE: R11 — same configuration as above with the circuits in the other order: VNets are
+  // checked once every circuit's link subnets are known, so the order does not matter.
+  auto findings = er::validate(vnet_over_link(/*vnet_first=*/true));
   INFO(dump(findings));
   bool r11 = false;
   for (const auto& f : findings) {
@@ -255,13 +157,13 @@ TEST_CASE("R11: a VNet overlapping the link subnet of a later circuit is reporte
 
 TEST_CASE("R12: two peerings on one VLAN are reported at the second vlanId", "[msee]") {
   // MSEE: R12
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   c.peerings[1].vlan_id = 100;
   expect_only(config({c}), kP1 + "/vlanId", "R12");
   SECTION("the same VLAN on two different circuits is fine") {
-    auto a = circuit("ckt-a");
-    auto b = circuit("ckt-b", "London");
+    auto a = valid_circuit("ckt-a");
+    auto b = valid_circuit("ckt-b", "London");
     b.peerings[0].primary_peer_address_prefix = pfx("192.168.200.0/30");
     b.peerings[0].secondary_peer_address_prefix = pfx("192.168.200.4/30");
     expect_none(config({a, b}));
@@ -270,8 +172,8 @@ TEST_CASE("R12: two peerings on one VLAN are reported at the second vlanId", "[m
 
 TEST_CASE("R12: a VLAN ID the parser refused (0) is not reported again", "[msee]") {
   // MSEE: R12 — the parser owns the 1–4094 range (circuit_config_test.cpp); validate() skips 0.
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   c.peerings[0].vlan_id = 0;
   c.peerings[1].vlan_id = 0;
   expect_none(config({c}));
@@ -280,7 +182,7 @@ TEST_CASE("R12: a VLAN ID the parser refused (0) is not reported again", "[msee]
 TEST_CASE("R19: peer ASNs 65515-65520 are refused on private peering", "[msee]") {
   // MSEE: R19
   auto asn = GENERATE(as<wire::Asn>{}, 65515, 65516, 65517, 65518, 65519, 65520);
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.peerings[0].peer_asn = asn;
   expect_only(config({c}), kP0 + "/peerASN", "R19");
 }
@@ -288,7 +190,7 @@ TEST_CASE("R19: peer ASNs 65515-65520 are refused on private peering", "[msee]")
 TEST_CASE("R19: private ASNs next to the reserved range are fine on private peering", "[msee]") {
   // MSEE: R19, R21
   for (wire::Asn asn : {64512u, 65514u, 65521u, 65534u, 4200000001u, 3356u}) {
-    auto c = circuit("ckt");
+    auto c = valid_circuit("ckt");
     c.peerings[0].peer_asn = asn;
     INFO(asn);
     expect_none(config({c}));
@@ -299,11 +201,11 @@ TEST_CASE("R19: Microsoft's own ASNs are never a peer ASN", "[msee]") {
   // MSEE: R19 — 12076 (and 8074, 8075) on any peering.
   for (wire::Asn asn : {12076u, 8074u, 8075u}) {
     INFO(asn);
-    auto c = circuit("ckt");
+    auto c = valid_circuit("ckt");
     c.peerings[0].peer_asn = asn;
     expect_only(config({c}), kP0 + "/peerASN", "R19");
-    auto m = circuit("ckt");
-    m.peerings.push_back(microsoft_peering());
+    auto m = valid_circuit("ckt");
+    m.peerings.push_back(microsoft_peering_ipv4());
     m.peerings[1].peer_asn = asn;
     expect_only(config({m}), kP1 + "/peerASN", "R19");
   }
@@ -312,8 +214,8 @@ TEST_CASE("R19: Microsoft's own ASNs are never a peer ASN", "[msee]") {
 TEST_CASE("R19: 65515-65520 are refused on Microsoft peering too", "[msee]") {
   // MSEE: R19 — Azure lists 65515 and 65517–65520 as reserved in general, not only for
   // private peering; the emulator refuses the whole range on every peering.
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   c.peerings[1].peer_asn = 65515;
   expect_only(config({c}), kP1 + "/peerASN", "R19");
   c.peerings[1].microsoft_peering_config->advertised_public_prefixes_state =
@@ -323,8 +225,8 @@ TEST_CASE("R19: 65515-65520 are refused on Microsoft peering too", "[msee]") {
 
 TEST_CASE("R21: a private ASN on Microsoft peering needs validated prefixes", "[msee]") {
   // MSEE: R21
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   c.peerings[1].peer_asn = 65010;
   expect_none(config({c}));
   for (auto state : {er::PrefixesState::ValidationNeeded, er::PrefixesState::NotConfigured}) {
@@ -339,8 +241,8 @@ TEST_CASE("R21: a private ASN on Microsoft peering needs validated prefixes", "[
 
 TEST_CASE("R21: the Customer ASN must be public", "[msee]") {
   // MSEE: R21
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   c.peerings[1].microsoft_peering_config->customer_asn = 65001;
   expect_only(config({c}), kP1 + "/microsoftPeeringConfig/customerASN", "R21");
   c.peerings[1].microsoft_peering_config->customer_asn = 3356;
@@ -349,7 +251,7 @@ TEST_CASE("R21: the Customer ASN must be public", "[msee]") {
 
 TEST_CASE("R20: the peer ASN is required and cannot be AS_TRANS", "[msee]") {
   // MSEE: R20
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.peerings[0].peer_asn = 0;
   expect_only(config({c}), kP0 + "/peerASN", "R20");
   c.peerings[0].peer_asn = 23456;
@@ -360,7 +262,7 @@ TEST_CASE("R20: the peer ASN is required and cannot be AS_TRANS", "[msee]") {
 
 TEST_CASE("R26: the shared key is at most 25 letters and digits", "[msee]") {
   // MSEE: R26
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.peerings[0].shared_key = std::string(25, 'a');
   expect_none(config({c}));
   c.peerings[0].shared_key = std::string(26, 'a');
@@ -376,8 +278,8 @@ TEST_CASE("R26: the shared key is at most 25 letters and digits", "[msee]") {
 
 TEST_CASE("R74: Global Reach is not available on ExpressRoute Local", "[msee]") {
   // MSEE: R74, R72
-  auto a = circuit("ckt-a", "Amsterdam", er::SkuTier::Local);
-  auto b = circuit("ckt-b", "London");
+  auto a = valid_circuit("ckt-a", "Amsterdam", er::SkuTier::Local);
+  auto b = valid_circuit("ckt-b", "London");
   b.peerings[0].primary_peer_address_prefix = pfx("192.168.200.0/30");
   b.peerings[0].secondary_peer_address_prefix = pfx("192.168.200.4/30");
   a.global_reach.push_back({"ckt-b", pfx("192.168.250.0/29"), {}});
@@ -395,8 +297,8 @@ TEST_CASE("R74: Global Reach is not available on ExpressRoute Local", "[msee]") 
 
 TEST_CASE("R74: Global Reach needs different peering locations", "[msee]") {
   // MSEE: R74
-  auto a = circuit("ckt-a", "Amsterdam");
-  auto b = circuit("ckt-b", "Amsterdam");
+  auto a = valid_circuit("ckt-a", "Amsterdam");
+  auto b = valid_circuit("ckt-b", "Amsterdam");
   b.peerings[0].primary_peer_address_prefix = pfx("192.168.200.0/30");
   b.peerings[0].secondary_peer_address_prefix = pfx("192.168.200.4/30");
   a.global_reach.push_back({"ckt-b", std::nullopt, {}});
@@ -405,8 +307,8 @@ TEST_CASE("R74: Global Reach needs different peering locations", "[msee]") {
 
 TEST_CASE("R74: Global Reach across geopolitical regions needs Premium on both", "[msee]") {
   // MSEE: R74
-  auto a = circuit("ckt-a", "Amsterdam", er::SkuTier::Premium);
-  auto b = circuit("ckt-b", "Tokyo", er::SkuTier::Standard);
+  auto a = valid_circuit("ckt-a", "Amsterdam", er::SkuTier::Premium);
+  auto b = valid_circuit("ckt-b", "Tokyo", er::SkuTier::Standard);
   b.peerings[0].primary_peer_address_prefix = pfx("192.168.200.0/30");
   b.peerings[0].secondary_peer_address_prefix = pfx("192.168.200.4/30");
   a.global_reach.push_back({"ckt-b", std::nullopt, {}});
@@ -418,8 +320,8 @@ TEST_CASE("R74: Global Reach across geopolitical regions needs Premium on both",
 TEST_CASE("R74: Global Reach names an existing other circuit, once, with an unused /29",
           "[msee]") {
   // MSEE: R74
-  auto a = circuit("ckt-a", "Amsterdam");
-  auto b = circuit("ckt-b", "London");
+  auto a = valid_circuit("ckt-a", "Amsterdam");
+  auto b = valid_circuit("ckt-b", "London");
   b.peerings[0].primary_peer_address_prefix = pfx("192.168.200.0/30");
   b.peerings[0].secondary_peer_address_prefix = pfx("192.168.200.4/30");
   SECTION("unknown peer circuit") {
@@ -446,7 +348,7 @@ TEST_CASE("R74: Global Reach names an existing other circuit, once, with an unus
     CHECK(has(findings, "/circuits/0/globalReach/0/addressPrefix", "R74"));
   }
   SECTION("both circuits need private peering") {
-    b.peerings[0] = microsoft_peering();
+    b.peerings[0] = microsoft_peering_ipv4();
     a.global_reach.push_back({"ckt-b", std::nullopt, {}});
     expect_only(config({a, b}), "/circuits/0/globalReach/0", "R74");
   }
@@ -454,8 +356,8 @@ TEST_CASE("R74: Global Reach names an existing other circuit, once, with an unus
 
 TEST_CASE("R77: a route filter with Microsoft 365 communities needs Premium", "[msee]") {
   // MSEE: R77
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   c.peerings[1].route_filter = "rf";
   er::RouteFilter rf{"rf", {comm(12076, 5010), comm(12076, 51002)}, {}};
   expect_only(config({c}, {rf}), kP1 + "/routeFilter", "R77");
@@ -471,8 +373,8 @@ TEST_CASE("R77: a route filter with Microsoft 365 communities needs Premium", "[
 TEST_CASE("R77: a route filter must exist, attach to Microsoft peering and hold 12076 values",
           "[msee]") {
   // MSEE: R77
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   er::RouteFilter rf{"rf", {comm(12076, 51002)}, {}};
   SECTION("unknown filter") {
     c.peerings[1].route_filter = "nope";
@@ -490,7 +392,7 @@ TEST_CASE("R77: a route filter must exist, attach to Microsoft peering and hold 
 
 TEST_CASE("R53: a VNet outside the geopolitical region needs Premium", "[msee]") {
   // MSEE: R53
-  auto c = circuit("ckt", "Amsterdam", er::SkuTier::Standard);
+  auto c = valid_circuit("ckt", "Amsterdam", er::SkuTier::Standard);
   c.vnets.push_back(vnet("we", "westeurope", {"10.1.0.0/16"}));
   c.vnets.push_back(vnet("us", "eastus", {"10.2.0.0/16"}));
   expect_only(config({c}), "/circuits/0/vnets/1/region", "R53");
@@ -500,7 +402,7 @@ TEST_CASE("R53: a VNet outside the geopolitical region needs Premium", "[msee]")
 
 TEST_CASE("R53: a Local circuit reaches only the regions near its peering location", "[msee]") {
   // MSEE: R53
-  auto c = circuit("ckt", "Amsterdam", er::SkuTier::Local);
+  auto c = valid_circuit("ckt", "Amsterdam", er::SkuTier::Local);
   c.vnets.push_back(vnet("we", "westeurope", {"10.1.0.0/16"}));
   expect_none(config({c}));
   c.vnets.push_back(vnet("ne", "northeurope", {"10.2.0.0/16"}));
@@ -509,14 +411,14 @@ TEST_CASE("R53: a Local circuit reaches only the regions near its peering locati
 
 TEST_CASE("R57: a VNet in an unknown region is reported", "[msee]") {
   // MSEE: R57
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.vnets.push_back(vnet("x", "atlantis", {"10.1.0.0/16"}));
   expect_only(config({c}), "/circuits/0/vnets/0/region", "R57");
 }
 
 TEST_CASE("R56: a custom VNet community has the form 12076:<value>", "[msee]") {
   // MSEE: R56
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.vnets.push_back(vnet("hub", "westeurope", {"10.1.0.0/16"}));
   c.vnets[0].bgp_community = comm(65001, 20001);
   expect_only(config({c}), "/circuits/0/vnets/0/bgpCommunity", "R56");
@@ -524,19 +426,19 @@ TEST_CASE("R56: a custom VNet community has the form 12076:<value>", "[msee]") {
 
 TEST_CASE("R47: VNets need address prefixes and a private peering", "[msee]") {
   // MSEE: R47
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.vnets.push_back(vnet("hub", "westeurope", {}));
   expect_only(config({c}), "/circuits/0/vnets/0/addressPrefixes", "R47");
-  auto m = circuit("ckt");
-  m.peerings[0] = microsoft_peering();
+  auto m = valid_circuit("ckt");
+  m.peerings[0] = microsoft_peering_ipv4();
   m.vnets.push_back(vnet("hub", "westeurope", {"10.1.0.0/16"}));
   expect_only(config({m}), "/circuits/0/vnets", "R47");
 }
 
 TEST_CASE("R41: Microsoft peering declares public prefixes of its own family", "[msee]") {
   // MSEE: R41
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   auto& ms = *c.peerings[1].microsoft_peering_config;
   SECTION("none declared") {
     ms.advertised_public_prefixes.clear();
@@ -562,15 +464,15 @@ TEST_CASE("R41: Microsoft peering declares public prefixes of its own family", "
 
 TEST_CASE("R7: Microsoft peering needs microsoftPeeringConfig", "[msee]") {
   // MSEE: R7
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   c.peerings[1].microsoft_peering_config.reset();
   expect_only(config({c}), kP1 + "/microsoftPeeringConfig", "R7");
 }
 
 TEST_CASE("R2: one peering of each type per circuit", "[msee]") {
   // MSEE: R2
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.peerings.push_back(private_peering("192.168.101.0/30", "192.168.101.4/30", 101));
   expect_only(config({c}), kP1 + "/peeringType", "R2");
 }
@@ -579,14 +481,14 @@ TEST_CASE("R1: circuits are named uniquely and keyed by a GUID", "[msee]") {
   // MSEE: R1
   SECTION("no circuit") { expect_only(config({}), "/circuits", "R1"); }
   SECTION("a duplicate name") {
-    auto a = circuit("ckt");
-    auto b = circuit("ckt", "London");
+    auto a = valid_circuit("ckt");
+    auto b = valid_circuit("ckt", "London");
     b.peerings[0].primary_peer_address_prefix = pfx("192.168.200.0/30");
     b.peerings[0].secondary_peer_address_prefix = pfx("192.168.200.4/30");
     expect_only(config({a, b}), "/circuits/1/name", "R1");
   }
   SECTION("a service key that is not a GUID") {
-    auto c = circuit("ckt");
+    auto c = valid_circuit("ckt");
     c.service_key = "not-a-guid";
     expect_only(config({c}), "/circuits/0/serviceKey", "R1");
   }
@@ -594,7 +496,7 @@ TEST_CASE("R1: circuits are named uniquely and keyed by a GUID", "[msee]") {
 
 TEST_CASE("R73: the bandwidth is one Azure offers", "[msee]") {
   // MSEE: R73
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   c.bandwidth_in_mbps = 300;
   expect_only(config({c}), "/circuits/0/bandwidthInMbps", "R73");
   for (std::uint32_t bw : {50u, 100u, 200u, 500u, 1000u, 2000u, 5000u, 10000u, 100000u}) {
@@ -606,7 +508,7 @@ TEST_CASE("R73: the bandwidth is one Azure offers", "[msee]") {
 
 TEST_CASE("Q11: emulation timers, BFD and allowas-in are range-checked", "[msee]") {
   // MSEE: R27, R29, Q1, Q11, Q13
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   auto& e = c.peerings[0].emulation;
   const std::string at = kP0 + "/emulation/";
   SECTION("hold time 1 or 2") {
@@ -639,7 +541,7 @@ TEST_CASE("Q11: emulation timers, BFD and allowas-in are range-checked", "[msee]
 
 TEST_CASE("R9: loopback addressing needs a loopback /30 per link", "[msee]") {
   // MSEE: R9 — the loopback mapping stands in for the real /30s.
-  auto c = circuit("ckt");
+  auto c = valid_circuit("ckt");
   auto cfg = config({c});
   cfg.emulator.addressing = er::Addressing::Loopback;
   auto findings = er::validate(cfg);
@@ -662,8 +564,8 @@ TEST_CASE("R9: loopback addressing needs a loopback /30 per link", "[msee]") {
 
 TEST_CASE("R9: every error is reported at once", "[msee]") {
   // MSEE: R9, R12, R26 — three independent mistakes, three findings.
-  auto c = circuit("ckt");
-  c.peerings.push_back(microsoft_peering());
+  auto c = valid_circuit("ckt");
+  c.peerings.push_back(microsoft_peering_ipv4());
   c.peerings[0].primary_peer_address_prefix = pfx("192.168.100.128/29");  // R9
   c.peerings[1].vlan_id = 100;                                            // R12
   c.peerings[1].shared_key = "has-a-dash";                                // R26

@@ -14,6 +14,23 @@ using rib::LimitEvent;
 using rib::PrefixLimit;
 using rib::PrefixLimitConfig;
 
+namespace {
+
+struct Step {
+  std::uint64_t count;
+  LimitEvent event;
+};
+
+// Feeds `limit` the prefix counts in order, checking the event each one yields.
+void expect_events(PrefixLimit& limit, const std::vector<Step>& steps) {
+  for (const auto& step : steps) {
+    INFO("count " << step.count);
+    CHECK(limit.update(step.count) == step.event);
+  }
+}
+
+}  // namespace
+
 TEST_CASE("R37: exactly the limit is accepted, limit + 1 is Exceeded", "[prefix-limit]") {
   // MSEE: R37 — the session drops only when the count goes above the limit.
   PrefixLimit limit(PrefixLimitConfig{4000, 80});
@@ -36,13 +53,12 @@ TEST_CASE("R36: the small limits (200 on Microsoft peering, 100 on private IPv6)
           "[prefix-limit]") {
   // MSEE: R36
   PrefixLimit ms(PrefixLimitConfig{200, 80});
-  CHECK(ms.update(159) == LimitEvent::None);
-  CHECK(ms.update(160) == LimitEvent::Warning);
-  CHECK(ms.update(200) == LimitEvent::None);
-  CHECK(ms.update(201) == LimitEvent::Exceeded);
+  expect_events(ms, {{159, LimitEvent::None},
+                     {160, LimitEvent::Warning},
+                     {200, LimitEvent::None},
+                     {201, LimitEvent::Exceeded}});
   PrefixLimit v6(PrefixLimitConfig{100, 80});
-  CHECK(v6.update(100) == LimitEvent::Warning);
-  CHECK(v6.update(101) == LimitEvent::Exceeded);
+  expect_events(v6, {{100, LimitEvent::Warning}, {101, LimitEvent::Exceeded}});
 }
 
 TEST_CASE("Q1: the warning fires at 80 % once per upward crossing and clears below it",
@@ -50,19 +66,19 @@ TEST_CASE("Q1: the warning fires at 80 % once per upward crossing and clears bel
   // MSEE: Q1 — `maximum-prefix 4000 80`: log at 80 %, once.
   PrefixLimit limit(PrefixLimitConfig{4000, 80});
   CHECK(limit.warning_threshold() == 3200);
-  CHECK(limit.update(1) == LimitEvent::None);
-  CHECK(limit.update(3199) == LimitEvent::None);
-  CHECK(limit.update(3200) == LimitEvent::Warning);
-  CHECK(limit.update(3201) == LimitEvent::None);
-  CHECK(limit.update(3999) == LimitEvent::None);
-  CHECK(limit.update(3200) == LimitEvent::None);
-  CHECK(limit.update(3199) == LimitEvent::WarningCleared);
-  CHECK(limit.update(3100) == LimitEvent::None);
-  CHECK(limit.update(3250) == LimitEvent::Warning);  // a new upward crossing warns again
+  expect_events(limit, {{1, LimitEvent::None},
+                        {3199, LimitEvent::None},
+                        {3200, LimitEvent::Warning},
+                        {3201, LimitEvent::None},
+                        {3999, LimitEvent::None},
+                        {3200, LimitEvent::None},
+                        {3199, LimitEvent::WarningCleared},
+                        {3100, LimitEvent::None},
+                        {3250, LimitEvent::Warning}});  // a new upward crossing warns again
   SECTION("falling back from Exceeded below the threshold clears the warning") {
-    CHECK(limit.update(4001) == LimitEvent::Exceeded);
-    CHECK(limit.update(10) == LimitEvent::WarningCleared);
-    CHECK(limit.update(3200) == LimitEvent::Warning);
+    expect_events(limit, {{4001, LimitEvent::Exceeded},
+                          {10, LimitEvent::WarningCleared},
+                          {3200, LimitEvent::Warning}});
   }
   SECTION("reset() forgets the warning (new session)") {
     limit.reset();
