@@ -154,6 +154,12 @@ void Emulator::on_bfd_change(const std::string& name, bfd::State from, bfd::Stat
   if (from != bfd::State::Up || to == bfd::State::Up) {
     return;
   }
+  if (auto info = bfd_->session_info(name); info && info->remote_state == bfd::State::AdminDown) {
+    // RFC 5882 §3.2: a neighbour that signals AdminDown took BFD down on purpose (the CE
+    // turned it off); that is not a path failure and the BGP session stays.
+    log::info("{}: the CE set BFD AdminDown: BGP session unaffected (RFC 5882 §3.2)", name);
+    return;
+  }
   // MSEE: R31 — BFD Down tears the BGP session down at once: Cease/BFD Down (RFC 9384) on a
   // Cisco-like MSEE, Cease/Hard Reset as observed on Juniper MSEEs.
   auto subcode = wire::CeaseSubcode::BfdDown;

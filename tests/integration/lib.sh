@@ -218,6 +218,8 @@ it_finish() {
 IT_NETNS=()
 ns_lab() {
   local id=$1 n l
+  [ "$(id -u)" = 0 ] || skip "network namespaces need root"
+  command -v ip >/dev/null || skip "ip (iproute2) not installed"
   NS_CE=${id}ce; NS_ER=${id}er; NS_SW=${id}sw
   for n in "$NS_CE" "$NS_ER" "$NS_SW"; do
     ip netns del "$n" 2>/dev/null
