@@ -36,7 +36,10 @@ class Emulator {
   void request_refresh_all() { speaker_->request_refresh_all(); }
 
   const er::Plan& plan() const { return plan_; }
+  const er::EmulatorConfig& config() const { return config_; }
   Speaker& speaker() { return *speaker_; }
+  const Speaker& speaker() const { return *speaker_; }
+  const bgp::io::BfdTransport& bfd() const { return *bfd_; }
 
  private:
   void on_bfd_change(const std::string& name, bfd::State from, bfd::State to, bfd::Diag diag);

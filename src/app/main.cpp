@@ -14,6 +14,7 @@
 #include <memory>
 #include <sstream>
 
+#include "app/api.hpp"
 #include "app/circuit_config.hpp"
 #include "app/emulator.hpp"
 #include "app/event_log.hpp"
@@ -43,6 +44,9 @@ Options:
   --log-format FORMAT      text | json (default text), written to stderr
   --shutdown-message TEXT  RFC 9003 text sent with Cease/Administrative Shutdown on exit
                            (default "msee-emu shutting down")
+  --api ADDR:PORT | off    REST API of an emulator config (default 127.0.0.1:8179): Azure's
+                           route tables and summary, circuits, sessions, /metrics (msee-ctl)
+  --api-token TOKEN        bearer token the API requires; mandatory when ADDR is not loopback
 
 Signals:
   SIGTERM, SIGINT  send Cease/Administrative Shutdown to every peer, then exit 0
@@ -56,6 +60,8 @@ struct Options {
   bool check_only = false;
   std::string events;
   std::string shutdown_message = "msee-emu shutting down";
+  std::string api = "127.0.0.1:8179";
+  std::string api_token;
 };
 
 int usage_error(std::string_view msg) {
@@ -86,7 +92,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (a == "--config" || a == "--check" || a == "--events" || a == "--log-level" ||
-        a == "--log-format" || a == "--shutdown-message") {
+        a == "--log-format" || a == "--shutdown-message" || a == "--api" ||
+        a == "--api-token") {
       auto v = value(a);
       if (!v) {
         return usage_error(std::string(a) + " needs a value");
@@ -100,6 +107,10 @@ int main(int argc, char** argv) {
         opt.events = *v;
       } else if (a == "--shutdown-message") {
         opt.shutdown_message = *v;
+      } else if (a == "--api") {
+        opt.api = *v;
+      } else if (a == "--api-token") {
+        opt.api_token = *v;
       } else if (a == "--log-format") {
         if (*v != "text" && *v != "json") {
           return usage_error("--log-format must be text or json");
@@ -124,6 +135,25 @@ int main(int argc, char** argv) {
   }
   if (opt.config.empty()) {
     return usage_error("--config FILE or --check FILE is required");
+  }
+  app::ApiConfig api;
+  api.token = opt.api_token;
+  if (opt.api != "off") {
+    auto colon = opt.api.rfind(':');
+    int port = 0;
+    try {
+      port = colon == std::string::npos ? -1 : std::stoi(opt.api.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      return usage_error("--api wants ADDR:PORT (e.g. 127.0.0.1:8179) or off");
+    }
+    api.address = opt.api.substr(0, colon);
+    if (api.address.size() > 2 && api.address.front() == '[') {
+      api.address = api.address.substr(1, api.address.size() - 2);
+    }
+    api.port = static_cast<std::uint16_t>(port);
   }
 
   std::string text;
@@ -202,6 +232,7 @@ int main(int argc, char** argv) {
   {
     std::unique_ptr<app::Speaker> speaker;
     std::unique_ptr<app::Emulator> emulator;
+    std::unique_ptr<app::ApiServer> api_server;
     std::function<void()> refresh;
     std::function<void(const std::string&, std::function<void()>)> shutdown;
     if (router) {
@@ -218,6 +249,12 @@ int main(int argc, char** argv) {
                                                  events);
       if (!emulator->start()) {
         return 1;
+      }
+      if (opt.api != "off") {
+        api_server = std::make_unique<app::ApiServer>(io, *emulator, api);
+        if (!api_server->start()) {
+          return 1;
+        }
       }
       refresh = [&] { emulator->request_refresh_all(); };
       shutdown = [&](const std::string& m, std::function<void()> d) {
@@ -241,6 +278,9 @@ int main(int argc, char** argv) {
         return;
       }
       log::info("signal {}: shutting down", sig);
+      if (api_server) {
+        api_server->stop();
+      }
       shutdown(opt.shutdown_message, [&] {
         boost::system::error_code ignored;
         refresh_signal.cancel(ignored);

@@ -288,6 +288,8 @@ start_msee() {
     cat "$d/check.log"; die "msee-emu --check rejected the config of $name"
   fi
   : >> "$d/events.jsonl"
+  # The REST API (emulator configs) is off unless the test asks for it: tests run in parallel.
+  case " $* " in *" --api "*) ;; *) set -- --api off "$@" ;; esac
   $(it__wrap) "$MSEE_EMU" --config "$d/config.json" --events "$d/events.jsonl" --log-level debug "$@" \
     > "$d/stdout.log" 2> "$d/stderr.log" &
   it__record "$name" $!
