@@ -124,6 +124,16 @@ PY
 check "POST: 405" eq 405 http_status POST /v1/circuits "$TOKEN"
 check "unknown path: 404" eq 404 http_status GET /v2/nothing "$TOKEN"
 check "bad percent-encoding: 400" eq 400 http_status GET "/v1/circuits/%zz" "$TOKEN"
+raw_status() {  # raw_status BYTES_PYTHON_EXPR -> the status line's code for raw request bytes
+  /usr/bin/python3 - <<PY
+import socket
+s = socket.create_connection(("$A.100", 18179), timeout=5)
+s.sendall($1)
+print(s.recv(4096).split(b" ")[1].decode())
+PY
+}
+check "malformed HTTP: 400" eq 400 raw_status 'b"GARBAGE\r\n\r\n"'
+check "a 100 KB request body: 413" eq 413 raw_status 'b"GET /v1/circuits HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"a" * 100000'
 check "msee-emu survived the bad requests" it_pid_alive "$(it_pid_of msee)"
 
 # The CE goes away: statePfxRcd becomes the state name (R83).
