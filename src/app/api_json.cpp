@@ -101,7 +101,7 @@ std::string lower(std::string s) {
 }
 
 // The circuit as Azure shows it, without secrets (sharedKey is never output).
-json circuit_json(const er::Circuit& c, const er::EmulatorConfig& cfg) {
+json circuit_json(const er::Circuit& c) {
   json peerings = json::array();
   for (const auto& p : c.peerings) {
     json pj{{"name", std::string(er::to_string(p.peering_type))},
@@ -140,7 +140,6 @@ json circuit_json(const er::Circuit& c, const er::EmulatorConfig& cfg) {
     }
     peerings.push_back(pj);
   }
-  (void)cfg;
   return json{{"name", c.name},
               {"serviceKey", c.service_key},
               {"sku",
@@ -154,15 +153,6 @@ json circuit_json(const er::Circuit& c, const er::EmulatorConfig& cfg) {
               {"circuitProvisioningState", "Enabled"},
               {"serviceProviderProvisioningState", "Provisioned"},
               {"peerings", peerings}};
-}
-
-const bgp::io::Peer* find_peer(const Speaker& speaker, const std::string& name) {
-  for (const auto& p : speaker.peers()) {
-    if (p->name() == name) {
-      return p.get();
-    }
-  }
-  return nullptr;
 }
 
 std::chrono::seconds since(std::chrono::system_clock::time_point t) {
@@ -229,7 +219,7 @@ ApiResponse metrics(const Emulator& emu) {
   };
   std::vector<Row> rows;
   for (const auto& s : emu.plan().sessions) {
-    if (const auto* p = find_peer(speaker, s.name)) {
+    if (const auto* p = speaker.find_peer(s.name)) {
       rows.push_back({&s, p});
     }
   }
@@ -303,7 +293,7 @@ ApiResponse handle_api_request(const Emulator& emu, const ApiConfig& config,
   if (seg.size() == 2 && seg[1] == "circuits") {
     json value = json::array();
     for (const auto& c : cfg.circuits) {
-      value.push_back(circuit_json(c, cfg));
+      value.push_back(circuit_json(c));
     }
     return ok(json{{"value", value}});
   }
@@ -312,7 +302,7 @@ ApiResponse handle_api_request(const Emulator& emu, const ApiConfig& config,
     if (c == nullptr) {
       return error(404, "NotFound", "no circuit named '" + seg[2] + "'");
     }
-    return ok(circuit_json(*c, cfg));
+    return ok(circuit_json(*c));
   }
   if (seg.size() == 6 && seg[1] == "circuits" && seg[3] == "peerings" &&
       (seg[5] == "routeTables" || seg[5] == "routeTablesSummary")) {
@@ -321,7 +311,7 @@ ApiResponse handle_api_request(const Emulator& emu, const ApiConfig& config,
       return *e;
     }
     const auto& s = *std::get<const er::SessionPlan*>(found);
-    const auto* peer = find_peer(emu.speaker(), s.name);
+    const auto* peer = emu.speaker().find_peer(s.name);
     const auto& speaker = emu.speaker();
     auto fam = s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
     json value = json::array();
@@ -369,7 +359,7 @@ ApiResponse handle_api_request(const Emulator& emu, const ApiConfig& config,
   if (seg.size() == 2 && seg[1] == "sessions") {
     json value = json::array();
     for (const auto& s : emu.plan().sessions) {
-      const auto* p = find_peer(emu.speaker(), s.name);
+      const auto* p = emu.speaker().find_peer(s.name);
       json j{{"name", s.name},
              {"circuit", s.circuit},
              {"peeringType", std::string(er::to_string(s.peering_type))},

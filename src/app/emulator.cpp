@@ -14,16 +14,6 @@ RouterConfig router_config_for(const er::EmulatorConfig& config, const er::Plan&
   RouterConfig rc;
   rc.asn = er::kMicrosoftAsn;  // MSEE: R18
   rc.log_routes = config.emulator.log_routes;
-  // MSEE: R41 — Microsoft peering refuses other circuits' peering link subnets.
-  auto links_except = [&](std::size_t circuit) {
-    er::EmulatorConfig others;
-    for (std::size_t i = 0; i < config.circuits.size(); ++i) {
-      if (i != circuit) {
-        others.circuits.push_back(config.circuits[i]);
-      }
-    }
-    return er::all_link_prefixes(others);
-  };
   // One inbound policy per peering, shared by its sessions.
   std::map<std::pair<std::size_t, std::size_t>, std::shared_ptr<const rib::ImportPolicy>>
       policies;
@@ -42,7 +32,9 @@ RouterConfig router_config_for(const er::EmulatorConfig& config, const er::Plan&
     auto key = std::make_pair(s.circuit_index, s.peering_index);
     if (policies.count(key) == 0) {
       policies[key] = std::make_shared<er::InboundPolicy>(
-          peering, links_except(s.circuit_index), config.emulator.documentation_prefixes_public);
+          // MSEE: R41 — Microsoft peering refuses other circuits' peering link subnets.
+          peering, er::all_link_prefixes(config, s.circuit_index),
+          config.emulator.documentation_prefixes_public);
     }
     NeighborConfig nb;
     nb.name = s.name;

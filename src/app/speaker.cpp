@@ -600,8 +600,8 @@ void Speaker::check_limits(PeerState& ps, bool v4, bool v6) {
   }
 }
 
-Peer* Speaker::find_peer(std::string_view name) {
-  for (auto& p : peers_) {
+Peer* Speaker::find_peer(std::string_view name) const {
+  for (const auto& p : peers_) {
     if (p->name() == name) {
       return p.get();
     }

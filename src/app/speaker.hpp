@@ -47,7 +47,7 @@ class Speaker : public bgp::io::PeerObserver {
   // (BFD Down, RFC 9384; Hard Reset on a Juniper-like MSEE, R31).
   void liveness_lost(const std::string& peer_name, bgp::wire::CeaseSubcode subcode,
                      const std::string& why);
-  bgp::io::Peer* find_peer(std::string_view name);
+  bgp::io::Peer* find_peer(std::string_view name) const;
 
   const std::vector<std::unique_ptr<bgp::io::Peer>>& peers() const { return peers_; }
   const rib::LocRib& loc_rib() const { return loc_rib_; }

@@ -342,10 +342,7 @@ int main(int argc, char** argv) {
                       {"serviceProviderProperties",
                        c.at("serviceProviderProperties").value("peeringLocation", "")}});
     }
-    rows = flat;
-    columns = {"name", "serviceKey", "sku", "serviceProviderProperties"};
-    print_table(rows, {"name", "serviceKey", "sku", "serviceProviderProperties"});
-    return 0;
+    rows = std::move(flat);
   }
   print_table(rows, columns);
   return 0;

@@ -51,9 +51,14 @@ wire::PathAttributes originated(std::vector<Asn> path, std::vector<Community> co
 
 }  // namespace
 
-std::vector<Prefix> all_link_prefixes(const EmulatorConfig& config) {
+std::vector<Prefix> all_link_prefixes(const EmulatorConfig& config,
+                                      std::optional<std::size_t> except) {
   std::vector<Prefix> out;
-  for (const auto& c : config.circuits) {
+  for (std::size_t ci = 0; ci < config.circuits.size(); ++ci) {
+    if (except == ci) {
+      continue;
+    }
+    const auto& c = config.circuits[ci];
     for (const auto& p : c.peerings) {
       for (const auto& link : {p.primary_peer_address_prefix, p.secondary_peer_address_prefix}) {
         if (link) {

@@ -4,6 +4,7 @@
 // target sessions (R47–R58, R74). Pure: the app layer maps the plan onto bgp::io::Peer.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,7 +62,9 @@ inline constexpr Asn kGatewayAsn = 65515;
 
 Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& catalogue);
 
-// The link prefixes of every peering of every circuit, IPv4 and IPv6 (R11, R41).
-std::vector<Prefix> all_link_prefixes(const EmulatorConfig& config);
+// The link prefixes of every peering of every circuit, IPv4 and IPv6 (R11, R41), leaving out
+// circuit `except` when given (Microsoft peering refuses only other circuits' links).
+std::vector<Prefix> all_link_prefixes(const EmulatorConfig& config,
+                                      std::optional<std::size_t> except = std::nullopt);
 
 }  // namespace msee::er

@@ -24,9 +24,6 @@ std::string cisco_up_down(std::chrono::seconds elapsed) {
 
 std::vector<IpAddress> gateway_instances(const VnetLink& vnet) {
   std::vector<IpAddress> out;
-  if (vnet.address_prefixes.empty()) {
-    return out;
-  }
   for (const auto& p : vnet.address_prefixes) {
     if (!p.addr.is_v4()) {
       continue;

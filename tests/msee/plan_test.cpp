@@ -524,3 +524,18 @@ TEST_CASE("R3: all_link_prefixes lists every IPv4 and IPv6 link subnet", "[msee]
   CHECK(sorted(got) == sorted({"192.168.100.128/30", "192.168.100.132/30", "203.0.113.0/30",
                                "203.0.113.4/30", "2001:db8:300::/126", "2001:db8:300::4/126"}));
 }
+
+TEST_CASE("R41: all_link_prefixes can leave one circuit's links out", "[msee]") {
+  auto a = circuit("a");
+  a.peerings.push_back(private_peering());
+  auto b = circuit("b", er::SkuTier::Standard, "London");
+  b.peerings.push_back(private_peering("192.168.200.0/30", "192.168.200.4/30"));
+  auto cfg = config({a, b});
+  auto links = er::all_link_prefixes(cfg, 0);
+  std::vector<std::string> got;
+  for (const auto& p : links) {
+    got.push_back(p.to_string());
+  }
+  CHECK(sorted(got) == sorted({"192.168.200.0/30", "192.168.200.4/30"}));
+  CHECK(er::all_link_prefixes(cfg).size() == 4);
+}
