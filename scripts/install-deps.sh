@@ -16,9 +16,9 @@ build_pkgs=(build-essential g++ cmake ninja-build ccache pkg-config
             libboost1.81-dev libfmt-dev nlohmann-json3-dev catch2)
 # Test peers and oracles: FRR, BIRD 2, GoBGP, ExaBGP, tshark; clang + its runtime for libFuzzer;
 # iproute2 for network namespaces; python3 for the test injector; python3-prometheus-client
-# parses /metrics in the API test.
+# parses /metrics in the API test; bgpdump decodes the MRT files msee-emu writes.
 test_pkgs=(frr bird2 gobgpd exabgp tshark clang libclang-rt-14-dev iproute2 python3 procps
-           python3-prometheus-client)
+           python3-prometheus-client bgpdump)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--with-test-peers" ]]; then

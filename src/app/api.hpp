@@ -1,6 +1,7 @@
 // The REST API of the emulator (Boost.Beast, HTTP/1.1, on the protocol io_context thread):
-// Azure's views of the emulated circuits (list-route-tables R82, summary R83), the circuits
-// themselves (without MD5 keys), the raw BGP/BFD session state, and Prometheus metrics.
+// Azure's views of the emulated circuits (route tables R82, summary R83, ARP R84, stats R85),
+// the circuits themselves (without MD5 keys), peering state changes (R66), the raw BGP/BFD
+// session state, received/advertised routes, the event log and Prometheus metrics.
 // Bound to 127.0.0.1 by default; any other address requires a bearer token.
 #pragma once
 
@@ -19,13 +20,15 @@ struct ApiConfig {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8179;
   std::string token;  // required when `address` is not a loopback address
+  std::string table_dump = "msee-rib.%Y%m%d.%H%M%S.mrt";  // POST /v1/mrt/tableDump writes here
 };
 
 // A parsed request, and the answer, independent of Beast so routing can be unit-tested.
 struct ApiRequest {
-  std::string method;  // "GET"
+  std::string method;  // "GET", "PATCH"
   std::string target;  // "/v1/circuits?x=y"
   std::string authorization;
+  std::string body;    // JSON for PATCH/POST
 };
 struct ApiResponse {
   unsigned status = 200;
@@ -33,14 +36,15 @@ struct ApiResponse {
   std::string body;
 };
 
-// Routes one request against the emulator's current state (pure apart from reading it).
-ApiResponse handle_api_request(const Emulator& emulator, const ApiConfig& config,
+// Routes one request against the emulator's current state; PATCH/POST requests change it
+// (peering state).
+ApiResponse handle_api_request(Emulator& emulator, const ApiConfig& config,
                                const ApiRequest& request,
                                std::chrono::steady_clock::time_point started);
 
 class ApiServer {
  public:
-  ApiServer(boost::asio::io_context& io, const Emulator& emulator, ApiConfig config);
+  ApiServer(boost::asio::io_context& io, Emulator& emulator, ApiConfig config);
   ~ApiServer();
   // Opens the listener; false (with a log line) if it cannot, or if a non-loopback address
   // has no token.

@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -13,9 +14,11 @@
 #include <fmt/core.h>
 
 #include <map>
+#include <set>
 #include <variant>
 
 #include "app/api.hpp"
+#include "app/kernel_links.hpp"
 #include "bgp/io/socket_options.hpp"
 #include "msee/views.hpp"
 #include "util/log.hpp"
@@ -91,6 +94,21 @@ std::optional<Target> parse_target(std::string_view t) {
     return std::nullopt;  // a bad %-escape
   }
   return out;
+}
+
+// A decimal count: digits only (std::stoull would take "-1" and " 7"), at most 18 of them.
+std::optional<std::uint64_t> parse_count(std::string_view s) {
+  if (s.empty() || s.size() > 18) {
+    return std::nullopt;
+  }
+  std::uint64_t n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return n;
 }
 
 std::string lower(std::string s) {
@@ -201,6 +219,282 @@ std::variant<const er::SessionPlan*, ApiResponse> find_session(const Emulator& e
   return error(404, "NotFound", "peering '" + peering + "' has no " + family + " sessions");
 }
 
+std::optional<er::PeeringType> peering_type(std::string_view name) {
+  for (auto t : {er::PeeringType::AzurePrivatePeering, er::PeeringType::MicrosoftPeering,
+                 er::PeeringType::AzurePublicPeering}) {
+    if (er::to_string(t) == name) {
+      return t;
+    }
+  }
+  return std::nullopt;
+}
+
+// MSEE: R66, R67 — `az network express-route peering update --state Disabled|Enabled`.
+ApiResponse update_peering(Emulator& emu, const std::string& circuit, const std::string& name,
+                           const std::string& body) {
+  auto j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return error(400, "InvalidRequestFormat", "the body must be a JSON object such as "
+                                              "{\"state\": \"Disabled\"}");
+  }
+  // Accept Azure's resource shape too: {"properties": {"state": ...}}.
+  const json& props = j.contains("properties") && j["properties"].is_object() ? j["properties"] : j;
+  if (!props.contains("state") || !props["state"].is_string()) {
+    return error(400, "MissingParameter", "/state is required: \"Enabled\" or \"Disabled\"");
+  }
+  auto state_text = props["state"].get<std::string>();
+  er::PeeringState state;
+  if (state_text == "Enabled") {
+    state = er::PeeringState::Enabled;
+  } else if (state_text == "Disabled") {
+    state = er::PeeringState::Disabled;
+  } else {
+    return error(400, "InvalidParameter",
+                 "/state must be \"Enabled\" or \"Disabled\", not \"" + state_text + "\"");
+  }
+  std::optional<wire::Afi> family;
+  if (props.contains("ipVersion")) {
+    auto v = props["ipVersion"].is_string() ? lower(props["ipVersion"].get<std::string>()) : "";
+    if (v == "ipv4") {
+      family = wire::Afi::Ipv4;
+    } else if (v == "ipv6") {
+      family = wire::Afi::Ipv6;
+    } else {
+      return error(400, "InvalidParameter", "/ipVersion must be \"IPv4\" or \"IPv6\"");
+    }
+  }
+  if (emu.config().circuit(circuit) == nullptr) {
+    return error(404, "NotFound", "no circuit named '" + circuit + "'");
+  }
+  auto type = peering_type(name);
+  if (!type) {
+    return error(404, "NotFound", "no peering named '" + name +
+                                      "' (AzurePrivatePeering, MicrosoftPeering)");
+  }
+  if (auto err = emu.set_peering_state(circuit, *type, family, state)) {
+    return error(404, "NotFound", *err);
+  }
+  auto cj = circuit_json(*emu.config().circuit(circuit));  // outlives the loop below
+  for (const auto& pj : cj["peerings"]) {
+    if (pj["name"] == name) {
+      return ok(pj);
+    }
+  }
+  return error(500, "InternalError", "peering vanished");
+}
+
+// The sessions of a circuit (and peering), by path.
+std::vector<const er::SessionPlan*> sessions_of(const Emulator& emu, const std::string& circuit,
+                                                const std::optional<std::string>& peering) {
+  std::vector<const er::SessionPlan*> out;
+  for (const auto& s : emu.plan().sessions) {
+    if (s.circuit == circuit && (!peering || er::to_string(s.peering_type) == *peering)) {
+      out.push_back(&s);
+    }
+  }
+  return out;
+}
+
+// The link holding an MSEE address; loopback addressing uses 127.x addresses that no interface
+// lists but `lo` answers for (the kernel's local route for 127.0.0.0/8).
+std::optional<kernel::LinkInfo> link_of(const wire::IpAddress& a) {
+  auto link = kernel::interface_for_address(a);
+  if (!link && a.is_v4() && (a.v4_value() >> 24) == 127) {
+    link = kernel::interface_for_address(wire::IpAddress::v4(0x7f000001));
+  }
+  return link;
+}
+
+// MSEE: R85 — primary/secondary bytes in and out. Where the MSEE's link address sits on a real
+// interface (a namespace lab) these are that interface's counters, i.e. all traffic on the
+// link; on loopback addressing, where every link shares `lo`, only the sessions' own BGP
+// octets can be told apart.
+ApiResponse circuit_stats(const Emulator& emu, const std::string& circuit,
+                          const std::optional<std::string>& peering) {
+  if (emu.config().circuit(circuit) == nullptr) {
+    return error(404, "NotFound", "no circuit named '" + circuit + "'");
+  }
+  auto sessions = sessions_of(emu, circuit, peering);
+  if (sessions.empty()) {
+    return error(404, "NotFound", "circuit '" + circuit + "' has no peering '" +
+                                      peering.value_or("") + "'");
+  }
+  std::uint64_t bytes[2][2] = {{0, 0}, {0, 0}};  // [secondary?][out?]
+  std::set<std::string> counted_ifs;
+  std::string source = "interface";
+  for (const auto* s : sessions) {
+    int path = s->path == er::LinkPath::Secondary ? 1 : 0;
+    auto link = link_of(s->msee_address);
+    if (link && !link->loopback) {
+      if (counted_ifs.insert(link->name).second) {
+        if (auto c = kernel::counters(link->name)) {
+          bytes[path][0] += c->rx_bytes;
+          bytes[path][1] += c->tx_bytes;
+        }
+      }
+      continue;
+    }
+    source = "bgp";
+    if (const auto* p = emu.speaker().find_peer(s->name)) {
+      bytes[path][0] += p->stats().bytes_in;
+      bytes[path][1] += p->stats().bytes_out;
+    }
+  }
+  // Field names as the ExpressRouteCircuitStats model spells them.
+  return ok(json{{"primarybytesIn", bytes[0][0]},
+                 {"primarybytesOut", bytes[0][1]},
+                 {"secondarybytesIn", bytes[1][0]},
+                 {"secondarybytesOut", bytes[1][1]},
+                 {"source", source}});
+}
+
+// MSEE: R84 — the ARP table of one link as the MSEE sees it: its own address on the Microsoft
+// side, the CE's on the On-Prem side, from the kernel's neighbour table when the link is a real
+// interface.
+ApiResponse arp_table(const er::SessionPlan& s) {
+  json value = json::array();
+  auto link = link_of(s.msee_address);
+  if (!link) {
+    return error(409, "LinkNotPresent", "the MSEE address " + s.msee_address.to_string() +
+                                            " is on no interface (is the emulator running here?)");
+  }
+  if (link->loopback || link->noarp) {
+    // No ARP on loopback: both ends are this host's `lo`.
+    value.push_back({{"age", 0}, {"interface", "On-Prem"}, {"ipAddress", s.ce_address.to_string()},
+                     {"macAddress", kernel::cisco_mac(link->mac)}});
+  } else {
+    auto nb = kernel::neighbour(link->ifindex, s.ce_address);
+    bool resolved = nb && !nb->mac.empty() && nb->state != "FAILED" && nb->state != "INCOMPLETE";
+    value.push_back({{"age", resolved ? nb->updated_seconds_ago / 60 : 0},
+                     {"interface", "On-Prem"},
+                     {"ipAddress", s.ce_address.to_string()},
+                     {"macAddress", resolved ? kernel::cisco_mac(nb->mac) : "Incomplete"}});
+  }
+  value.push_back({{"age", 0}, {"interface", "Microsoft"}, {"ipAddress", s.msee_address.to_string()},
+                   {"macAddress", kernel::cisco_mac(link->mac)}});
+  return ok(json{{"value", value}});
+}
+
+// ArpAvailability (R86): 100 when the CE's address resolves on the link (always on loopback).
+int arp_availability(const er::SessionPlan& s) {
+  auto link = link_of(s.msee_address);
+  if (!link) {
+    return 0;
+  }
+  if (link->loopback || link->noarp) {
+    return 100;
+  }
+  auto nb = kernel::neighbour(link->ifindex, s.ce_address);
+  return nb && !nb->mac.empty() && nb->state != "FAILED" && nb->state != "INCOMPLETE" ? 100 : 0;
+}
+
+json attributes_json(const wire::PathAttributes& a, const wire::IpAddress& next_hop) {
+  json j{{"nextHop", next_hop.to_string()},
+         {"asPath", a.as_path ? a.as_path->to_string() : ""},
+         {"origin", !a.origin                           ? ""
+                    : *a.origin == wire::Origin::Igp ? "igp"
+                    : *a.origin == wire::Origin::Egp ? "egp"
+                                                     : "incomplete"}};
+  if (a.med) {
+    j["med"] = *a.med;
+  }
+  if (a.local_pref) {
+    j["localPref"] = *a.local_pref;
+  }
+  json comms = json::array();
+  for (auto c : a.communities) {
+    comms.push_back(fmt::format("{}:{}", c >> 16, c & 0xffff));
+  }
+  j["communities"] = comms;
+  return j;
+}
+
+// `msee-ctl routes --received|--advertised`: the session's Adj-RIB-In (as accepted into the
+// Loc-RIB, after inbound policy) or Adj-RIB-Out (after export policy), with attributes.
+ApiResponse routes(const Emulator& emu, const er::SessionPlan& s, const Target& t) {
+  auto dir = t.query.count("direction") != 0 ? lower(t.query.at("direction")) : "received";
+  if (dir != "received" && dir != "advertised") {
+    return error(400, "InvalidParameter", "direction must be received or advertised");
+  }
+  std::size_t limit = 100000;
+  if (t.query.count("limit") != 0) {
+    auto n = parse_count(t.query.at("limit"));
+    if (!n) {
+      return error(400, "InvalidParameter", "limit must be a non-negative integer");
+    }
+    limit = *n;
+  }
+  const auto& speaker = emu.speaker();
+  const auto* peer = speaker.find_peer(s.name);
+  auto fam = s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
+  json value = json::array();
+  std::size_t total = 0;
+  if (peer != nullptr && dir == "received") {
+    speaker.loc_rib().for_each_path(
+        speaker.peer_id(*peer), fam, [&](const wire::Prefix& p, const rib::Path& path) {
+          if (++total > limit) {
+            return;
+          }
+          const auto& a = speaker.loc_rib().store().get(path.attr);
+          auto j = attributes_json(a, a.next_hop.value_or(s.ce_address));
+          j["prefix"] = p.to_string();
+          value.push_back(std::move(j));
+        });
+  } else if (peer != nullptr) {
+    speaker.for_each_advertised(*peer, fam,
+                                [&](const wire::Prefix& p, const wire::PathAttributes& a,
+                                    const wire::IpAddress& nh) {
+                                  if (++total > limit) {
+                                    return;
+                                  }
+                                  auto j = attributes_json(a, nh);
+                                  j["prefix"] = p.to_string();
+                                  value.push_back(std::move(j));
+                                });
+  }
+  return ok(json{{"session", s.name}, {"direction", dir}, {"total", total}, {"value", value}});
+}
+
+// The event log since a sequence number (`after`), oldest first. The server turns `wait` into
+// a long poll (ApiServer), this answers at once.
+ApiResponse events(const EventLog& log, const Target& t) {
+  std::uint64_t after = 0;
+  std::size_t limit = 1000;
+  for (const char* key : {"after", "limit", "last", "wait"}) {
+    if (t.query.count(key) != 0 && !parse_count(t.query.at(key))) {
+      return error(400, "InvalidParameter",
+                   std::string(key) + " must be a non-negative integer");
+    }
+  }
+  if (t.query.count("after") != 0) {
+    after = *parse_count(t.query.at("after"));
+  }
+  if (t.query.count("limit") != 0) {
+    limit = *parse_count(t.query.at("limit"));
+  }
+  if (t.query.count("last") != 0) {
+    // The most recent `last` events: `msee-ctl events` without --follow.
+    auto n = *parse_count(t.query.at("last"));
+    after = log.last_seq() > n ? log.last_seq() - n : 0;
+  }
+  // Each entry is already a JSON object: splice the lines instead of re-parsing them.
+  std::string body = "{\"value\":[";
+  auto entries = log.after(after, limit);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) {
+      body += ",\n";
+    }
+    body += entries[i]->line;
+  }
+  // The sequence number to ask `after` next time (an `after` beyond the log, e.g. from before a
+  // restart, is answered with the current end so the client resynchronises).
+  std::uint64_t next = !entries.empty()            ? entries.back()->seq
+                       : after > log.last_seq()   ? log.last_seq()
+                                                  : after;
+  body += fmt::format("],\"last\":{}}}\n", next);
+  return {200, "application/json", body};
+}
+
 std::string metric_labels(const er::SessionPlan& s) {
   return fmt::format("circuit=\"{}\",peeringType=\"{}\",peer=\"{}\",family=\"{}\"", s.circuit,
                      er::to_string(s.peering_type), er::to_string(s.path),
@@ -230,6 +524,11 @@ ApiResponse metrics(const Emulator& emu) {
     out += fmt::format("BgpAvailability{{{}}} {}\n", metric_labels(*r.s),
                        r.p->state() == bgp::fsm::State::Established ? 100 : 0);
   }
+  // MSEE: R86 — ArpAvailability: the CE's address resolves on the link.
+  head("ArpAvailability", "gauge", "100 when the CE's address is in the MSEE's ARP/ND table, else 0 (Azure metric, R86)");
+  for (const auto& r : rows) {
+    out += fmt::format("ArpAvailability{{{}}} {}\n", metric_labels(*r.s), arp_availability(*r.s));
+  }
   head("msee_bgp_session_state", "gauge", "RFC 4271 state: 1 Idle 2 Connect 3 Active 4 OpenSent 5 OpenConfirm 6 Established");
   for (const auto& r : rows) {
     out += fmt::format("msee_bgp_session_state{{{}}} {}\n", metric_labels(*r.s),
@@ -248,6 +547,42 @@ ApiResponse metrics(const Emulator& emu) {
   head("msee_bgp_flaps_total", "counter", "Established sessions that went down");
   for (const auto& r : rows) {
     out += fmt::format("msee_bgp_flaps_total{{{}}} {}\n", metric_labels(*r.s), r.p->stats().flaps);
+  }
+  head("msee_bgp_prefixes_advertised", "gauge", "prefixes the MSEE advertises to the CE on this session");
+  for (const auto& r : rows) {
+    auto fam = r.s->afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
+    std::uint64_t n = 0;
+    speaker.for_each_advertised(*r.p, fam, [&](const wire::Prefix&, const wire::PathAttributes&,
+                                               const wire::IpAddress&) { ++n; });
+    out += fmt::format("msee_bgp_prefixes_advertised{{{}}} {}\n", metric_labels(*r.s), n);
+  }
+  head("msee_bgp_prefixes_rejected_total", "counter", "prefixes the MSEE's inbound policy refused (R39-R42)");
+  for (const auto& r : rows) {
+    out += fmt::format("msee_bgp_prefixes_rejected_total{{{}}} {}\n", metric_labels(*r.s),
+                       speaker.policy_rejected(*r.p));
+  }
+  head("msee_bgp_route_limit_warnings_total", "counter", "times the prefix count reached the warning threshold (R37)");
+  for (const auto& r : rows) {
+    out += fmt::format("msee_bgp_route_limit_warnings_total{{{}}} {}\n", metric_labels(*r.s),
+                       speaker.limit_counters(*r.p).warnings);
+  }
+  head("msee_bgp_route_limit_exceeded_total", "counter", "times the route limit was crossed: Cease/1 sent (R37)");
+  for (const auto& r : rows) {
+    out += fmt::format("msee_bgp_route_limit_exceeded_total{{{}}} {}\n", metric_labels(*r.s),
+                       speaker.limit_counters(*r.p).exceeded);
+  }
+  head("msee_bgp_admin_down", "gauge", "1 when the session's peering is Disabled (R66)");
+  for (const auto& r : rows) {
+    out += fmt::format("msee_bgp_admin_down{{{}}} {}\n", metric_labels(*r.s),
+                       speaker.admin_down(r.s->name) ? 1 : 0);
+  }
+  head("msee_bgp_messages_sent_total", "counter", "BGP messages sent");
+  for (const auto& r : rows) {
+    std::uint64_t n = 0;
+    for (auto c : r.p->stats().messages_out) {
+      n += c;
+    }
+    out += fmt::format("msee_bgp_messages_sent_total{{{}}} {}\n", metric_labels(*r.s), n);
   }
   head("msee_bgp_messages_received_total", "counter", "BGP messages received");
   for (const auto& r : rows) {
@@ -269,20 +604,38 @@ ApiResponse metrics(const Emulator& emu) {
 
 }  // namespace
 
-ApiResponse handle_api_request(const Emulator& emu, const ApiConfig& config,
-                               const ApiRequest& req,
+ApiResponse handle_api_request(Emulator& emu, const ApiConfig& config, const ApiRequest& req,
                                std::chrono::steady_clock::time_point started) {
   if (!config.token.empty() && req.authorization != "Bearer " + config.token) {
     return error(401, "AuthenticationFailed", "a valid 'Authorization: Bearer <token>' is required");
-  }
-  if (req.method != "GET") {
-    return error(405, "MethodNotAllowed", "only GET is supported, not " + req.method);
   }
   auto t = parse_target(req.target);
   if (!t) {
     return error(400, "InvalidRequest", "bad percent-encoding in the URL");
   }
   const auto& seg = t->segments;
+  // PATCH /v1/circuits/C/peerings/P {"state": "Disabled"|"Enabled", "ipVersion": "IPv6"}
+  if (seg.size() == 5 && seg[0] == "v1" && seg[1] == "circuits" && seg[3] == "peerings") {
+    if (req.method != "PATCH" && req.method != "GET") {
+      return error(405, "MethodNotAllowed", "a peering takes GET or PATCH, not " + req.method);
+    }
+    if (req.method == "PATCH") {
+      return update_peering(emu, seg[2], seg[4], req.body);
+    }
+  } else if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "mrt" && seg[2] == "tableDump") {
+    if (req.method != "POST") {
+      return error(405, "MethodNotAllowed", "tableDump takes POST, not " + req.method);
+    }
+    // RFC 6396 §4.3 TABLE_DUMP_V2 snapshot, to the file the daemon was told (--table-dump):
+    // the API never takes a path, so a client cannot write anywhere else.
+    auto d = emu.speaker().dump_table_mrt(config.table_dump);
+    if (!d) {
+      return error(500, "TableDumpFailed", d.error());
+    }
+    return ok(json{{"path", d->path}, {"prefixes", d->prefixes}, {"entries", d->entries}});
+  } else if (req.method != "GET") {
+    return error(405, "MethodNotAllowed", "only GET is supported here, not " + req.method);
+  }
   if (seg.size() == 1 && seg[0] == "metrics") {
     return metrics(emu);
   }
@@ -303,6 +656,37 @@ ApiResponse handle_api_request(const Emulator& emu, const ApiConfig& config,
       return error(404, "NotFound", "no circuit named '" + seg[2] + "'");
     }
     return ok(circuit_json(*c));
+  }
+  if (seg.size() == 5 && seg[1] == "circuits" && seg[3] == "peerings") {
+    const auto* c = cfg.circuit(seg[2]);
+    if (c == nullptr) {
+      return error(404, "NotFound", "no circuit named '" + seg[2] + "'");
+    }
+    auto cj = circuit_json(*c);
+    for (const auto& pj : cj["peerings"]) {
+      if (pj["name"] == seg[4]) {
+        return ok(pj);
+      }
+    }
+    return error(404, "NotFound", "circuit '" + seg[2] + "' has no peering '" + seg[4] + "'");
+  }
+  if (seg.size() == 4 && seg[1] == "circuits" && seg[3] == "stats") {
+    return circuit_stats(emu, seg[2], std::nullopt);
+  }
+  if (seg.size() == 6 && seg[1] == "circuits" && seg[3] == "peerings" && seg[5] == "stats") {
+    return circuit_stats(emu, seg[2], seg[4]);
+  }
+  if (seg.size() == 2 && seg[1] == "events") {
+    return events(emu.events(), *t);
+  }
+  if (seg.size() == 6 && seg[1] == "circuits" && seg[3] == "peerings" &&
+      (seg[5] == "arpTables" || seg[5] == "routes")) {
+    auto found = find_session(emu, seg[2], seg[4], *t);
+    if (auto* e = std::get_if<ApiResponse>(&found)) {
+      return *e;
+    }
+    const auto& s = *std::get<const er::SessionPlan*>(found);
+    return seg[5] == "arpTables" ? arp_table(s) : routes(emu, s, *t);
   }
   if (seg.size() == 6 && seg[1] == "circuits" && seg[3] == "peerings" &&
       (seg[5] == "routeTables" || seg[5] == "routeTablesSummary")) {
@@ -403,9 +787,24 @@ ApiResponse handle_api_request(const Emulator& emu, const ApiConfig& config,
 // ---------------------------------------------------------------------------------------------
 // Server
 
+namespace {
+// The `wait` of a GET /v1/events request (0 for anything else).
+std::chrono::seconds long_poll_wait(const ApiRequest& r) {
+  if (r.method != "GET" || !r.target.starts_with("/v1/events?")) {
+    return std::chrono::seconds(0);
+  }
+  auto t = parse_target(r.target);
+  if (!t || t->query.count("wait") == 0) {
+    return std::chrono::seconds(0);
+  }
+  auto n = parse_count(t->query.at("wait"));
+  return std::chrono::seconds(n ? std::min<std::uint64_t>(60, *n) : 0);
+}
+}  // namespace
+
 struct ApiServer::Impl {
   asio::io_context& io;
-  const Emulator& emulator;
+  Emulator& emulator;
   ApiConfig config;
   asio::ip::tcp::acceptor acceptor{io};
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -436,8 +835,22 @@ struct ApiServer::Impl {
       }
       auto& req = parser.get();
       ApiRequest ar{std::string(req.method_string()), std::string(req.target()),
-                    std::string(req[http::field::authorization])};
+                    std::string(req[http::field::authorization]), req.body()};
       auto answer = handle_api_request(emulator, config, ar, started);
+      // Long poll (`msee-ctl events --follow`): GET /v1/events?after=N&wait=S answers as soon
+      // as an event after N exists, or after S seconds (at most 60) with none.
+      if (auto wait = long_poll_wait(ar); wait.count() > 0 && answer.status == 200 &&
+                                          answer.body.starts_with("{\"value\":[]")) {
+        asio::steady_timer timer(io);
+        auto deadline = std::chrono::steady_clock::now() + wait;
+        auto after = emulator.events().last_seq();
+        while (std::chrono::steady_clock::now() < deadline &&
+               emulator.events().last_seq() == after) {
+          timer.expires_after(std::chrono::milliseconds(100));
+          co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        answer = handle_api_request(emulator, config, ar, started);
+      }
       http::response<http::string_body> res{static_cast<http::status>(answer.status),
                                             req.version()};
       res.set(http::field::server, "msee-emu");
@@ -468,7 +881,7 @@ struct ApiServer::Impl {
   }
 };
 
-ApiServer::ApiServer(asio::io_context& io, const Emulator& emulator, ApiConfig config)
+ApiServer::ApiServer(asio::io_context& io, Emulator& emulator, ApiConfig config)
     : impl_(std::make_unique<Impl>(Impl{io, emulator, std::move(config)})) {}
 
 ApiServer::~ApiServer() = default;

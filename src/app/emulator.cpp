@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include <fmt/core.h>
+
 #include "msee/policy.hpp"
 #include "util/log.hpp"
 
@@ -19,9 +21,6 @@ RouterConfig router_config_for(const er::EmulatorConfig& config, const er::Plan&
       policies;
   std::set<wire::IpAddress> bound;
   for (const auto& s : plan.sessions) {
-    if (!s.enabled) {
-      continue;  // MSEE: R3, R66 — a disabled peering has no sessions
-    }
     if (rc.router_id == 0 && s.afi == wire::Afi::Ipv4) {
       rc.router_id = s.router_id;
     }
@@ -68,21 +67,16 @@ RouterConfig router_config_for(const er::EmulatorConfig& config, const er::Plan&
     (s.afi == wire::Afi::Ipv4 ? nb.max_prefix_v4 : nb.max_prefix_v6) = limit;
     nb.max_prefix_restart_s = s.restart_s;
     nb.max_prefix_count_rejected = s.count_rejected;
+    // MSEE: R3, R66 — a Disabled peering keeps its sessions configured but shut (they come up
+    // when it is enabled at run time).
+    nb.admin_down = !s.enabled;
     rc.neighbors.push_back(std::move(nb));
-  }
-  std::set<std::string> enabled;
-  for (const auto& nb : rc.neighbors) {
-    enabled.insert(nb.name);
   }
   for (const auto& a : plan.advertisements) {
     Announcement ann;
     ann.prefixes = {a.prefix};
     ann.attributes = a.attributes;
-    for (const auto& t : a.to) {
-      if (enabled.count(t) != 0) {
-        ann.to.push_back(t);
-      }
-    }
+    ann.to = a.to;
     if (!ann.to.empty()) {
       rc.announce.push_back(std::move(ann));
     }
@@ -121,7 +115,7 @@ bool Emulator::start() {
     return false;
   }
   for (const auto& s : plan_.sessions) {
-    if (!s.enabled || !s.bfd) {
+    if (!s.bfd) {
       continue;
     }
     // MSEE: R28, R29 — BFD configured on the MSEE, passive until the CE starts it, 300 ms × 3
@@ -133,9 +127,56 @@ bool Emulator::start() {
     bc.passive = true;
     if (auto ec = bfd_->add_session(s.name, s.msee_address, s.ce_address, bc)) {
       log::warn("{}: BFD not started: {}", s.name, ec.message());
+    } else if (!s.enabled) {
+      (void)bfd_->set_admin_down(s.name, true);  // RFC 5880 §6.8.16: the peering is Disabled
     }
   }
   return true;
+}
+
+std::optional<std::string> Emulator::set_peering_state(const std::string& circuit,
+                                                       er::PeeringType type,
+                                                       std::optional<wire::Afi> family,
+                                                       er::PeeringState state) {
+  auto* c = config_.circuit(circuit);
+  if (c == nullptr) {
+    return "no circuit named '" + circuit + "'";
+  }
+  er::Peering* peering = nullptr;
+  for (auto& p : c->peerings) {
+    if (p.peering_type == type) {
+      peering = &p;
+    }
+  }
+  if (peering == nullptr) {
+    return "circuit '" + circuit + "' has no " + std::string(er::to_string(type));
+  }
+  // MSEE: R66, R67 — the peering's state (IPv4, and IPv6 with it) or the IPv6 config's.
+  if (family == wire::Afi::Ipv6) {
+    if (!peering->ipv6_peering_config) {
+      return std::string(er::to_string(type)) + " of '" + circuit + "' has no IPv6 peering";
+    }
+    peering->ipv6_peering_config->state = state;
+  } else {
+    peering->state = state;
+  }
+  auto subject = circuit + "/" + std::string(er::to_string(type));
+  auto reason = fmt::format("{} {} by the operator", subject,
+                            state == er::PeeringState::Enabled ? "enabled" : "disabled");
+  events_.admin("peering-state", subject,
+                {{"state", er::to_string(state)},
+                 {"ipVersion", family == wire::Afi::Ipv6 ? "IPv6" : "IPv4"}});
+  for (auto& s : plan_.sessions) {
+    if (s.circuit != circuit || s.peering_type != type) {
+      continue;
+    }
+    s.enabled = er::session_enabled(*peering, s.afi);
+    speaker_->set_admin_down(s.name, !s.enabled, reason);
+    if (bfd_->session_info(s.name)) {
+      (void)bfd_->set_admin_down(s.name, !s.enabled);
+    }
+  }
+  return std::nullopt;
 }
 
 void Emulator::on_bfd_change(const std::string& name, bfd::State from, bfd::State to,

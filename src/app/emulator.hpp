@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/event_log.hpp"
@@ -34,12 +35,21 @@ class Emulator {
   bool start();
   void shutdown(const std::string& message, std::function<void()> done);
   void request_refresh_all() { speaker_->request_refresh_all(); }
+  // `peering update --state` (MSEE: R66, R67): Disabled shuts both paths' sessions (Cease/
+  // Administrative Shutdown, BFD AdminDown), Enabled starts them. `family` IPv6 changes the
+  // IPv6 peering config only; otherwise the peering (and its IPv6 sessions with it). An error
+  // message if the circuit, peering or IPv6 config does not exist.
+  std::optional<std::string> set_peering_state(const std::string& circuit, er::PeeringType type,
+                                               std::optional<bgp::wire::Afi> family,
+                                               er::PeeringState state);
 
   const er::Plan& plan() const { return plan_; }
   const er::EmulatorConfig& config() const { return config_; }
   Speaker& speaker() { return *speaker_; }
   const Speaker& speaker() const { return *speaker_; }
   const bgp::io::BfdTransport& bfd() const { return *bfd_; }
+  EventLog& events() { return events_; }
+  const EventLog& events() const { return events_; }
 
  private:
   void on_bfd_change(const std::string& name, bfd::State from, bfd::State to, bfd::Diag diag);

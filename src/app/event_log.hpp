@@ -1,8 +1,13 @@
-// The JSON-lines event log (--events FILE): one object per line, flushed per line, so tests and
-// users can follow a session's life (`tail -f`, jq). Written on the protocol thread only.
+// The JSON-lines event log: one object per line with a sequence number, kept in memory (the
+// last kCapacity events, for `msee-ctl events [--follow]` through the API) and, with --events
+// FILE, appended to a file flushed per line (`tail -f`, jq). Protocol thread only.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
+#include <deque>
+#include <initializer_list>
+#include <utility>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,7 +26,15 @@ class EventLog {
   EventLog& operator=(const EventLog&) = delete;
 
   bool open(const std::string& path);  // appends; false if it cannot be opened
-  bool enabled() const { return file_ != nullptr; }
+
+  struct Entry {
+    std::uint64_t seq;
+    std::string line;  // one JSON object, without newline
+  };
+  static constexpr std::size_t kCapacity = 10000;
+  // Events with seq > after, oldest first, at most `max`.
+  std::vector<const Entry*> after(std::uint64_t after, std::size_t max) const;
+  std::uint64_t last_seq() const { return next_seq_ - 1; }
 
   void session_state(std::string_view peer, const bgp::wire::IpAddress& address,
                      bgp::fsm::State from, bgp::fsm::State to);
@@ -45,10 +58,16 @@ class EventLog {
   // A BFD session state change (RFC 5880 state and diagnostic names).
   void bfd(std::string_view peer, std::string_view from, std::string_view to,
            std::string_view diag);
+  // An operator action or emulator-level event (`event` e.g. "peering-state", "config-reload",
+  // "drill") about `subject`, with string fields.
+  using Fields = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+  void admin(std::string_view event, std::string_view subject, Fields fields);
 
  private:
   void write_line(const std::string& line);
   std::FILE* file_ = nullptr;
+  std::deque<Entry> ring_;
+  std::uint64_t next_seq_ = 1;
 };
 
 }  // namespace msee::app

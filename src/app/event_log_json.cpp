@@ -76,18 +76,44 @@ bool EventLog::open(const std::string& path) {
   return file_ != nullptr;
 }
 
-void EventLog::write_line(const std::string& line) {
-  if (file_ == nullptr) {
-    return;
+void EventLog::write_line(const std::string& object) {
+  // Every event is a JSON object: the sequence number goes in as its last member.
+  auto seq = next_seq_++;
+  std::string line = object.substr(0, object.size() - 1) + fmt::format(",\"seq\":{}}}", seq);
+  if (file_ != nullptr) {
+    std::fputs(line.c_str(), file_);
+    std::fputc('\n', file_);
+    std::fflush(file_);
   }
-  std::fputs(line.c_str(), file_);
-  std::fputc('\n', file_);
-  std::fflush(file_);
+  if (ring_.size() == kCapacity) {
+    ring_.pop_front();
+  }
+  ring_.push_back({seq, std::move(line)});
+}
+
+std::vector<const EventLog::Entry*> EventLog::after(std::uint64_t after, std::size_t max) const {
+  std::vector<const Entry*> out;
+  if (ring_.empty() || after >= ring_.back().seq) {
+    return out;
+  }
+  // Sequence numbers are consecutive in the ring: index directly.
+  std::size_t first = after < ring_.front().seq ? 0 : after - ring_.front().seq + 1;
+  for (std::size_t i = first; i < ring_.size() && out.size() < max; ++i) {
+    out.push_back(&ring_[i]);
+  }
+  return out;
+}
+
+void EventLog::admin(std::string_view event, std::string_view subject, Fields fields) {
+  json j{{"time", now_iso()}, {"event", std::string(event)}, {"subject", std::string(subject)}};
+  for (const auto& [k, v] : fields) {
+    j[std::string(k)] = std::string(v);
+  }
+  write_line(j.dump());
 }
 
 void EventLog::session_state(std::string_view peer, const wire::IpAddress& address,
                              bgp::fsm::State from, bgp::fsm::State to) {
-  if (!enabled()) return;
   auto j = base("session", peer);
   j["address"] = address.to_string();
   j["from"] = bgp::fsm::to_string(from);
@@ -96,7 +122,6 @@ void EventLog::session_state(std::string_view peer, const wire::IpAddress& addre
 }
 
 void EventLog::established(std::string_view peer, const bgp::fsm::Negotiated& n) {
-  if (!enabled()) return;
   auto j = base("established", peer);
   j["holdTime"] = n.hold_time;
   j["keepalive"] = n.keepalive_time;
@@ -114,7 +139,6 @@ void EventLog::established(std::string_view peer, const bgp::fsm::Negotiated& n)
 }
 
 void EventLog::session_down(std::string_view peer, const bgp::fsm::SessionDown& down) {
-  if (!enabled()) return;
   auto j = base("session-down", peer);
   j["kind"] = down_kind(down.kind);
   j["wasEstablished"] = down.was_established;
@@ -136,7 +160,6 @@ void EventLog::session_down(std::string_view peer, const bgp::fsm::SessionDown& 
 void EventLog::route(std::string_view peer, bool announce, wire::AfiSafi family,
                      const wire::Prefix& prefix, const wire::PathAttributes* attrs,
                      const std::optional<wire::IpAddress>& next_hop) {
-  if (!enabled()) return;
   auto j = base("route", peer);
   j["action"] = announce ? "announce" : "withdraw";
   j["family"] = wire::to_string(family);
@@ -184,7 +207,6 @@ void EventLog::route(std::string_view peer, bool announce, wire::AfiSafi family,
 }
 
 void EventLog::end_of_rib(std::string_view peer, wire::AfiSafi family) {
-  if (!enabled()) return;
   auto j = base("end-of-rib", peer);
   j["family"] = wire::to_string(family);
   write_line(j.dump());
@@ -192,7 +214,6 @@ void EventLog::end_of_rib(std::string_view peer, wire::AfiSafi family) {
 
 void EventLog::route_refresh(std::string_view peer, bool received,
                              const wire::RouteRefreshMessage& rr) {
-  if (!enabled()) return;
   auto j = base("route-refresh", peer);
   j["direction"] = received ? "received" : "sent";
   j["family"] = wire::to_string(rr.afi_safi);
@@ -206,7 +227,6 @@ void EventLog::route_refresh(std::string_view peer, bool received,
 }
 
 void EventLog::update_error(std::string_view peer, const wire::UpdateMessage& update) {
-  if (!enabled()) return;
   auto j = base("update-error", peer);
   j["action"] = action_name(update.action);
   json issues = json::array();
@@ -221,7 +241,6 @@ void EventLog::update_error(std::string_view peer, const wire::UpdateMessage& up
 }
 
 void EventLog::note(std::string_view peer, std::string_view kind, std::string_view message) {
-  if (!enabled()) return;
   auto j = base(std::string(kind).c_str(), peer);
   j["message"] = std::string(message);
   write_line(j.dump());
@@ -229,7 +248,6 @@ void EventLog::note(std::string_view peer, std::string_view kind, std::string_vi
 
 void EventLog::prefix_limit(std::string_view peer, wire::AfiSafi family, std::string_view kind,
                             std::uint64_t count, std::uint32_t limit) {
-  if (!enabled()) return;
   auto j = base("prefix-limit", peer);
   j["kind"] = std::string(kind);
   j["family"] = wire::to_string(family);
@@ -240,7 +258,6 @@ void EventLog::prefix_limit(std::string_view peer, wire::AfiSafi family, std::st
 
 void EventLog::route_rejected(std::string_view peer, const wire::Prefix& prefix,
                               std::string_view reason, std::uint64_t total) {
-  if (!enabled()) return;
   auto j = base("route-rejected", peer);
   j["prefix"] = prefix.to_string();
   j["reason"] = std::string(reason);
@@ -250,7 +267,6 @@ void EventLog::route_rejected(std::string_view peer, const wire::Prefix& prefix,
 
 void EventLog::bfd(std::string_view peer, std::string_view from, std::string_view to,
                    std::string_view diag) {
-  if (!enabled()) return;
   auto j = base("bfd", peer);
   j["from"] = std::string(from);
   j["to"] = std::string(to);

@@ -47,10 +47,17 @@ Options:
   --api ADDR:PORT | off    REST API of an emulator config (default 127.0.0.1:8179): Azure's
                            route tables and summary, circuits, sessions, /metrics (msee-ctl)
   --api-token TOKEN        bearer token the API requires; mandatory when ADDR is not loopback
+  --mrt FILE               record every session's messages and state changes in MRT
+                           (RFC 6396 BGP4MP_ET, microsecond timestamps) to FILE; strftime
+                           fields (%Y%m%d.%H%M) name rotated files (bgpdump -m FILE reads it)
+  --mrt-rotate SECONDS     start a new MRT file every SECONDS (default 0: never)
+  --table-dump FILE        where SIGUSR2 / POST /v1/mrt/tableDump write a TABLE_DUMP_V2 of the
+                           RIB (default msee-rib.%Y%m%d.%H%M%S.mrt, strftime fields in UTC)
 
 Signals:
   SIGTERM, SIGINT  send Cease/Administrative Shutdown to every peer, then exit 0
   SIGUSR1          send ROUTE-REFRESH for every negotiated family to every peer
+  SIGUSR2          write a TABLE_DUMP_V2 snapshot of the RIB (see --table-dump)
 
 Exit codes: 0 ok, 1 runtime error (e.g. cannot listen), 2 usage or config error.
 )";
@@ -62,6 +69,9 @@ struct Options {
   std::string shutdown_message = "msee-emu shutting down";
   std::string api = "127.0.0.1:8179";
   std::string api_token;
+  std::string mrt;
+  std::uint32_t mrt_rotate = 0;
+  std::string table_dump = "msee-rib.%Y%m%d.%H%M%S.mrt";
 };
 
 int usage_error(std::string_view msg) {
@@ -93,7 +103,7 @@ int main(int argc, char** argv) {
     }
     if (a == "--config" || a == "--check" || a == "--events" || a == "--log-level" ||
         a == "--log-format" || a == "--shutdown-message" || a == "--api" ||
-        a == "--api-token") {
+        a == "--api-token" || a == "--mrt" || a == "--mrt-rotate" || a == "--table-dump") {
       auto v = value(a);
       if (!v) {
         return usage_error(std::string(a) + " needs a value");
@@ -111,6 +121,21 @@ int main(int argc, char** argv) {
         opt.api = *v;
       } else if (a == "--api-token") {
         opt.api_token = *v;
+      } else if (a == "--mrt") {
+        opt.mrt = *v;
+      } else if (a == "--table-dump") {
+        opt.table_dump = *v;
+      } else if (a == "--mrt-rotate") {
+        try {
+          std::size_t used = 0;
+          auto n = std::stoul(*v, &used);
+          if (used != v->size() || n > 86400 * 7) {
+            throw std::out_of_range("");
+          }
+          opt.mrt_rotate = static_cast<std::uint32_t>(n);
+        } catch (const std::exception&) {
+          return usage_error("--mrt-rotate wants seconds (0 .. 604800)");
+        }
       } else if (a == "--log-format") {
         if (*v != "text" && *v != "json") {
           return usage_error("--log-format must be text or json");
@@ -138,6 +163,7 @@ int main(int argc, char** argv) {
   }
   app::ApiConfig api;
   api.token = opt.api_token;
+  api.table_dump = opt.table_dump;
   if (opt.api != "off") {
     auto colon = opt.api.rfind(':');
     int port = 0;
@@ -234,6 +260,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<app::Emulator> emulator;
     std::unique_ptr<app::ApiServer> api_server;
     std::function<void()> refresh;
+    app::Speaker* the_speaker = nullptr;
     std::function<void(const std::string&, std::function<void()>)> shutdown;
     if (router) {
       speaker = std::make_unique<app::Speaker>(io, std::move(*router), events);
@@ -241,6 +268,7 @@ int main(int argc, char** argv) {
         return 1;
       }
       refresh = [&] { speaker->request_refresh_all(); };
+      the_speaker = speaker.get();
       shutdown = [&](const std::string& m, std::function<void()> d) {
         speaker->shutdown(m, std::move(d));
       };
@@ -257,12 +285,36 @@ int main(int argc, char** argv) {
         }
       }
       refresh = [&] { emulator->request_refresh_all(); };
+      the_speaker = &emulator->speaker();
       shutdown = [&](const std::string& m, std::function<void()> d) {
         emulator->shutdown(m, std::move(d));
       };
     }
+    if (!opt.mrt.empty()) {
+      std::string err;
+      if (!the_speaker->record_mrt(opt.mrt, opt.mrt_rotate, err)) {
+        std::cerr << "msee-emu: --mrt: " << err << "\n";
+        return 1;
+      }
+    }
     boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
     boost::asio::signal_set refresh_signal(io, SIGUSR1);
+    boost::asio::signal_set dump_signal(io, SIGUSR2);
+    std::function<void()> wait_dump = [&] {
+      dump_signal.async_wait([&](boost::system::error_code ec, int) {
+        if (ec) {
+          return;
+        }
+        if (auto d = the_speaker->dump_table_mrt(opt.table_dump)) {
+          log::info("MRT table dump: {} prefixes, {} paths in {}", d->prefixes, d->entries,
+                    d->path);
+        } else {
+          log::error("MRT table dump failed: {}", d.error());
+        }
+        wait_dump();
+      });
+    };
+    wait_dump();
     std::function<void()> wait_refresh = [&] {
       refresh_signal.async_wait([&](boost::system::error_code ec, int) {
         if (ec) {
@@ -284,6 +336,7 @@ int main(int argc, char** argv) {
       shutdown(opt.shutdown_message, [&] {
         boost::system::error_code ignored;
         refresh_signal.cancel(ignored);
+        dump_signal.cancel(ignored);
         stop_signals.cancel(ignored);
         // Anything still pending after the peers are closed is abandoned.
         io.stop();

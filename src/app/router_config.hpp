@@ -64,6 +64,9 @@ struct NeighborConfig {
   // Cisco remove-private-as on export: an all-private AS path is emptied before our AS is
   // prepended (MSEE: R23).
   bool remove_private_as = false;
+  // Configured but administratively down: not started, connections refused, until
+  // Speaker::set_admin_down(name, false) (MSEE: R66 — a Disabled peering).
+  bool admin_down = false;
 };
 
 // A generated block of prefixes: `count` consecutive prefixes of the length of `base`,

@@ -93,6 +93,7 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
     ps.gr_timer = std::make_unique<asio::steady_timer>(io_);
     ps.limit_v4 = rib::PrefixLimit(nb.max_prefix_v4);
     ps.limit_v6 = rib::PrefixLimit(nb.max_prefix_v6);
+    ps.admin_down = nb.admin_down;
     states_.push_back(std::move(ps));
     rib::PeerInfo info;
     info.weight = nb.weight;
@@ -133,6 +134,23 @@ Speaker::PeerState& Speaker::state_of(const Peer& peer) {
   throw std::logic_error("unknown peer");  // invariant: every Peer is ours
 }
 
+const Speaker::PeerState& Speaker::state_of(const Peer& peer) const {
+  return const_cast<Speaker*>(this)->state_of(peer);
+}
+
+Speaker::PeerState* Speaker::state_named(std::string_view name) {
+  for (auto& ps : states_) {
+    if (ps.config->name == name) {
+      return &ps;
+    }
+  }
+  return nullptr;
+}
+
+const Speaker::PeerState* Speaker::state_named(std::string_view name) const {
+  return const_cast<Speaker*>(this)->state_named(name);
+}
+
 bool Speaker::start() {
   for (const auto& l : config_.listen) {
     bgp::io::tcp::endpoint ep(bgp::io::to_asio(l.address), l.port);
@@ -161,7 +179,12 @@ bool Speaker::start() {
   for (auto& l : listeners_) {
     l->start();
   }
-  for (auto& p : peers_) {
+  for (auto& ps : states_) {
+    auto* p = ps.peer;
+    if (ps.admin_down) {
+      log::info("peer {}: administratively down, not started", p->name());
+      continue;
+    }
     log::info("peer {}: starting ({} {}, AS {}{})", p->name(), p->transport().address.to_string(),
               p->config().passive ? "passive" : "active", p->config().peer_as,
               p->transport().md5_password.empty() ? "" : ", TCP MD5");
@@ -244,8 +267,14 @@ void Speaker::dispatch_inbound(bgp::io::tcp::socket socket) {
     return;
   }
   auto addr = bgp::io::from_asio(remote.address());
-  for (auto& p : peers_) {
+  for (auto& ps : states_) {
+    auto* p = ps.peer;
     if (p->transport().address == addr) {
+      if (ps.admin_down) {
+        log::info("peer {}: refused a connection: administratively down", p->name());
+        socket.close(ec);
+        return;
+      }
       log::debug("peer {}: inbound connection from port {}", p->name(), remote.port());
       p->accept(std::move(socket));
       return;
@@ -282,6 +311,7 @@ void Speaker::shutdown(const std::string& message, std::function<void()> done) {
       for (auto& p : peers_) {
         p->close();
       }
+      close_mrt();
       done();
       *poll = nullptr;  // break the self-reference
       return;
@@ -324,6 +354,7 @@ void Speaker::request_refresh_all() {
 void Speaker::on_state_change(Peer& peer, fsm::State from, fsm::State to) {
   log::info("peer {}: {} -> {}", peer.name(), fsm::to_string(from), fsm::to_string(to));
   events_.session_state(peer.name(), peer.transport().address, from, to);
+  mrt_state_change(peer, from, to);
 }
 
 void Speaker::on_established(Peer& peer, const fsm::Negotiated& n) {
@@ -576,6 +607,7 @@ void Speaker::check_limits(PeerState& ps, bool v4, bool v6) {
         log::warn("peer {}: {} prefixes reached {} ({}% of the limit {})", name,
                   wire::to_string(family), count, limit.config().warning_percent, max);
         events_.prefix_limit(name, family, "warning", count, max);
+        ++ps.limit_counters.warnings;
         break;
       case rib::LimitEvent::WarningCleared:
         events_.prefix_limit(name, family, "warning-cleared", count, max);
@@ -588,6 +620,7 @@ void Speaker::check_limits(PeerState& ps, bool v4, bool v6) {
                   "Prefixes Reached, restart in {} s",
                   name, wire::to_string(family), count, max, ps.config->max_prefix_restart_s);
         events_.prefix_limit(name, family, "exceeded", count, max);
+        ++ps.limit_counters.exceeded;
         wire::NotificationMessage n{
             static_cast<std::uint8_t>(wire::ErrorCode::Cease),
             static_cast<std::uint8_t>(wire::CeaseSubcode::MaximumNumberOfPrefixesReached),
@@ -753,6 +786,101 @@ bool Speaker::exportable(const PeerState& ps, const rib::Path& best,
   return ps.config->export_routes;
 }
 
+std::optional<wire::IpAddress> Speaker::next_hop_for(const PeerState& ps,
+                                                     wire::AfiSafi family) const {
+  auto local = ps.peer->local_address();
+  if (family.afi == wire::Afi::Ipv4) {
+    return ps.config->next_hop ? ps.config->next_hop
+                               : (local && local->is_v4() ? local : std::nullopt);
+  }
+  return ps.config->next_hop6 ? ps.config->next_hop6
+                              : (local && local->is_v6() ? local : std::nullopt);
+}
+
+void Speaker::for_each_advertised(const Peer& peer, wire::AfiSafi family,
+                                  const AdvertisedFn& fn) const {
+  const auto& ps = state_of(peer);
+  const auto* n = peer.negotiated();
+  if (n == nullptr ||
+      std::find(n->families.begin(), n->families.end(), family) == n->families.end()) {
+    return;
+  }
+  auto next_hop = next_hop_for(ps, family);
+  if (!next_hop) {
+    return;
+  }
+  // The same decision and transformation flush() applies, so the view is what was sent
+  // (modulo UPDATEs still queued).
+  rib::ExportContext ectx{config_.asn, n->peer_as};
+  ectx.remove_private_as = ps.config->remove_private_as;
+  ectx.extra_prepends = ps.extra_prepends;
+  loc_rib_.for_each_best(family, [&](const wire::Prefix& p, const rib::Path& best) {
+    if (!exportable(ps, best, p)) {
+      return;
+    }
+    ectx.learned_from_ebgp = best.peer != rib::kLocalPeer &&
+                             states_[best.peer - 1u].config->peer_asn != config_.asn;
+    fn(p, rib::export_attributes(loc_rib_.store().get(best.attr), ectx), *next_hop);
+  });
+}
+
+bool Speaker::set_admin_down(std::string_view name, bool down, const std::string& reason) {
+  auto* ps = state_named(name);
+  if (ps == nullptr) {
+    return false;
+  }
+  if (ps->admin_down == down) {
+    return true;
+  }
+  ps->admin_down = down;
+  if (down) {
+    log::info("peer {}: administratively down: {}", name, reason);
+    ps->peer->stop(
+        wire::NotificationMessage::cease(wire::CeaseSubcode::AdministrativeShutdown, reason));
+  } else {
+    log::info("peer {}: administratively up: {}", name, reason);
+    ps->peer->start();
+  }
+  return true;
+}
+
+bool Speaker::admin_down(std::string_view name) const {
+  const auto* ps = state_named(name);
+  return ps != nullptr && ps->admin_down;
+}
+
+bool Speaker::set_extra_prepends(std::string_view name, std::uint8_t n) {
+  auto* ps = state_named(name);
+  if (ps == nullptr) {
+    return false;
+  }
+  if (ps->extra_prepends == n) {
+    return true;
+  }
+  ps->extra_prepends = n;
+  // Every path we send it changes: re-send the table (implicit replacement, RFC 4271 §3.1).
+  if (const auto* neg = ps->peer->negotiated()) {
+    for (auto family : neg->families) {
+      queue_dump(*ps, family);
+    }
+    schedule_flush(*ps);
+  }
+  return true;
+}
+
+std::uint8_t Speaker::extra_prepends(std::string_view name) const {
+  const auto* ps = state_named(name);
+  return ps != nullptr ? ps->extra_prepends : 0;
+}
+
+Speaker::LimitCounters Speaker::limit_counters(const Peer& peer) const {
+  return state_of(peer).limit_counters;
+}
+
+std::uint64_t Speaker::policy_rejected(const Peer& peer) const {
+  return state_of(peer).policy_rejected;
+}
+
 // Turns queued prefixes into UPDATEs while the peer's socket queue has room.
 void Speaker::flush(PeerState& ps) {
   auto& peer = *ps.peer;
@@ -762,18 +890,11 @@ void Speaker::flush(PeerState& ps) {
   }
   rib::ExportContext ectx{config_.asn, n->peer_as};
   ectx.remove_private_as = ps.config->remove_private_as;
+  ectx.extra_prepends = ps.extra_prepends;
   auto ctx = peer.encode_context();
-  auto local = peer.local_address();
   for (auto family : n->families) {
     auto& out = ps.out(family);
-    std::optional<wire::IpAddress> next_hop;
-    if (family.afi == wire::Afi::Ipv4) {
-      next_hop = ps.config->next_hop ? ps.config->next_hop
-                                     : (local && local->is_v4() ? local : std::nullopt);
-    } else {
-      next_hop = ps.config->next_hop6 ? ps.config->next_hop6
-                                      : (local && local->is_v6() ? local : std::nullopt);
-    }
+    auto next_hop = next_hop_for(ps, family);
     while (out.next < out.pending.size()) {
       if (peer.queued_bytes() >= Peer::kHighWater) {
         peer.notify_when_drained();  // resume in on_drained()

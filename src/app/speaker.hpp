@@ -22,11 +22,14 @@
 #include <vector>
 
 #include "app/event_log.hpp"
+#include "app/mrt_recorder.hpp"
 #include "app/router_config.hpp"
 #include "bgp/io/listener.hpp"
 #include "bgp/io/peer.hpp"
+#include "mrt/mrt.hpp"
 #include "rib/loc_rib.hpp"
 #include "rib/prefix_limit.hpp"
+#include "util/result.hpp"
 
 namespace msee::app {
 
@@ -48,6 +51,46 @@ class Speaker : public bgp::io::PeerObserver {
   void liveness_lost(const std::string& peer_name, bgp::wire::CeaseSubcode subcode,
                      const std::string& why);
   bgp::io::Peer* find_peer(std::string_view name) const;
+
+  // Administrative state of a neighbour (MSEE: R66 peering Disabled/Enabled). Down sends
+  // Cease/Administrative Shutdown with `reason` (RFC 9003) and keeps the session Idle, refusing
+  // its connections; up starts it again. False if there is no such neighbour.
+  bool set_admin_down(std::string_view name, bool down, const std::string& reason);
+  bool admin_down(std::string_view name) const;
+  // Prepend our AS `n` more times on everything sent to `name` (MSEE: R64 maintenance drain,
+  // R68 ASPathPrepend); the current table is re-sent with the new path. False if unknown.
+  bool set_extra_prepends(std::string_view name, std::uint8_t n);
+  std::uint8_t extra_prepends(std::string_view name) const;
+
+  // The Adj-RIB-Out of `peer` for `family` as it stands: every prefix it is sent, with the
+  // attributes after export policy and the next hop. Nothing unless Established.
+  using AdvertisedFn = std::function<void(const bgp::wire::Prefix&,
+                                          const bgp::wire::PathAttributes&,
+                                          const bgp::wire::IpAddress& next_hop)>;
+  void for_each_advertised(const bgp::io::Peer& peer, bgp::wire::AfiSafi family,
+                           const AdvertisedFn& fn) const;
+
+  // MRT (RFC 6396, speaker_mrt.cpp): record every session's messages and state changes as
+  // BGP4MP_ET to `pattern` (strftime fields, new file every `rotate_seconds`; 0 = one file).
+  // False with `error` if the file cannot be opened.
+  bool record_mrt(const std::string& pattern, std::uint32_t rotate_seconds, std::string& error);
+  void close_mrt();  // flush and stop recording
+  // A TABLE_DUMP_V2 snapshot of the Loc-RIB (every neighbour's paths and our own) to a file.
+  struct TableDump {
+    std::string path;
+    std::uint64_t prefixes = 0;
+    std::uint64_t entries = 0;
+  };
+  Result<TableDump, std::string> dump_table_mrt(const std::string& pattern) const;
+
+  // Route-limit crossings of a neighbour since start (MSEE: R37; metrics).
+  struct LimitCounters {
+    std::uint64_t warnings = 0;  // the warning threshold was reached
+    std::uint64_t exceeded = 0;  // Cease/Maximum Number of Prefixes Reached sent
+  };
+  LimitCounters limit_counters(const bgp::io::Peer& peer) const;
+  // Prefixes refused by the import policy since start.
+  std::uint64_t policy_rejected(const bgp::io::Peer& peer) const;
 
   const std::vector<std::unique_ptr<bgp::io::Peer>>& peers() const { return peers_; }
   const rib::LocRib& loc_rib() const { return loc_rib_; }
@@ -94,6 +137,9 @@ class Speaker : public bgp::io::PeerObserver {
     rib::PrefixLimit limit_v4, limit_v6;
     bool limit_tripped = false;  // Cease/1 sent; ignore the rest of its UPDATEs
     std::set<rib::PeerId> export_from;  // resolved NeighborConfig::export_from
+    bool admin_down = false;            // set_admin_down
+    std::uint8_t extra_prepends = 0;    // set_extra_prepends
+    LimitCounters limit_counters;
     rib::PrefixLimit& limit(bgp::wire::AfiSafi f) {
       return f == bgp::wire::kIpv4Unicast ? limit_v4 : limit_v6;
     }
@@ -114,6 +160,11 @@ class Speaker : public bgp::io::PeerObserver {
   bool exportable(const PeerState& ps, const rib::Path& best,
                   const bgp::wire::Prefix& prefix) const;
   PeerState& state_of(const bgp::io::Peer& peer);
+  const PeerState& state_of(const bgp::io::Peer& peer) const;
+  PeerState* state_named(std::string_view name);
+  const PeerState* state_named(std::string_view name) const;
+  std::optional<bgp::wire::IpAddress> next_hop_for(const PeerState& ps,
+                                                   bgp::wire::AfiSafi family) const;
 
   boost::asio::io_context& io_;
   RouterConfig config_;
@@ -128,6 +179,13 @@ class Speaker : public bgp::io::PeerObserver {
   bool any_export_off_ = false;  // some neighbour has "export": false
   std::vector<std::shared_ptr<boost::asio::steady_timer>> flap_timers_;
   std::vector<std::shared_ptr<std::function<void()>>> flap_ticks_;
+
+  mrt::SessionKey mrt_key(const bgp::io::Peer& peer) const;
+  void mrt_state_change(const bgp::io::Peer& peer, bgp::fsm::State from, bgp::fsm::State to);
+  void schedule_mrt_flush();
+  std::unique_ptr<MrtRecorder> mrt_;
+  std::unique_ptr<boost::asio::steady_timer> mrt_timer_;
+  bool mrt_error_logged_ = false;
 };
 
 }  // namespace msee::app

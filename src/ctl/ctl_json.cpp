@@ -1,6 +1,6 @@
 // msee-ctl: the command-line client of the msee-emu REST API, named and shaped after
-// `az network express-route` (list, show, list-route-tables, list-route-tables-summary) plus
-// `sessions` and `metrics`. Output is JSON (`-o json`, Azure's {"value": [...]} shapes as the
+// `az network express-route` (list, show, list-route-tables[-summary], list-arp-tables,
+// get-stats, peering update) plus `sessions`, `routes`, `events [--follow]` and `metrics`. Output is JSON (`-o json`, Azure's {"value": [...]} shapes as the
 // API returns them) or a table for people (`-o table`, the default on a terminal).
 // Exit codes: 0 ok, 1 the API answered with an error, 2 usage, 3 cannot reach the API.
 #include <boost/asio/connect.hpp>
@@ -38,7 +38,27 @@ Commands (named after `az network express-route`):
                                the route table of one MSEE (az's network/nextHop/locPrf/weight/path)
   list-route-tables-summary --circuit C --peering-name P --path primary|secondary [--family ..]
                                the BGP neighbour summary of one MSEE (neighbor/v/as/upDown/statePfxRcd)
+  list-arp-tables --circuit C --peering-name P --path primary|secondary [--family ..]
+                               the MSEE's ARP/ND entries of that link (age/interface/ipAddress/
+                               macAddress), from the kernel's neighbour table
+  get-stats --circuit C        bytes in/out of the primary and secondary links of the circuit
+  get-peering-stats --circuit C --peering-name P
+                               the same for one peering
+  peering update --circuit-name C --name P --state Enabled|Disabled [--ip-version IPv4|IPv6]
+                               enable or disable a peering: Disabled shuts the sessions on both
+                               MSEEs (Cease/Administrative Shutdown), Enabled brings them up
+
+Beyond az:
   sessions                     every MSEE session: BGP state, timers, counters, last error, BFD
+  routes --circuit C --peering-name P --path primary|secondary [--family ..]
+         (--received | --advertised) [--limit N]
+                               the routes the MSEE accepted from the CE on that session, or the
+                               routes it sends the CE, with their attributes
+  events [--last N] [--follow] the event log (JSON lines with -o json): sessions up/down with
+                               reason, route-limit warnings and crossings, BFD, peering changes;
+                               --follow keeps printing new events until interrupted
+  table-dump                   write an MRT TABLE_DUMP_V2 snapshot of the RIB (to the file
+                               msee-emu's --table-dump names) and print its path
   metrics                      the Prometheus text of /metrics
 
   P is AzurePrivatePeering or MicrosoftPeering (az's --peering-name).
@@ -114,19 +134,27 @@ struct Reply {
   std::string body;
 };
 
-// One GET; nullopt (with a message on stderr) if msee-emu cannot be reached.
-std::optional<Reply> get(const Url& url, const std::string& target, const std::string& token) {
+// One request; nullopt (with a message on stderr) if msee-emu cannot be reached. `timeout`
+// covers long polls.
+std::optional<Reply> request(const Url& url, http::verb method, const std::string& target,
+                             const std::string& token, const std::string& body = "",
+                             std::chrono::seconds timeout = std::chrono::seconds(10)) {
   try {
     asio::io_context io;
     asio::ip::tcp::resolver resolver(io);
     beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(10));
+    stream.expires_after(timeout);
     stream.connect(resolver.resolve(url.host, url.port));
-    http::request<http::empty_body> req{http::verb::get, url.base + target, 11};
+    http::request<http::string_body> req{method, url.base + target, 11};
     req.set(http::field::host, url.host);
     req.set(http::field::user_agent, "msee-ctl");
     if (!token.empty()) {
       req.set(http::field::authorization, "Bearer " + token);
+    }
+    if (!body.empty()) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = body;
+      req.prepare_payload();
     }
     http::write(stream, req);
     beast::flat_buffer buffer;
@@ -202,6 +230,56 @@ void print_table(const json& rows, const std::vector<std::string>& columns) {
   }
 }
 
+// One event as a table line: time, event, peer (or subject), and the rest compactly.
+void print_event_line(const json& e) {
+  std::string rest;
+  for (const auto& [k, v] : e.items()) {
+    if (k == "time" || k == "event" || k == "peer" || k == "subject" || k == "seq") {
+      continue;
+    }
+    rest += (rest.empty() ? "" : " ") + k + "=" + cell(v);
+  }
+  std::string who = e.contains("peer") ? cell(e["peer"]) : cell(e.value("subject", json()));
+  std::cout << cell(e.value("time", json())) << "  " << cell(e.value("event", json())) << "  "
+            << who << "  " << rest << "\n";
+}
+
+// `events [--last N] [--follow]`: prints events; with --follow, long-polls for more until
+// interrupted (or msee-emu goes away: exit 3).
+int events(const Url& url, const std::string& token, const std::string& output,
+           const std::string& last, bool follow) {
+  std::string target = "/v1/events?last=" + last;
+  std::uint64_t after = 0;
+  for (;;) {
+    auto reply = request(url, http::verb::get, target, token, "", std::chrono::seconds(40));
+    if (!reply) {
+      return 3;
+    }
+    auto doc = json::parse(reply->body, nullptr, false);
+    if (doc.is_discarded() || reply->status >= 400) {
+      std::cerr << "msee-ctl: error " << reply->status << ": "
+                << (doc.is_discarded()
+                        ? reply->body
+                        : doc.value("/error/message"_json_pointer, std::string("(no message)")))
+                << "\n";
+      return 1;
+    }
+    for (const auto& e : doc["value"]) {
+      if (output == "json") {
+        std::cout << e.dump() << "\n";
+      } else {
+        print_event_line(e);
+      }
+    }
+    std::cout.flush();
+    after = doc.value("last", after);
+    if (!follow) {
+      return 0;
+    }
+    target = "/v1/events?after=" + std::to_string(after) + "&wait=30";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -212,6 +290,8 @@ int main(int argc, char** argv) {
   std::string output = isatty(STDOUT_FILENO) != 0 ? "table" : "json";
   std::string command;
   std::map<std::string, std::string> opts;
+  std::vector<std::string> words;  // the command and its sub-command ("peering update")
+  std::string name;                // --name / -n as given (a circuit, or a peering for `peering`)
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -224,9 +304,14 @@ int main(int argc, char** argv) {
       }
       return args[++i];
     };
+    if (a == "--received" || a == "--advertised" || a == "--follow" || a == "-f") {
+      opts[a == "-f" ? "--follow" : a] = "1";
+      continue;
+    }
     if (a == "--api" || a == "--token" || a == "-o" || a == "--output" || a == "--circuit" ||
         a == "--name" || a == "-n" || a == "--peering-name" || a == "--path" ||
-        a == "--family" || a == "-g" || a == "--resource-group") {
+        a == "--family" || a == "-g" || a == "--resource-group" || a == "--circuit-name" ||
+        a == "--state" || a == "--ip-version" || a == "--limit" || a == "--last") {
       auto v = value();
       if (!v) {
         return usage(a + " needs a value");
@@ -238,7 +323,9 @@ int main(int argc, char** argv) {
       } else if (a == "-o" || a == "--output") {
         output = *v;
       } else if (a == "--name" || a == "-n") {
-        opts["--circuit"] = *v;  // az spells the circuit --name / -n
+        name = *v;  // az spells the circuit --name / -n (the peering, in `peering` commands)
+      } else if (a == "--circuit-name") {
+        opts["--circuit"] = *v;
       } else if (a != "-g" && a != "--resource-group") {  // accepted for az muscle memory
         opts[a] = *v;
       }
@@ -247,10 +334,18 @@ int main(int argc, char** argv) {
     if (!a.empty() && a[0] == '-') {
       return usage("unknown option '" + a + "'");
     }
-    if (!command.empty()) {
-      return usage("one command at a time ('" + command + "' and '" + a + "')");
+    words.push_back(a);
+  }
+  if (!words.empty()) {
+    command = words[0];
+    if (command == "peering" && words.size() == 2) {
+      command = "peering " + words[1];
+    } else if (words.size() > 1) {
+      return usage("one command at a time ('" + words[0] + "' and '" + words[1] + "')");
     }
-    command = a;
+  }
+  if (!name.empty()) {
+    opts[command.starts_with("peering") ? "--peering-name" : "--circuit"] = name;
   }
   if (command.empty()) {
     std::cout << kHelp;
@@ -274,6 +369,23 @@ int main(int argc, char** argv) {
   std::string target;
   std::vector<std::string> columns;
   bool raw = false;
+  http::verb method = http::verb::get;
+  std::string body;
+  // circuit/peering/path[/family] of the per-MSEE views.
+  auto link_target = [&](const std::string& what) -> std::optional<std::string> {
+    auto c = need("--circuit");
+    auto p = need("--peering-name");
+    auto path = need("--path");
+    if (!c || !p || !path) {
+      return std::nullopt;
+    }
+    auto t = "/v1/circuits/" + encode(*c) + "/peerings/" + encode(*p) + "/" + what +
+             "?path=" + encode(*path);
+    if (auto f = need("--family")) {
+      t += "&family=" + encode(*f);
+    }
+    return t;
+  };
   if (command == "list" || command == "list-circuits") {
     target = "/v1/circuits";
     columns = {"name", "serviceKey", "sku", "serviceProviderProperties"};
@@ -299,6 +411,61 @@ int main(int argc, char** argv) {
     columns = command == "list-route-tables"
                   ? std::vector<std::string>{"network", "nextHop", "locPrf", "weight", "path"}
                   : std::vector<std::string>{"neighbor", "v", "as", "upDown", "statePfxRcd"};
+  } else if (command == "list-arp-tables") {
+    auto t = link_target("arpTables");
+    if (!t) {
+      return usage(command + " needs --circuit, --peering-name and --path");
+    }
+    target = *t;
+    columns = {"age", "interface", "ipAddress", "macAddress"};
+  } else if (command == "routes") {
+    bool received = opts.count("--received") != 0;
+    bool advertised = opts.count("--advertised") != 0;
+    if (received == advertised) {
+      return usage("routes needs exactly one of --received and --advertised");
+    }
+    auto t = link_target("routes");
+    if (!t) {
+      return usage("routes needs --circuit, --peering-name and --path");
+    }
+    target = *t + (received ? "&direction=received" : "&direction=advertised");
+    if (auto l = need("--limit")) {
+      target += "&limit=" + encode(*l);
+    }
+    columns = {"prefix", "nextHop", "asPath", "origin", "med", "localPref", "communities"};
+  } else if (command == "get-stats" || command == "get-peering-stats") {
+    auto c = need("--circuit");
+    auto p = need("--peering-name");
+    if (!c || (command == "get-peering-stats" && !p)) {
+      return usage(command == "get-stats" ? "get-stats needs --circuit"
+                                          : "get-peering-stats needs --circuit and --peering-name");
+    }
+    target = "/v1/circuits/" + encode(*c) +
+             (command == "get-peering-stats" ? "/peerings/" + encode(*p) : std::string()) +
+             "/stats";
+    columns = {"primarybytesIn", "primarybytesOut", "secondarybytesIn", "secondarybytesOut"};
+  } else if (command == "peering update") {
+    auto c = need("--circuit");
+    auto p = need("--peering-name");
+    auto st = need("--state");
+    if (!c || !p || !st) {
+      return usage("peering update needs --circuit-name, --name (the peering) and --state");
+    }
+    target = "/v1/circuits/" + encode(*c) + "/peerings/" + encode(*p);
+    method = http::verb::patch;
+    json b{{"state", *st}};
+    if (auto v = need("--ip-version")) {
+      b["ipVersion"] = *v;
+    }
+    body = b.dump();
+    columns = {"name", "peeringType", "state", "peerASN", "vlanId"};
+  } else if (command == "events") {
+    return events(*url, token, output, need("--last").value_or("100"),
+                  opts.count("--follow") != 0);
+  } else if (command == "table-dump") {
+    target = "/v1/mrt/tableDump";
+    method = http::verb::post;
+    columns = {"path", "prefixes", "entries"};
   } else if (command == "sessions") {
     target = "/v1/sessions";
     columns = {"name", "state", "ceAddress", "peerASN", "holdTime", "routeLimit", "flaps",
@@ -310,7 +477,7 @@ int main(int argc, char** argv) {
     return usage("unknown command '" + command + "'");
   }
 
-  auto reply = get(*url, target, token);
+  auto reply = request(*url, method, target, token, body);
   if (!reply) {
     return 3;
   }

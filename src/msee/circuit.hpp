@@ -162,6 +162,9 @@ struct EmulatorConfig {
   std::vector<RouteFilter> route_filters;
 
   const Circuit* circuit(std::string_view name) const;
+  Circuit* circuit(std::string_view name) {
+    return const_cast<Circuit*>(static_cast<const EmulatorConfig*>(this)->circuit(name));
+  }
   const RouteFilter* route_filter(std::string_view name) const;
 };
 

@@ -74,6 +74,15 @@ std::vector<Prefix> all_link_prefixes(const EmulatorConfig& config,
   return out;
 }
 
+bool session_enabled(const Peering& peering, wire::Afi afi) {
+  bool on = peering.state == PeeringState::Enabled;
+  if (afi == wire::Afi::Ipv6) {
+    on = on && peering.ipv6_peering_config &&
+         peering.ipv6_peering_config->state == PeeringState::Enabled;
+  }
+  return on;
+}
+
 Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& catalogue) {
   Plan plan;
   bool loopback = config.emulator.addressing == Addressing::Loopback;
@@ -131,7 +140,7 @@ Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& 
         s.peering_index = pi;
         plan.sessions.push_back(std::move(s));
       };
-      bool enabled = p.state == PeeringState::Enabled;
+      bool enabled = session_enabled(p, wire::Afi::Ipv4);
       add(LinkPath::Primary, wire::Afi::Ipv4, p.primary_peer_address_prefix,
           loopback ? emu.loopback_primary : p.primary_peer_address_prefix, enabled);
       add(LinkPath::Secondary, wire::Afi::Ipv4, p.secondary_peer_address_prefix,
@@ -142,7 +151,7 @@ Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& 
                                ": IPv6 sessions need the real /126 addresses (addressing "
                                "\"direct\" in a namespace); skipped in loopback addressing");
         } else {
-          bool v6_enabled = enabled && v6->state == PeeringState::Enabled;
+          bool v6_enabled = session_enabled(p, wire::Afi::Ipv6);
           add(LinkPath::Primary, wire::Afi::Ipv6, v6->primary_peer_address_prefix,
               v6->primary_peer_address_prefix, v6_enabled);
           add(LinkPath::Secondary, wire::Afi::Ipv6, v6->secondary_peer_address_prefix,

@@ -60,6 +60,10 @@ struct Plan {
 // Gateway ASN that originates VNet prefixes inside Azure; removed toward the customer (R23).
 inline constexpr Asn kGatewayAsn = 65515;
 
+// Whether the sessions of `afi` on `peering` run: the peering's state, and for IPv6 also the
+// IPv6 peering config's state (R3, R66, R67).
+bool session_enabled(const Peering& peering, bgp::wire::Afi afi);
+
 Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& catalogue);
 
 // The link prefixes of every peering of every circuit, IPv4 and IPv6 (R11, R41), leaving out

@@ -32,7 +32,7 @@ struct Fixture {
                          events};
   app::ApiConfig config;
   app::ApiResponse get(const std::string& target, const std::string& auth = "") {
-    return app::handle_api_request(emulator, config, {"GET", target, auth},
+    return app::handle_api_request(emulator, config, {"GET", target, auth, ""},
                                    std::chrono::steady_clock::now());
   }
 };
@@ -75,7 +75,7 @@ TEST_CASE("API: errors carry a status and an Azure-style message", "[api]") {
         404, "no ipv6 sessions");
   check("/v1/circuits/%zz", 400, "percent-encoding");
   check("/nothing", 404, "/v1");
-  auto post = app::handle_api_request(f.emulator, f.config, {"POST", "/v1/circuits", ""},
+  auto post = app::handle_api_request(f.emulator, f.config, {"POST", "/v1/circuits", "", ""},
                                       std::chrono::steady_clock::now());
   CHECK(post.status == 405);
 }
@@ -99,4 +99,120 @@ TEST_CASE("API: the MD5 key appears in no output", "[api]") {
   }
   auto j = json::parse(f.get("/v1/circuits/ckt").body);
   CHECK(j["peerings"][0]["sharedKeyConfigured"] == true);
+}
+
+namespace {
+app::ApiResponse send(Fixture& f, const std::string& method, const std::string& target,
+                      const std::string& body) {
+  return app::handle_api_request(f.emulator, f.config, {method, target, "", body},
+                                 std::chrono::steady_clock::now());
+}
+}  // namespace
+
+TEST_CASE("API: PATCH a peering's state (R66) and its errors", "[api]") {
+  Fixture f;
+  const std::string peering = "/v1/circuits/ckt/peerings/AzurePrivatePeering";
+  auto r = send(f, "PATCH", peering, R"({"state": "Disabled"})");
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["state"] == "Disabled");
+  CHECK(json::parse(f.get(peering).body)["state"] == "Disabled");
+  CHECK(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));
+  CHECK(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/secondary"));
+  // Azure's resource shape is accepted too.
+  r = send(f, "PATCH", peering, R"({"properties": {"state": "Enabled"}})");
+  REQUIRE(r.status == 200);
+  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));
+  // The operator's changes are events.
+  int changes = 0;
+  for (const auto* e : f.events.after(0, 100)) {
+    changes += e->line.find("\"event\":\"peering-state\"") != std::string::npos ? 1 : 0;
+  }
+  CHECK(changes == 2);
+
+  auto check = [&](const std::string& method, const std::string& target, const std::string& body,
+                   unsigned status, const std::string& text) {
+    auto a = send(f, method, target, body);
+    INFO(method << " " << target << " " << body << " -> " << a.body);
+    CHECK(a.status == status);
+    CHECK(json::parse(a.body)["error"]["message"].get<std::string>().find(text) !=
+          std::string::npos);
+  };
+  check("PATCH", peering, "not json", 400, "JSON object");
+  check("PATCH", peering, "[1]", 400, "JSON object");
+  check("PATCH", peering, "{}", 400, "/state is required");
+  check("PATCH", peering, R"({"state": 1})", 400, "/state is required");
+  check("PATCH", peering, R"({"state": "Off"})", 400, "\"Enabled\" or \"Disabled\"");
+  check("PATCH", peering, R"({"state": "Disabled", "ipVersion": "IPv5"})", 400, "IPv4");
+  check("PATCH", peering, R"({"state": "Disabled", "ipVersion": "IPv6"})", 404,
+        "no IPv6 peering");
+  check("PATCH", "/v1/circuits/ckt/peerings/MicrosoftPeering", R"({"state": "Disabled"})", 404,
+        "has no MicrosoftPeering");
+  check("PATCH", "/v1/circuits/nope/peerings/AzurePrivatePeering", R"({"state": "Disabled"})",
+        404, "no circuit");
+  check("DELETE", peering, "", 405, "GET or PATCH");
+  check("GET", "/v1/mrt/tableDump", "", 405, "POST");
+  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));  // unchanged
+}
+
+TEST_CASE("API: events after a sequence number, the last N, and bad parameters", "[api]") {
+  Fixture f;
+  for (int i = 0; i < 5; ++i) {
+    f.events.admin("test", "ckt", {{"n", std::to_string(i)}});
+  }
+  auto all = json::parse(f.get("/v1/events").body);
+  REQUIRE(all["value"].size() == 5);
+  CHECK(all["last"] == 5);
+  CHECK(all["value"][0]["seq"] == 1);
+  CHECK(all["value"][4]["n"] == "4");
+  auto tail = json::parse(f.get("/v1/events?last=2").body);
+  REQUIRE(tail["value"].size() == 2);
+  CHECK(tail["value"][0]["n"] == "3");
+  auto after = json::parse(f.get("/v1/events?after=3&limit=1").body);
+  REQUIRE(after["value"].size() == 1);
+  CHECK(after["value"][0]["seq"] == 4);
+  CHECK(after["last"] == 4);
+  auto none = json::parse(f.get("/v1/events?after=5").body);
+  CHECK(none["value"].empty());
+  CHECK(none["last"] == 5);
+  // From a previous run (beyond the log): the client is told where the log ends.
+  CHECK(json::parse(f.get("/v1/events?after=99").body)["last"] == 5);
+  CHECK(f.get("/v1/events?after=x").status == 400);
+  CHECK(f.get("/v1/events?last=-1").status == 400);
+}
+
+TEST_CASE("API: the event log keeps the last kCapacity events", "[api]") {
+  app::EventLog log;
+  for (std::size_t i = 0; i < app::EventLog::kCapacity + 10; ++i) {
+    log.admin("test", "x", {});
+  }
+  CHECK(log.last_seq() == app::EventLog::kCapacity + 10);
+  auto first = log.after(0, 1);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0]->seq == 11);  // the 10 oldest are gone
+  CHECK(log.after(log.last_seq() - 3, 100).size() == 3);
+}
+
+TEST_CASE("API: routes, stats and ARP views of a session that is not up", "[api]") {
+  Fixture f;
+  const std::string link = "/v1/circuits/ckt/peerings/AzurePrivatePeering/";
+  auto rx = json::parse(f.get(link + "routes?path=primary&direction=received").body);
+  CHECK(rx["total"] == 0);
+  CHECK(rx["value"].empty());
+  CHECK(rx["session"] == "ckt/AzurePrivatePeering/primary");
+  CHECK(json::parse(f.get(link + "routes?path=primary&direction=advertised").body)["total"] == 0);
+  CHECK(f.get(link + "routes?path=primary&direction=sideways").status == 400);
+  CHECK(f.get(link + "routes?path=primary&limit=many").status == 400);
+  auto stats = json::parse(f.get("/v1/circuits/ckt/stats").body);
+  CHECK(stats["primarybytesIn"] == 0);
+  CHECK(stats["secondarybytesOut"] == 0);
+  CHECK(f.get("/v1/circuits/ckt/peerings/MicrosoftPeering/stats").status == 404);
+  // Loopback addressing: 127.45.0.2 is answered by `lo` (R84).
+  auto arp = f.get(link + "arpTables?path=primary");
+  REQUIRE(arp.status == 200);
+  auto a = json::parse(arp.body);
+  REQUIRE(a["value"].size() == 2);
+  CHECK(a["value"][0]["interface"] == "On-Prem");
+  CHECK(a["value"][0]["ipAddress"] == "127.45.0.1");
+  CHECK(a["value"][1]["interface"] == "Microsoft");
+  CHECK(a["value"][1]["macAddress"] == "0000.0000.0000");
 }

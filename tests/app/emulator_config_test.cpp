@@ -203,27 +203,33 @@ TEST_CASE("R7: config/arm-circuit.json: a raw ARM resource with a VNet next to i
 // ---------------------------------------------------------------------------------------------
 // router_config_for
 
-TEST_CASE("R18: the emulated MSEEs speak as AS 12076, one neighbour per enabled session",
+TEST_CASE("R18: the emulated MSEEs speak as AS 12076; a Disabled peering's sessions are "
+          "configured administratively down",
           "[circuit-config]") {
-  // MSEE: R18, R3, R66
+  // MSEE: R18, R3, R66 — disabled sessions exist so that enabling the peering at run time
+  // brings them up.
   auto cfg = parse(kTwoCircuits);
   auto plan = er::make_plan(cfg, er::builtin_catalogue());
   REQUIRE(plan.sessions.size() == 8);  // a: 4 private + 2 Microsoft (disabled); b: 2
   auto rc = router_config_for(cfg, plan);
   CHECK(rc.asn == 12076);
-  std::vector<std::string> enabled;
+  std::vector<std::string> enabled, up, all;
   for (const auto& s : plan.sessions) {
+    all.push_back(s.name);
     if (s.enabled) {
       enabled.push_back(s.name);
     }
   }
-  std::vector<std::string> got;
   for (const auto& n : rc.neighbors) {
-    got.push_back(n.name);
+    if (!n.admin_down) {
+      up.push_back(n.name);
+    }
   }
   CHECK(enabled.size() == 6);
-  CHECK(sorted(got) == sorted(enabled));
-  CHECK(neighbor(rc, "a/MicrosoftPeering/primary") == nullptr);
+  CHECK(rc.neighbors.size() == all.size());
+  CHECK(sorted(up) == sorted(enabled));
+  REQUIRE(neighbor(rc, "a/MicrosoftPeering/primary") != nullptr);
+  CHECK(neighbor(rc, "a/MicrosoftPeering/primary")->admin_down);
   CHECK(rc.router_id == session(plan, "a/AzurePrivatePeering/primary")->router_id);
 }
 
@@ -319,17 +325,15 @@ TEST_CASE("R74: Global Reach becomes export_from on the neighbours", "[circuit-c
   CHECK(neighbor(rc, "a/AzurePrivatePeering/primary/ipv6")->export_from.empty());  // b no v6
 }
 
-TEST_CASE("R4: the emulator listens once on each MSEE address of an enabled session",
-          "[circuit-config]") {
-  // MSEE: R4 — each MSEE has its own address; no shared gateway address.
+TEST_CASE("R4: the emulator listens once on each MSEE address", "[circuit-config]") {
+  // MSEE: R4 — each MSEE has its own address; no shared gateway address. Disabled peerings
+  // listen too (their sessions refuse connections until enabled, R66).
   auto cfg = parse(kTwoCircuits);
   auto plan = er::make_plan(cfg, {});
   auto rc = router_config_for(cfg, plan);
   std::set<wire::IpAddress> expected;
   for (const auto& s : plan.sessions) {
-    if (s.enabled) {
-      expected.insert(s.msee_address);
-    }
+    expected.insert(s.msee_address);
   }
   std::set<wire::IpAddress> got;
   for (const auto& l : rc.listen) {
@@ -337,28 +341,37 @@ TEST_CASE("R4: the emulator listens once on each MSEE address of an enabled sess
     CHECK(got.insert(l.address).second);  // unique
   }
   CHECK(got == expected);
-  CHECK(got.count(ip("203.0.113.2")) == 0);  // the Disabled Microsoft peering
+  CHECK(got.count(ip("203.0.113.2")) == 1);  // the Disabled Microsoft peering
   CHECK(got.count(ip("192.168.1.2")) == 1);
 }
 
-TEST_CASE("R66: announcements go to enabled sessions only", "[circuit-config]") {
-  // MSEE: R66, R47, R52
+TEST_CASE("R66: a Disabled peering's announcements are configured for when it is enabled",
+          "[circuit-config]") {
+  // MSEE: R66, R47, R52 — its sessions are down, so nothing is sent until it is enabled.
   auto cfg = parse(kTwoCircuits);
   auto plan = er::make_plan(cfg, er::builtin_catalogue());
-  // The Disabled Microsoft peering still has planned filter prefixes ...
-  bool planned = false;
-  for (const auto& a : plan.advertisements) {
-    planned = planned || a.prefix == pfx("20.2.0.0/16");
-  }
-  CHECK(planned);
-  // ... but nothing reaches the Speaker for it.
   auto rc = router_config_for(cfg, plan);
-  REQUIRE(rc.announce.size() == 1);
-  CHECK(rc.announce[0].prefixes == std::vector<wire::Prefix>{pfx("10.1.0.0/16")});
-  CHECK(sorted(rc.announce[0].to) ==
+  const Announcement* vnet = nullptr;
+  const Announcement* ms = nullptr;
+  for (const auto& a : rc.announce) {
+    if (a.prefixes == std::vector<wire::Prefix>{pfx("10.1.0.0/16")}) {
+      vnet = &a;
+    }
+    if (a.prefixes == std::vector<wire::Prefix>{pfx("20.2.0.0/16")}) {
+      ms = &a;
+    }
+  }
+  REQUIRE(vnet != nullptr);
+  CHECK(sorted(vnet->to) ==
         sorted({"a/AzurePrivatePeering/primary", "a/AzurePrivatePeering/secondary"}));
-  REQUIRE(rc.announce[0].attributes.as_path);
-  CHECK(rc.announce[0].attributes.as_path->to_string() == "65515");  // R23 strips it on export
+  REQUIRE(vnet->attributes.as_path);
+  CHECK(vnet->attributes.as_path->to_string() == "65515");  // R23 strips it on export
+  REQUIRE(ms != nullptr);
+  for (const auto& to : ms->to) {
+    INFO(to);
+    CHECK(to.starts_with("a/MicrosoftPeering/"));
+    CHECK(neighbor(rc, to)->admin_down);
+  }
 }
 
 TEST_CASE("R39: the neighbours of one peering share its inbound policy", "[circuit-config]") {

@@ -562,6 +562,9 @@ awaitable<void> Peer::reader(std::weak_ptr<Channel> wch, std::shared_ptr<Connect
         co_return;
       }
       auto len = std::get<wire::Frame>(fr).length;
+      if (tap_) {
+        tap_(true, pending.first(len));
+      }
       wire::DecodeContext dctx;
       if (const auto& neg = ch->fsm.negotiated()) {
         dctx.four_octet_as = neg->four_octet_as;
@@ -651,6 +654,9 @@ awaitable<void> Peer::writer(std::shared_ptr<Connection> conn) {
 }
 
 void Peer::enqueue(Connection& conn, wire::Bytes bytes) {
+  if (tap_) {
+    tap_(false, bytes);
+  }
   conn.queued += bytes.size();
   conn.queue.push_back(std::move(bytes));
   conn.wake.cancel();

@@ -16,7 +16,9 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
+#include <span>
 #include <optional>
 #include <random>
 #include <string>
@@ -97,6 +99,10 @@ class Peer {
   bool send(const wire::Message& message);
   // Close everything now (shutdown path, after stop() had time to flush).
   void close();
+  // Sees every whole BGP message sent or received on any of this peer's connections, header
+  // included, before decoding (MRT recording, RFC 6396). Empty = none.
+  using MessageTap = std::function<void(bool received, std::span<const std::uint8_t> message)>;
+  void set_tap(MessageTap tap) { tap_ = std::move(tap); }
 
  private:
   struct Connection;
@@ -141,6 +147,7 @@ class Peer {
   Md5Counters md5_seen_;
   std::uint64_t next_channel_id_ = 1;
   bool drain_wanted_ = false;
+  MessageTap tap_;
 };
 
 }  // namespace msee::bgp::io
