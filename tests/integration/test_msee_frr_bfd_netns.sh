@@ -46,7 +46,7 @@ router bgp 65001
  exit-address-family
 CONF
 
-IT_IN_NS=$NS_ER start_msee msee "$MSEE_SOURCE_DIR/config/standard-private.json"
+IT_IN_NS=$NS_ER start_msee msee "$MSEE_SOURCE_DIR/config/standard-private.json" --api 127.0.0.1:18181
 start_frr_zebra ce "$NS_CE" "$T/zebra.conf" "$T/bfdd.conf" "$T/bgpd.conf" 192.168.100.129 192.168.100.133
 EV=$(msee_events msee)
 P1=192.168.100.130; P2=192.168.100.134
@@ -58,6 +58,24 @@ check_wait 10 "BFD up with the primary MSEE" it_wait_eq 1 up bfd_status $P1
 check_wait 10 "BFD up with the secondary MSEE" it_wait_eq 1 up bfd_status $P2
 check "negotiated BFD: 300 ms both ways, multiplier 3 (R29)" \
   eq "300 300 3" frr_get ce "show bfd peers json" "' '.join(str(x) for p in d if p['peer']=='$P1' for x in (p['remote-receive-interval'], p['remote-transmit-interval'], p['remote-detect-multiplier']))"
+# R84 / R85 on real interfaces: the ARP table comes from the MSEE namespace's neighbour table,
+# the statistics from the link interface's counters. msee-ctl runs where the API is.
+[ -x "${MSEE_CTL:-}" ] || MSEE_CTL=$(dirname "$MSEE_EMU")/msee-ctl
+ctl_er() { ip netns exec "$NS_ER" "$MSEE_CTL" --api http://127.0.0.1:18181 -o json "$@"; }
+mac_of() {  # mac_of NS ADDR -> the Cisco-style MAC of the interface holding ADDR
+  local dev; dev=$(ip -n "$1" -o addr show | awk -v a="$2" '$4 ~ "^"a"/" {print $2}' | sed 's/@.*//')
+  ip -n "$1" -o link show "$dev" | grep -o 'link/ether [0-9a-f:]*' | awk '{print $2}' |
+    tr -d ':' | sed -E 's/(....)(....)(....)/\1.\2.\3/'
+}
+CE_MAC=$(mac_of "$NS_CE" 192.168.100.129); ER_MAC=$(mac_of "$NS_ER" $P1)
+ctl_er list-arp-tables --circuit er-ams-standard --peering-name AzurePrivatePeering --path primary > "$T/arp.json"
+check "list-arp-tables: On-Prem = the CE's address with its interface's real MAC $CE_MAC (R84)" \
+  jpy "[(r['interface'], r['ipAddress'], r['macAddress']) for r in d['value']] == [('On-Prem','192.168.100.129','$CE_MAC'), ('Microsoft','$P1','$ER_MAC')] and isinstance(d['value'][0]['age'], int)" < "$T/arp.json"
+ctl_er get-stats --circuit er-ams-standard > "$T/stats.json"
+check "get-stats: the link interfaces' counters, bytes > 0 both ways on both links (R85)" \
+  jpy "d['source']=='interface' and min(d['primarybytesIn'], d['primarybytesOut'], d['secondarybytesIn'], d['secondarybytesOut']) > 0" < "$T/stats.json"
+check "ArpAvailability 100 for both MSEEs (R86)" \
+  eq 2 bash -c "ip netns exec $NS_ER '$MSEE_CTL' --api http://127.0.0.1:18181 metrics | grep -c '^ArpAvailability{.*} 100'"
 fib_via() { ip -n "$NS_CE" route get 10.1.0.1 | grep -o 'via [0-9.]*' | head -1; }
 check_wait 15 "CE's FIB has the hub VNet 10.1.0.0/16 from an MSEE" bash -c "ip -n $NS_CE route show 10.1.0.0/16 | grep -q via"
 check_wait 10 "FRR holds two paths for 10.1.0.0/16 (one per MSEE, R50)" \
