@@ -9,10 +9,13 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
+#include <functional>
+#include <vector>
 #include <memory>
 #include <string>
 
 #include "app/emulator.hpp"
+#include "util/result.hpp"
 
 namespace msee::app {
 
@@ -21,6 +24,8 @@ struct ApiConfig {
   std::uint16_t port = 8179;
   std::string token;  // required when `address` is not a loopback address
   std::string table_dump = "msee-rib.%Y%m%d.%H%M%S.mrt";  // POST /v1/mrt/tableDump writes here
+  // POST /v1/reload: re-reads the config file and applies it (main.cpp); empty = not offered.
+  std::function<Result<std::vector<std::string>, std::string>()> reload;
 };
 
 // A parsed request, and the answer, independent of Beast so routing can be unit-tested.

@@ -622,6 +622,18 @@ ApiResponse handle_api_request(Emulator& emu, const ApiConfig& config, const Api
     if (req.method == "PATCH") {
       return update_peering(emu, seg[2], seg[4], req.body);
     }
+  } else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "reload") {
+    if (req.method != "POST") {
+      return error(405, "MethodNotAllowed", "reload takes POST, not " + req.method);
+    }
+    if (!config.reload) {
+      return error(501, "NotImplemented", "this msee-emu cannot reload its configuration");
+    }
+    auto r = config.reload();
+    if (!r) {
+      return error(409, "ReloadRejected", r.error());
+    }
+    return ok(json{{"applied", true}, {"changes", *r}});
   } else if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "mrt" && seg[2] == "tableDump") {
     if (req.method != "POST") {
       return error(405, "MethodNotAllowed", "tableDump takes POST, not " + req.method);

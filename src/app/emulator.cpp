@@ -87,6 +87,19 @@ RouterConfig router_config_for(const er::EmulatorConfig& config, const er::Plan&
   return rc;
 }
 
+namespace {
+// MSEE: R28, R29 — BFD configured on the MSEE, passive until the CE starts it, 300 ms × 3 (the
+// slower side wins in the RFC 5880 negotiation).
+bfd::SessionConfig bfd_config(const er::SessionPlan& s) {
+  bfd::SessionConfig bc;
+  bc.desired_min_tx = std::chrono::milliseconds(s.bfd_interval_ms);
+  bc.required_min_rx = std::chrono::milliseconds(s.bfd_interval_ms);
+  bc.detect_mult = s.bfd_multiplier;
+  bc.passive = true;
+  return bc;
+}
+}  // namespace
+
 Emulator::Emulator(boost::asio::io_context& io, er::EmulatorConfig config,
                    std::vector<er::CatalogueEntry> catalogue, EventLog& events)
     : io_(io), config_(std::move(config)), events_(events) {
@@ -118,14 +131,7 @@ bool Emulator::start() {
     if (!s.bfd) {
       continue;
     }
-    // MSEE: R28, R29 — BFD configured on the MSEE, passive until the CE starts it, 300 ms × 3
-    // (the slower side wins in the RFC 5880 negotiation).
-    bfd::SessionConfig bc;
-    bc.desired_min_tx = std::chrono::milliseconds(s.bfd_interval_ms);
-    bc.required_min_rx = std::chrono::milliseconds(s.bfd_interval_ms);
-    bc.detect_mult = s.bfd_multiplier;
-    bc.passive = true;
-    if (auto ec = bfd_->add_session(s.name, s.msee_address, s.ce_address, bc)) {
+    if (auto ec = bfd_->add_session(s.name, s.msee_address, s.ce_address, bfd_config(s))) {
       log::warn("{}: BFD not started: {}", s.name, ec.message());
     } else if (!s.enabled) {
       (void)bfd_->set_admin_down(s.name, true);  // RFC 5880 §6.8.16: the peering is Disabled
@@ -203,6 +209,93 @@ void Emulator::on_bfd_change(const std::string& name, bfd::State from, bfd::Stat
   }
   speaker_->liveness_lost(name, subcode,
                           std::string("BFD down (") + std::string(bfd::to_string(diag)) + ")");
+}
+
+Result<std::vector<std::string>, std::string> Emulator::reload(
+    er::EmulatorConfig config, std::vector<er::CatalogueEntry> catalogue) {
+  auto plan = er::make_plan(config, catalogue);
+  // What a running emulator cannot change: the set of sessions and their addresses (the
+  // listeners and BFD sockets are bound to them).
+  std::vector<std::string> blockers;
+  if (config.emulator.addressing != config_.emulator.addressing ||
+      config.emulator.bgp_port != config_.emulator.bgp_port) {
+    blockers.push_back("the emulator's addressing or BGP port changed");
+  }
+  auto find = [](const er::Plan& p, const std::string& name) -> const er::SessionPlan* {
+    for (const auto& s : p.sessions) {
+      if (s.name == name) {
+        return &s;
+      }
+    }
+    return nullptr;
+  };
+  for (const auto& s : plan_.sessions) {
+    const auto* n = find(plan, s.name);
+    if (n == nullptr) {
+      blockers.push_back("session " + s.name + " removed");
+    } else if (n->msee_address != s.msee_address || n->ce_address != s.ce_address) {
+      blockers.push_back("session " + s.name + " moved to other addresses");
+    }
+  }
+  for (const auto& s : plan.sessions) {
+    if (find(plan_, s.name) == nullptr) {
+      blockers.push_back("session " + s.name + " added");
+    }
+  }
+  if (!blockers.empty()) {
+    std::string why;
+    for (const auto& b : blockers) {
+      why += (why.empty() ? "" : "; ") + b;
+    }
+    return unexpected("not applied, restart msee-emu for: " + why);
+  }
+  // Import policies depend on the peering (Microsoft peering prefixes, filters) and on every
+  // other circuit's link subnets (R41): refresh the sessions whose peering changed at all.
+  std::set<std::string> refresh;
+  for (const auto& s : plan.sessions) {
+    const auto* old = find(plan_, s.name);
+    const auto& op = config_.circuits[old->circuit_index].peerings[old->peering_index];
+    const auto& np = config.circuits[s.circuit_index].peerings[s.peering_index];
+    if (op.microsoft_peering_config.has_value() != np.microsoft_peering_config.has_value() ||
+        (op.microsoft_peering_config &&
+         (op.microsoft_peering_config->advertised_public_prefixes !=
+              np.microsoft_peering_config->advertised_public_prefixes ||
+          op.microsoft_peering_config->advertised_public_prefixes_state !=
+              np.microsoft_peering_config->advertised_public_prefixes_state ||
+          op.microsoft_peering_config->customer_asn !=
+              np.microsoft_peering_config->customer_asn)) ||
+        op.emulation.strip_customer_communities != np.emulation.strip_customer_communities ||
+        config.emulator.documentation_prefixes_public !=
+            config_.emulator.documentation_prefixes_public) {
+      refresh.insert(s.name);
+    }
+  }
+  auto changes = speaker_->reconfigure(router_config_for(config, plan), refresh);
+  // BFD parameters (R28, R29): a changed session is replaced.
+  for (const auto& s : plan.sessions) {
+    const auto* old = find(plan_, s.name);
+    if (old->bfd == s.bfd && old->bfd_interval_ms == s.bfd_interval_ms &&
+        old->bfd_multiplier == s.bfd_multiplier) {
+      if (old->enabled != s.enabled && bfd_->session_info(s.name)) {
+        (void)bfd_->set_admin_down(s.name, !s.enabled);
+      }
+      continue;
+    }
+    bfd_->remove_session(s.name);
+    changes.push_back(s.name + ": BFD " +
+                      (s.bfd ? fmt::format("{} ms x {}", s.bfd_interval_ms, s.bfd_multiplier)
+                             : std::string("off")));
+    if (s.bfd) {
+      if (auto ec = bfd_->add_session(s.name, s.msee_address, s.ce_address, bfd_config(s))) {
+        changes.push_back(s.name + ": BFD not started: " + ec.message());
+      } else if (!s.enabled) {
+        (void)bfd_->set_admin_down(s.name, true);
+      }
+    }
+  }
+  config_ = std::move(config);
+  plan_ = std::move(plan);
+  return changes;
 }
 
 void Emulator::shutdown(const std::string& message, std::function<void()> done) {

@@ -18,6 +18,7 @@
 #include "app/speaker.hpp"
 #include "bgp/io/bfd_transport.hpp"
 #include "msee/plan.hpp"
+#include "util/result.hpp"
 
 namespace msee::app {
 
@@ -42,6 +43,14 @@ class Emulator {
   std::optional<std::string> set_peering_state(const std::string& circuit, er::PeeringType type,
                                                std::optional<bgp::wire::Afi> family,
                                                er::PeeringState state);
+
+  // Applies a new configuration by difference (SIGHUP, POST /v1/reload): sessions whose
+  // parameters did not change stay up, VNet and route-filter advertisements are announced or
+  // withdrawn, limits and peering states change in place, changed import policies trigger a
+  // ROUTE-REFRESH. Adding or removing sessions or moving their addresses needs a restart: then
+  // nothing is applied and the error says why. The changes, one line each, otherwise.
+  Result<std::vector<std::string>, std::string> reload(er::EmulatorConfig config,
+                                                       std::vector<er::CatalogueEntry> catalogue);
 
   const er::Plan& plan() const { return plan_; }
   const er::EmulatorConfig& config() const { return config_; }

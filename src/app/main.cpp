@@ -58,6 +58,8 @@ Signals:
   SIGTERM, SIGINT  send Cease/Administrative Shutdown to every peer, then exit 0
   SIGUSR1          send ROUTE-REFRESH for every negotiated family to every peer
   SIGUSR2          write a TABLE_DUMP_V2 snapshot of the RIB (see --table-dump)
+  SIGHUP           re-read the circuit config and apply the difference: unaffected sessions
+                   stay up (msee-ctl reload does the same and prints the changes)
 
 Exit codes: 0 ok, 1 runtime error (e.g. cannot listen), 2 usage or config error.
 )";
@@ -73,6 +75,42 @@ struct Options {
   std::uint32_t mrt_rotate = 0;
   std::string table_dump = "msee-rib.%Y%m%d.%H%M%S.mrt";
 };
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A circuit config and its Microsoft-peering catalogue, or the errors (JSON path + reason).
+struct LoadedCircuits {
+  msee::er::EmulatorConfig config;
+  std::vector<msee::er::CatalogueEntry> catalogue;
+};
+msee::Result<LoadedCircuits, std::vector<msee::app::ConfigError>> load_circuits(
+    const std::string& text) {
+  auto cfg = msee::app::parse_emulator_config(text);
+  if (!cfg) {
+    return msee::unexpected(cfg.error());
+  }
+  LoadedCircuits out{std::move(*cfg), msee::er::builtin_catalogue()};
+  if (!out.config.emulator.microsoft_prefixes_file.empty()) {
+    auto cat = msee::app::load_catalogue(out.config.emulator.microsoft_prefixes_file);
+    if (!cat) {
+      auto errors = cat.error();
+      for (auto& e : errors) {
+        e.path = "/emulator/microsoftPrefixesFile" + (e.path == "/" ? "" : e.path);
+      }
+      return msee::unexpected(errors);
+    }
+    out.catalogue = std::move(*cat);
+  }
+  return out;
+}
 
 int usage_error(std::string_view msg) {
   std::cerr << "msee-emu: " << msg << "\n(see msee-emu --help)\n";
@@ -183,15 +221,11 @@ int main(int argc, char** argv) {
   }
 
   std::string text;
-  {
-    std::ifstream in(opt.config);
-    if (!in) {
-      std::cerr << "msee-emu: cannot open " << opt.config << "\n";
-      return 2;
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
+  if (auto t = read_file(opt.config)) {
+    text = std::move(*t);
+  } else {
+    std::cerr << "msee-emu: cannot open " << opt.config << "\n";
+    return 2;
   }
   auto report = [&](const std::vector<app::ConfigError>& errors) {
     for (const auto& e : errors) {
@@ -217,21 +251,12 @@ int main(int argc, char** argv) {
       return 0;
     }
   } else {
-    auto cfg = app::parse_emulator_config(text);
-    if (!cfg) {
-      return report(cfg.error());
+    auto loaded = load_circuits(text);
+    if (!loaded) {
+      return report(loaded.error());
     }
-    if (!cfg->emulator.microsoft_prefixes_file.empty()) {
-      auto cat = app::load_catalogue(cfg->emulator.microsoft_prefixes_file);
-      if (!cat) {
-        for (auto& e : cat.error()) {
-          e.path = "/emulator/microsoftPrefixesFile" + (e.path == "/" ? "" : e.path);
-        }
-        return report(cat.error());
-      }
-      catalogue = std::move(*cat);
-    }
-    circuits = std::move(*cfg);
+    catalogue = std::move(loaded->catalogue);
+    circuits = std::move(loaded->config);
     if (opt.check_only) {
       auto plan = er::make_plan(*circuits, catalogue);
       std::cout << opt.config << ": OK (" << circuits->circuits.size() << " circuit(s), "
@@ -278,6 +303,40 @@ int main(int argc, char** argv) {
       if (!emulator->start()) {
         return 1;
       }
+      // SIGHUP / POST /v1/reload: re-read the file and apply the difference.
+      api.reload = [&]() -> Result<std::vector<std::string>, std::string> {
+        auto fail = [&](const std::string& why) -> Result<std::vector<std::string>, std::string> {
+          log::error("reload of {}: {}", opt.config, why);
+          events.admin("config-reload", opt.config, {{"result", "failed"}, {"reason", why}});
+          return unexpected(why);
+        };
+        auto t = read_file(opt.config);
+        if (!t) {
+          return fail("cannot open the file");
+        }
+        if (app::detect_config_kind(*t) == app::ConfigKind::Router) {
+          return fail("the file is no longer a circuit config");
+        }
+        auto loaded = load_circuits(*t);
+        if (!loaded) {
+          std::string why;
+          for (const auto& e : loaded.error()) {
+            why += (why.empty() ? "" : "; ") + e.path + ": " + e.reason;
+          }
+          return fail("invalid, nothing applied: " + why);
+        }
+        auto changes = emulator->reload(std::move(loaded->config), std::move(loaded->catalogue));
+        if (!changes) {
+          return fail(changes.error());
+        }
+        for (const auto& c : *changes) {
+          log::info("reload: {}", c);
+        }
+        log::info("reload of {}: {} change(s) applied", opt.config, changes->size());
+        events.admin("config-reload", opt.config,
+                     {{"result", "applied"}, {"changes", std::to_string(changes->size())}});
+        return changes;
+      };
       if (opt.api != "off") {
         api_server = std::make_unique<app::ApiServer>(io, *emulator, api);
         if (!api_server->start()) {
@@ -300,6 +359,22 @@ int main(int argc, char** argv) {
     boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
     boost::asio::signal_set refresh_signal(io, SIGUSR1);
     boost::asio::signal_set dump_signal(io, SIGUSR2);
+    boost::asio::signal_set hup_signal(io, SIGHUP);
+    std::function<void()> wait_hup = [&] {
+      hup_signal.async_wait([&](boost::system::error_code ec, int) {
+        if (ec) {
+          return;
+        }
+        if (api.reload) {
+          (void)api.reload();
+        } else {
+          log::warn("SIGHUP: reload applies to circuit configs; restart msee-emu for a router "
+                    "config");
+        }
+        wait_hup();
+      });
+    };
+    wait_hup();
     std::function<void()> wait_dump = [&] {
       dump_signal.async_wait([&](boost::system::error_code ec, int) {
         if (ec) {
@@ -337,6 +412,7 @@ int main(int argc, char** argv) {
         boost::system::error_code ignored;
         refresh_signal.cancel(ignored);
         dump_signal.cancel(ignored);
+        hup_signal.cancel(ignored);
         stop_signals.cancel(ignored);
         // Anything still pending after the peers are closed is abandoned.
         io.stop();

@@ -66,26 +66,7 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
   states_.reserve(config_.neighbors.size());
   for (std::size_t i = 0; i < config_.neighbors.size(); ++i) {
     const auto& nb = config_.neighbors[i];
-    fsm::PeerConfig pc;
-    pc.local_as = config_.asn;
-    pc.router_id = nb.router_id.value_or(config_.router_id);
-    pc.peer_as = nb.peer_asn;
-    pc.hold_time = nb.hold_time;
-    pc.min_hold_time = nb.min_hold_time;
-    pc.connect_retry_time = std::chrono::seconds(nb.connect_retry);
-    pc.idle_hold_time = std::chrono::seconds(nb.idle_hold_time);
-    pc.max_idle_hold_time = std::max(pc.idle_hold_time, std::chrono::seconds(120));
-    pc.passive = nb.passive;
-    pc.capabilities = nb.capabilities;
-    bgp::io::TransportConfig tc;
-    tc.address = nb.address;
-    tc.port = nb.port;
-    tc.local_address = nb.local_address;
-    tc.md5_password = nb.md5_password;
-    tc.ttl_security = nb.ttl_security;
-    // Single-hop eBGP sends TTL 1 like FRR and BIRD do by default; iBGP 64.
-    tc.ttl = nb.ttl.value_or(nb.peer_asn == config_.asn ? 64 : 1);
-    auto peer = std::make_unique<Peer>(io_, nb.name, std::move(pc), std::move(tc), *this);
+    auto peer = std::make_unique<Peer>(io_, nb.name, peer_config(nb), transport_config(nb), *this);
     PeerState ps;
     ps.peer = peer.get();
     ps.config = &nb;
@@ -115,6 +96,33 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
 }
 
 Speaker::~Speaker() = default;
+
+fsm::PeerConfig Speaker::peer_config(const NeighborConfig& nb) const {
+  fsm::PeerConfig pc;
+  pc.local_as = config_.asn;
+  pc.router_id = nb.router_id.value_or(config_.router_id);
+  pc.peer_as = nb.peer_asn;
+  pc.hold_time = nb.hold_time;
+  pc.min_hold_time = nb.min_hold_time;
+  pc.connect_retry_time = std::chrono::seconds(nb.connect_retry);
+  pc.idle_hold_time = std::chrono::seconds(nb.idle_hold_time);
+  pc.max_idle_hold_time = std::max(pc.idle_hold_time, std::chrono::seconds(120));
+  pc.passive = nb.passive;
+  pc.capabilities = nb.capabilities;
+  return pc;
+}
+
+bgp::io::TransportConfig Speaker::transport_config(const NeighborConfig& nb) const {
+  bgp::io::TransportConfig tc;
+  tc.address = nb.address;
+  tc.port = nb.port;
+  tc.local_address = nb.local_address;
+  tc.md5_password = nb.md5_password;
+  tc.ttl_security = nb.ttl_security;
+  // Single-hop eBGP sends TTL 1 like FRR and BIRD do by default; iBGP 64.
+  tc.ttl = nb.ttl.value_or(nb.peer_asn == config_.asn ? 64 : 1);
+  return tc;
+}
 
 rib::PeerId Speaker::peer_id(const Peer& peer) const {
   for (const auto& ps : states_) {
@@ -760,6 +768,22 @@ void Speaker::queue_dump(PeerState& ps, wire::AfiSafi family) {
   out.dump_end = out.pending.size();
 }
 
+void Speaker::requeue_all(PeerState& ps) {
+  const auto* n = ps.peer->negotiated();
+  if (n == nullptr) {
+    return;
+  }
+  // Not a dump: entries past dump_end are re-evaluated and withdrawn where they no longer go
+  // to this peer (withdrawing what it never had is harmless, RFC 4271 §9.1.3 ignores it).
+  for (auto family : n->families) {
+    auto& out = ps.out(family);
+    loc_rib_.for_each_best(family, [&](const wire::Prefix& p, const rib::Path&) {
+      out.pending.push_back(p);
+    });
+  }
+  schedule_flush(ps);
+}
+
 void Speaker::schedule_flush(PeerState& ps) {
   if (ps.flush_posted) {
     return;
@@ -859,12 +883,7 @@ bool Speaker::set_extra_prepends(std::string_view name, std::uint8_t n) {
   }
   ps->extra_prepends = n;
   // Every path we send it changes: re-send the table (implicit replacement, RFC 4271 §3.1).
-  if (const auto* neg = ps->peer->negotiated()) {
-    for (auto family : neg->families) {
-      queue_dump(*ps, family);
-    }
-    schedule_flush(*ps);
-  }
+  requeue_all(*ps);
   return true;
 }
 

@@ -83,6 +83,15 @@ class Speaker : public bgp::io::PeerObserver {
   };
   Result<TableDump, std::string> dump_table_mrt(const std::string& pattern) const;
 
+  // Applies a new configuration with the same neighbours (matched by name; speaker_reload.cpp)
+  // without touching what did not change: a neighbour whose session parameters changed (AS,
+  // MD5 key, hold time, identifier, addresses) is restarted with Cease/Other Configuration
+  // Change (RFC 4486); limits, export rules and the administrative state change in place;
+  // `refresh` names neighbours whose import policy changed — they are asked for their routes
+  // again (ROUTE-REFRESH, RFC 2918); local routes are announced, replaced or withdrawn by
+  // difference. Returns one line per change. The caller checks the neighbour names match.
+  std::vector<std::string> reconfigure(RouterConfig config, const std::set<std::string>& refresh);
+
   // Route-limit crossings of a neighbour since start (MSEE: R37; metrics).
   struct LimitCounters {
     std::uint64_t warnings = 0;  // the warning threshold was reached
@@ -155,6 +164,10 @@ class Speaker : public bgp::io::PeerObserver {
   // `local_change`: one of our own routes was added or withdrawn.
   void changed(const bgp::wire::Prefix& prefix, bool local_change = false);
   void queue_dump(PeerState& ps, bgp::wire::AfiSafi family);
+  // Re-evaluate every prefix for the peer (after its export rules changed).
+  void requeue_all(PeerState& ps);
+  bgp::fsm::PeerConfig peer_config(const NeighborConfig& nb) const;
+  bgp::io::TransportConfig transport_config(const NeighborConfig& nb) const;
   void schedule_flush(PeerState& ps);
   void flush(PeerState& ps);
   bool exportable(const PeerState& ps, const rib::Path& best,

@@ -57,6 +57,8 @@ Beyond az:
   events [--last N] [--follow] the event log (JSON lines with -o json): sessions up/down with
                                reason, route-limit warnings and crossings, BFD, peering changes;
                                --follow keeps printing new events until interrupted
+  reload                       make msee-emu re-read its config file and apply the difference
+                               (unaffected sessions stay up); prints what changed
   table-dump                   write an MRT TABLE_DUMP_V2 snapshot of the RIB (to the file
                                msee-emu's --table-dump names) and print its path
   metrics                      the Prometheus text of /metrics
@@ -462,6 +464,9 @@ int main(int argc, char** argv) {
   } else if (command == "events") {
     return events(*url, token, output, need("--last").value_or("100"),
                   opts.count("--follow") != 0);
+  } else if (command == "reload") {
+    target = "/v1/reload";
+    method = http::verb::post;
   } else if (command == "table-dump") {
     target = "/v1/mrt/tableDump";
     method = http::verb::post;
@@ -494,6 +499,13 @@ int main(int argc, char** argv) {
     std::cerr << "msee-ctl: error " << reply->status << ": "
               << doc.value("/error/message"_json_pointer, std::string("(no message)")) << "\n";
     return 1;
+  }
+  if (command == "reload" && output == "table") {
+    std::cout << "applied: " << doc["changes"].size() << " change(s)\n";
+    for (const auto& c : doc["changes"]) {
+      std::cout << "  " << c.get<std::string>() << "\n";
+    }
+    return 0;
   }
   if (output == "json" || columns.empty()) {
     std::cout << doc.dump(2) << "\n";

@@ -216,3 +216,37 @@ TEST_CASE("API: routes, stats and ARP views of a session that is not up", "[api]
   CHECK(a["value"][1]["interface"] == "Microsoft");
   CHECK(a["value"][1]["macAddress"] == "0000.0000.0000");
 }
+
+TEST_CASE("Reload: applied by difference, refused when sessions would change", "[api][reload]") {
+  Fixture f;
+  CHECK(send(f, "POST", "/v1/reload", "").status == 501);  // no reload function configured
+  CHECK(send(f, "GET", "/v1/reload", "").status == 405);
+  // The same file: nothing to do.
+  auto same = f.emulator.reload(*app::parse_emulator_config(kConfig), er::builtin_catalogue());
+  REQUIRE(same);
+  CHECK(same->empty());
+  // A second VNet and a new limit: one local route added, the limit changed in place.
+  std::string more = kConfig;
+  more.replace(more.find(R"("addressPrefixes": ["10.1.0.0/16"]})"),
+               std::string(R"("addressPrefixes": ["10.1.0.0/16"]})").size(),
+               R"("addressPrefixes": ["10.1.0.0/16", "10.9.0.0/16"]})");
+  auto changes = f.emulator.reload(*app::parse_emulator_config(more), er::builtin_catalogue());
+  REQUIRE(changes);
+  REQUIRE(changes->size() == 1);
+  CHECK((*changes)[0] == "local routes: 1 added, 0 changed, 0 withdrawn");
+  auto rt = json::parse(f.get("/v1/circuits/ckt/peerings/AzurePrivatePeering/routeTables?path=primary").body);
+  CHECK(rt["value"].size() == 4);  // two VNets via two gateway instances
+  // Moving the primary link: needs a restart, nothing applied.
+  std::string moved = more;
+  moved.replace(moved.find("127.45.0.0/30"), 13, "127.46.0.0/30");
+  auto refused = f.emulator.reload(*app::parse_emulator_config(moved), er::builtin_catalogue());
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().find("session ckt/AzurePrivatePeering/primary moved") != std::string::npos);
+  CHECK(f.emulator.plan().sessions[0].msee_address.to_string() == "127.45.0.2");
+  // Through the API, the configured reload function's answer.
+  f.config.reload = [] { return msee::Result<std::vector<std::string>, std::string>(
+                             msee::unexpected(std::string("not applied: because"))); };
+  auto r = send(f, "POST", "/v1/reload", "");
+  CHECK(r.status == 409);
+  CHECK(json::parse(r.body)["error"]["message"] == "not applied: because");
+}

@@ -162,6 +162,44 @@ ctl list-arp-tables "${LINK[@]}" > "$T/arp.json"
 check "list-arp-tables: az's fields; On-Prem = the CE, Microsoft = the MSEE (R84)" \
   jpy "[list(r) for r in d['value']]==[['age','interface','ipAddress','macAddress']]*2 and [(r['interface'],r['ipAddress']) for r in d['value']]==[('On-Prem','$A.1'),('Microsoft','$A.2')] and [r['macAddress'] for r in d['value']]==['0000.0000.0000']*2" < "$T/arp.json"
 
+# Reload (SIGHUP / msee-ctl reload): the difference is applied, unaffected sessions stay up.
+edit_config() {  # edit_config PYTHON: run PYTHON on the running config (bound to c), save it
+  /usr/bin/python3 - "$T/msee/config.json" "$1" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+}
+est_count() { frr_get ce "show bgp neighbors $1 json" "d['$1']['connectionsEstablished']"; }
+E1=$(est_count $A.2); E2=$(est_count $A.6)
+edit_config "c['circuits'][0]['vnets'].append({'name':'spoke','region':'westeurope','addressPrefixes':['10.3.0.0/16']}); c['circuits'][0]['peerings'][0]['emulation']['maxPrefixes']['ipv4'] = 10"
+ctl reload > "$T/reload1.json"
+check "reload: the new VNet and the new limit are the changes applied" \
+  jpy "d['applied'] and any('1 added' in x for x in d['changes']) and any('route limit now 10' in x for x in d['changes'])" < "$T/reload1.json"
+check_wait 10 "FRR receives the new VNet 10.3.0.0/16 from the primary MSEE" \
+  it_wait_eq 1 1 frr_get ce "show bgp ipv4 unicast 10.3.0.0/16 json" "len([p for p in d['paths'] if p['peer']['peerId']=='$A.2'])"
+check "the sessions were not reset by the reload (FRR's established count unchanged)" \
+  eq "$E1 $E2" bash -c "echo \$(vtysh --vty_socket $T/ce -c 'show bgp neighbors $A.2 json' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"$A.2\"][\"connectionsEstablished\"])') \$(vtysh --vty_socket $T/ce -c 'show bgp neighbors $A.6 json' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"$A.6\"][\"connectionsEstablished\"])')"
+check "metrics show the new limit" \
+  bash -c "'$MSEE_CTL' --api http://$API metrics | grep -q '^msee_bgp_route_limit{.*peer=\"primary\".*} 10'"
+edit_config "c['circuits'][0]['vnets'].pop()"
+kill -HUP "$(it_pid_of msee)"
+check_wait 10 "SIGHUP: the removed VNet is withdrawn from FRR" \
+  bash -c "! vtysh --vty_socket $T/ce -c 'show bgp ipv4 unicast 10.3.0.0/16 json' | grep -q '\"paths\"'"
+check "a config-reload event says applied" ev_has "$(msee_events msee)" "e.get('event')=='config-reload' and e.get('result')=='applied'"
+cp "$T/msee/config.json" "$T/good.json"
+edit_config "c['circuits'][0]['peerings'][0]['peerASN'] = 65515"
+check "an invalid config is refused (409) with the JSON path and rule; exit 1" \
+  bash -c "'$MSEE_CTL' --api http://$API reload > /dev/null 2> '$T/e3'; [ \$? = 1 ] && grep -q 'error 409.*peerASN.*65515' '$T/e3'"
+cp "$T/good.json" "$T/msee/config.json"
+edit_config "c['circuits'][0]['peerings'][0]['emulation']['loopback']['primaryPeerAddressPrefix'] = '127.45.1.0/30'"
+check "moving a session's addresses needs a restart: refused, saying so" \
+  bash -c "'$MSEE_CTL' --api http://$API reload > /dev/null 2> '$T/e4'; [ \$? = 1 ] && grep -q 'restart msee-emu for: session er-ops/AzurePrivatePeering/primary moved' '$T/e4'"
+check "after the refused reloads both sessions are still Established, never reset" \
+  eq "$E1 $E2" bash -c "echo \$(vtysh --vty_socket $T/ce -c 'show bgp neighbors $A.2 json' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"$A.2\"][\"connectionsEstablished\"])') \$(vtysh --vty_socket $T/ce -c 'show bgp neighbors $A.6 json' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"$A.6\"][\"connectionsEstablished\"])')"
+cp "$T/good.json" "$T/msee/config.json"
+
 # MRT: a table dump on demand, then the session recording after a clean stop.
 ctl table-dump > "$T/dump.json"
 DUMP=$(jpy "d['path']" < "$T/dump.json")

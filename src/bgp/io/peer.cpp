@@ -162,6 +162,14 @@ void Peer::start() {
   feed(main_, fsm::ManualStart{config_.passive});
 }
 
+void Peer::reconfigure(fsm::PeerConfig config, TransportConfig transport) {
+  config_ = std::move(config);
+  transport_ = std::move(transport);
+  // The channels' FSMs were built with the old parameters.
+  main_.reset();
+  second_.reset();
+}
+
 void Peer::stop(wire::NotificationMessage notification) {
   asio::post(io_, [this, n = std::move(notification)]() mutable {
     if (second_) {

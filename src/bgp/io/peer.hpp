@@ -99,6 +99,9 @@ class Peer {
   bool send(const wire::Message& message);
   // Close everything now (shutdown path, after stop() had time to flush).
   void close();
+  // New session parameters (a config reload). Only while Idle and stopped (call stop() first,
+  // then this from a later posted handler): the next start() uses them.
+  void reconfigure(fsm::PeerConfig config, TransportConfig transport);
   // Sees every whole BGP message sent or received on any of this peer's connections, header
   // included, before decoding (MRT recording, RFC 6396). Empty = none.
   using MessageTap = std::function<void(bool received, std::span<const std::uint8_t> message)>;
