@@ -765,7 +765,9 @@ ApiResponse handle_api_request(Emulator& emu, const ApiConfig& config, const Api
              {"ceAddress", s.ce_address.to_string()},
              {"peerASN", s.peer_asn},
              {"routeLimit", s.route_limit},
-             {"state", p != nullptr ? bgp::fsm::to_string(p->state()) : "Disabled"}};
+             {"state", p != nullptr ? bgp::fsm::to_string(p->state()) : "Disabled"},
+             // MSEE: R66 — Down while the peering is Disabled.
+             {"adminState", emu.speaker().admin_down(s.name) ? "Down" : "Up"}};
       if (p != nullptr) {
         const auto& st = p->stats();
         std::uint64_t in = 0, out = 0;

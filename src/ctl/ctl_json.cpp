@@ -473,8 +473,8 @@ int main(int argc, char** argv) {
     columns = {"path", "prefixes", "entries"};
   } else if (command == "sessions") {
     target = "/v1/sessions";
-    columns = {"name", "state", "ceAddress", "peerASN", "holdTime", "routeLimit", "flaps",
-               "lastError"};
+    columns = {"name", "adminState", "state", "ceAddress", "peerASN", "holdTime", "routeLimit",
+               "flaps", "lastError"};
   } else if (command == "metrics") {
     target = "/metrics";
     raw = true;
