@@ -13,6 +13,7 @@
 
 #include <fmt/core.h>
 
+#include <ctime>
 #include <map>
 #include <set>
 #include <variant>
@@ -372,7 +373,7 @@ ApiResponse arp_table(const er::SessionPlan& s) {
   }
   value.push_back({{"age", 0}, {"interface", "Microsoft"}, {"ipAddress", s.msee_address.to_string()},
                    {"macAddress", kernel::cisco_mac(link->mac)}});
-  return ok(json{{"value", value}});
+  return ok(json{{"value", std::move(value)}});
 }
 
 // ArpAvailability (R86): 100 when the CE's address resolves on the link (always on loopback).
@@ -493,6 +494,117 @@ ApiResponse events(const EventLog& log, const Target& t) {
                                                   : after;
   body += fmt::format("],\"last\":{}}}\n", next);
   return {200, "application/json", body};
+}
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  if (t == std::chrono::system_clock::time_point{}) {
+    return "";
+  }
+  auto secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// MSEE: R68 — a test with its status and result: BGP status, redundant and non-redundant
+// routes before and during the simulation, and whether it succeeded.
+json failover_json(const Emulator& emu, const er::FailoverTest& t) {
+  bool running = t.status == er::FailoverStatus::Running;
+  // While it runs, "during" is now.
+  std::optional<er::FailoverSnapshot> during =
+      running ? std::optional<er::FailoverSnapshot>(emu.snapshot(t.circuit)) : t.during;
+  json bgp = json::array();
+  if (t.before) {
+    for (const auto& s : t.before->sessions) {
+      std::string now = "";
+      if (during) {
+        for (const auto& d : during->sessions) {
+          if (d.name == s.name) {
+            now = d.established ? "Established" : "Down";
+          }
+        }
+      }
+      bgp.push_back({{"session", s.name},
+                     {"linkType", s.path == er::LinkPath::Primary ? "Primary" : "Secondary"},
+                     {"before", s.established ? "Established" : "Down"},
+                     {"during", now}});
+    }
+  }
+  json routes = json::object();
+  json non_redundant = json::array();
+  if (t.before) {
+    auto b = er::route_redundancy(*t.before);
+    routes["redundantRoutesBefore"] = b.redundant;
+    routes["nonRedundantRoutesBefore"] = b.non_redundant;
+  }
+  if (during) {
+    auto d = er::route_redundancy(*during);
+    routes["redundantRoutesDuring"] = d.redundant;
+    routes["nonRedundantRoutesDuring"] = d.non_redundant;
+    for (const auto& p : d.non_redundant_prefixes) {
+      non_redundant.push_back(p.to_string());
+    }
+  }
+  er::FailoverTest probe = t;
+  probe.during = during;
+  return json{{"circuit", t.circuit},
+              {"linkType", t.link == er::LinkPath::Primary ? "Primary" : "Secondary"},
+              {"testCategory", std::string(er::to_string(t.category))},
+              {"status", std::string(er::to_string(t.status))},
+              {"startTime", iso_time(t.start_time)},
+              {"endTime", iso_time(t.end_time)},
+              {"durationSeconds", t.duration.count()},
+              {"wasSimulationSuccessful", during ? er::was_simulation_successful(probe) : false},
+              {"bgpStatus", bgp},
+              {"routes", routes},
+              {"nonRedundantRoutesDuring", non_redundant},
+              {"message", t.message}};
+}
+
+// POST /v1/circuits/C/failoverTests/start|stop {"linkType", "category", "durationSeconds"}
+ApiResponse failover(Emulator& emu, const std::string& circuit, const std::string& action,
+                     const std::string& body) {
+  auto j = json::parse(body.empty() ? "{}" : body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return error(400, "InvalidRequestFormat", "the body must be a JSON object such as "
+                                              "{\"linkType\": \"Primary\"}");
+  }
+  if (emu.config().circuit(circuit) == nullptr) {
+    return error(404, "NotFound", "no circuit named '" + circuit + "'");
+  }
+  auto link = j.contains("linkType") && j["linkType"].is_string()
+                  ? er::link_type(j["linkType"].get<std::string>())
+                  : std::nullopt;
+  if (!link) {
+    return error(400, "InvalidParameter", "/linkType must be \"Primary\" or \"Secondary\"");
+  }
+  if (action == "stop") {
+    auto r = emu.stop_failover_test(circuit, *link);
+    if (!r) {
+      return error(409, "Conflict", r.error());
+    }
+    return ok(failover_json(emu, **r));
+  }
+  auto cat_text = j.value("category", j.value("testCategory", std::string("BgpDisconnect")));
+  auto category = er::failover_category(cat_text);
+  if (!category) {
+    return error(400, "InvalidParameter",
+                 "/category must be \"BgpDisconnect\" or \"ASPathPrepend\", not \"" + cat_text + "\"");
+  }
+  std::uint64_t duration = 0;
+  if (j.contains("durationSeconds")) {
+    if (!j["durationSeconds"].is_number_unsigned() || j["durationSeconds"].get<std::uint64_t>() > 86400) {
+      return error(400, "InvalidParameter", "/durationSeconds must be 0..86400 (0: until stopped)");
+    }
+    duration = j["durationSeconds"].get<std::uint64_t>();
+  }
+  auto r = emu.start_failover_test(circuit, *link, *category, std::chrono::seconds(duration));
+  if (!r) {
+    return error(409, "Conflict", r.error());
+  }
+  return ok(failover_json(emu, **r));
 }
 
 std::string metric_labels(const er::SessionPlan& s) {
@@ -622,6 +734,12 @@ ApiResponse handle_api_request(Emulator& emu, const ApiConfig& config, const Api
     if (req.method == "PATCH") {
       return update_peering(emu, seg[2], seg[4], req.body);
     }
+  } else if (seg.size() == 5 && seg[0] == "v1" && seg[1] == "circuits" &&
+             seg[3] == "failoverTests" && (seg[4] == "start" || seg[4] == "stop")) {
+    if (req.method != "POST") {
+      return error(405, "MethodNotAllowed", "failoverTests/" + seg[4] + " takes POST");
+    }
+    return failover(emu, seg[2], seg[4], req.body);
   } else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "reload") {
     if (req.method != "POST") {
       return error(405, "MethodNotAllowed", "reload takes POST, not " + req.method);
@@ -660,7 +778,7 @@ ApiResponse handle_api_request(Emulator& emu, const ApiConfig& config, const Api
     for (const auto& c : cfg.circuits) {
       value.push_back(circuit_json(c));
     }
-    return ok(json{{"value", value}});
+    return ok(json{{"value", std::move(value)}});
   }
   if (seg.size() == 3 && seg[1] == "circuits") {
     const auto* c = cfg.circuit(seg[2]);
@@ -687,6 +805,18 @@ ApiResponse handle_api_request(Emulator& emu, const ApiConfig& config, const Api
   }
   if (seg.size() == 6 && seg[1] == "circuits" && seg[3] == "peerings" && seg[5] == "stats") {
     return circuit_stats(emu, seg[2], seg[4]);
+  }
+  if (seg.size() == 4 && seg[1] == "circuits" && seg[3] == "failoverTests") {
+    if (cfg.circuit(seg[2]) == nullptr) {
+      return error(404, "NotFound", "no circuit named '" + seg[2] + "'");
+    }
+    json value = json::array();
+    for (const auto& ft : emu.failover_tests()) {
+      if (ft.circuit == seg[2]) {
+        value.push_back(failover_json(emu, ft));
+      }
+    }
+    return ok(json{{"value", std::move(value)}});
   }
   if (seg.size() == 2 && seg[1] == "events") {
     return events(emu.events(), *t);
@@ -750,7 +880,7 @@ ApiResponse handle_api_request(Emulator& emu, const ApiConfig& config, const Api
                          {"statePfxRcd", r.state_pfx_rcd}});
       }
     }
-    return ok(json{{"value", value}});
+    return ok(json{{"value", std::move(value)}});
   }
   if (seg.size() == 2 && seg[1] == "sessions") {
     json value = json::array();
@@ -793,7 +923,7 @@ ApiResponse handle_api_request(Emulator& emu, const ApiConfig& config, const Api
       }
       value.push_back(j);
     }
-    return ok(json{{"value", value}});
+    return ok(json{{"value", std::move(value)}});
   }
   return error(404, "NotFound", "unknown path " + std::string(req.target));
 }

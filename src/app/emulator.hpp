@@ -8,8 +8,11 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +20,7 @@
 #include "app/event_log.hpp"
 #include "app/speaker.hpp"
 #include "bgp/io/bfd_transport.hpp"
+#include "msee/failover.hpp"
 #include "msee/plan.hpp"
 #include "util/result.hpp"
 
@@ -52,6 +56,19 @@ class Emulator {
   Result<std::vector<std::string>, std::string> reload(er::EmulatorConfig config,
                                                        std::vector<er::CatalogueEntry> catalogue);
 
+  // Azure's link failover test (R68, Q7; emulator_failover.cpp): BgpDisconnect shuts the
+  // sessions of one link of the circuit (Cease/Administrative Shutdown), ASPathPrepend makes
+  // that link's MSEE prepend 12076 three more times; the other link is never touched, and only
+  // one test per circuit runs at a time. `duration` 0 runs until stopped.
+  Result<const er::FailoverTest*, std::string> start_failover_test(
+      const std::string& circuit, er::LinkPath link, er::FailoverCategory category,
+      std::chrono::seconds duration);
+  Result<const er::FailoverTest*, std::string> stop_failover_test(const std::string& circuit,
+                                                                  er::LinkPath link);
+  const std::vector<er::FailoverTest>& failover_tests() const { return failover_tests_; }
+  // The circuit now: each session's state and the CE's prefixes on each link.
+  er::FailoverSnapshot snapshot(const std::string& circuit) const;
+
   const er::Plan& plan() const { return plan_; }
   const er::EmulatorConfig& config() const { return config_; }
   Speaker& speaker() { return *speaker_; }
@@ -69,6 +86,12 @@ class Emulator {
   EventLog& events_;
   std::unique_ptr<Speaker> speaker_;
   std::unique_ptr<bgp::io::BfdTransport> bfd_;
+  std::vector<er::FailoverTest> failover_tests_;
+  struct FailoverRun {
+    std::vector<std::string> touched;  // sessions the test changed (restored at stop)
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
+  std::map<std::size_t, FailoverRun> failover_runs_;  // by index in failover_tests_
 };
 
 }  // namespace msee::app

@@ -57,6 +57,14 @@ Beyond az:
   events [--last N] [--follow] the event log (JSON lines with -o json): sessions up/down with
                                reason, route-limit warnings and crossings, BFD, peering changes;
                                --follow keeps printing new events until interrupted
+  failover-test start --circuit C --link-type Primary|Secondary
+                [--category BgpDisconnect|ASPathPrepend] [--duration S]
+                               Azure's link failover test (R68): drop the BGP sessions of one
+                               link, or prepend 12076 three more times on it; never both links
+  failover-test stop --circuit C --link-type Primary|Secondary
+  failover-test status --circuit C
+                               the tests with status, BGP status and redundant/non-redundant
+                               routes before and during, and wasSimulationSuccessful
   reload                       make msee-emu re-read its config file and apply the difference
                                (unaffected sessions stay up); prints what changed
   table-dump                   write an MRT TABLE_DUMP_V2 snapshot of the RIB (to the file
@@ -313,7 +321,8 @@ int main(int argc, char** argv) {
     if (a == "--api" || a == "--token" || a == "-o" || a == "--output" || a == "--circuit" ||
         a == "--name" || a == "-n" || a == "--peering-name" || a == "--path" ||
         a == "--family" || a == "-g" || a == "--resource-group" || a == "--circuit-name" ||
-        a == "--state" || a == "--ip-version" || a == "--limit" || a == "--last") {
+        a == "--state" || a == "--ip-version" || a == "--limit" || a == "--last" ||
+        a == "--link-type" || a == "--category" || a == "--duration") {
       auto v = value();
       if (!v) {
         return usage(a + " needs a value");
@@ -340,8 +349,8 @@ int main(int argc, char** argv) {
   }
   if (!words.empty()) {
     command = words[0];
-    if (command == "peering" && words.size() == 2) {
-      command = "peering " + words[1];
+    if ((command == "peering" || command == "failover-test") && words.size() == 2) {
+      command += " " + words[1];
     } else if (words.size() > 1) {
       return usage("one command at a time ('" + words[0] + "' and '" + words[1] + "')");
     }
@@ -464,6 +473,41 @@ int main(int argc, char** argv) {
   } else if (command == "events") {
     return events(*url, token, output, need("--last").value_or("100"),
                   opts.count("--follow") != 0);
+  } else if (command == "failover-test start" || command == "failover-test stop") {
+    auto c = need("--circuit");
+    auto l = need("--link-type");
+    if (!c || !l) {
+      return usage(command + " needs --circuit and --link-type");
+    }
+    target = "/v1/circuits/" + encode(*c) + "/failoverTests/" +
+             (command == "failover-test start" ? "start" : "stop");
+    method = http::verb::post;
+    json b{{"linkType", *l}};
+    if (auto cat = need("--category")) {
+      b["category"] = *cat;
+    }
+    if (auto d = need("--duration")) {
+      try {
+        std::size_t used = 0;
+        auto n = std::stoul(*d, &used);
+        if (used != d->size()) {
+          throw std::invalid_argument("");
+        }
+        b["durationSeconds"] = n;
+      } catch (const std::exception&) {
+        return usage("--duration wants seconds");
+      }
+    }
+    body = b.dump();
+    columns = {"linkType", "testCategory", "status", "wasSimulationSuccessful", "message"};
+  } else if (command == "failover-test status") {
+    auto c = need("--circuit");
+    if (!c) {
+      return usage("failover-test status needs --circuit");
+    }
+    target = "/v1/circuits/" + encode(*c) + "/failoverTests";
+    columns = {"linkType", "testCategory", "status", "startTime", "endTime",
+               "wasSimulationSuccessful", "routes"};
   } else if (command == "reload") {
     target = "/v1/reload";
     method = http::verb::post;

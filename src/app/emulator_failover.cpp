@@ -1,0 +1,132 @@
+// Emulator: Azure's link failover test (R68, Q7) applied to the running MSEEs.
+#include <fmt/core.h>
+
+#include "app/emulator.hpp"
+#include "util/log.hpp"
+
+namespace msee::app {
+
+namespace wire = bgp::wire;
+
+namespace {
+constexpr std::uint8_t kDrainPrepends = 3;  // MSEE: Q7 — 12076 three more times
+
+std::string link_name(er::LinkPath l) { return l == er::LinkPath::Primary ? "Primary" : "Secondary"; }
+}  // namespace
+
+er::FailoverSnapshot Emulator::snapshot(const std::string& circuit) const {
+  er::FailoverSnapshot snap;
+  for (const auto& s : plan_.sessions) {
+    if (s.circuit != circuit) {
+      continue;
+    }
+    const auto* peer = speaker_->find_peer(s.name);
+    bool up = peer != nullptr && peer->state() == bgp::fsm::State::Established;
+    snap.sessions.push_back({s.name, s.path, up});
+    if (peer == nullptr) {
+      continue;
+    }
+    auto& routes = s.path == er::LinkPath::Primary ? snap.primary_routes : snap.secondary_routes;
+    auto fam = s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
+    speaker_->loc_rib().for_each_path(speaker_->peer_id(*peer), fam,
+                                      [&](const wire::Prefix& p, const rib::Path&) {
+                                        routes.push_back(p);
+                                      });
+  }
+  return snap;
+}
+
+Result<const er::FailoverTest*, std::string> Emulator::start_failover_test(
+    const std::string& circuit, er::LinkPath link, er::FailoverCategory category,
+    std::chrono::seconds duration) {
+  if (config_.circuit(circuit) == nullptr) {
+    return unexpected("no circuit named '" + circuit + "'");
+  }
+  if (auto why = er::may_start(failover_tests_, circuit)) {
+    return unexpected(*why);
+  }
+  er::FailoverTest t;
+  t.circuit = circuit;
+  t.link = link;
+  t.category = category;
+  t.duration = duration;
+  t.prepends = kDrainPrepends;
+  t.start_time = std::chrono::system_clock::now();
+  t.status = er::FailoverStatus::Starting;
+  t.before = snapshot(circuit);
+  FailoverRun run;
+  auto what = fmt::format("{} on the {} link", er::to_string(category), link_name(link));
+  for (const auto& s : plan_.sessions) {
+    if (s.circuit != circuit || s.path != link || !s.enabled) {
+      continue;  // MSEE: R68, Q7 — never the other link; a Disabled peering stays as it is
+    }
+    if (category == er::FailoverCategory::BgpDisconnect) {
+      speaker_->set_admin_down(s.name, true, "link failover test: " + what);
+    } else {
+      speaker_->set_extra_prepends(s.name, kDrainPrepends);
+    }
+    run.touched.push_back(s.name);
+  }
+  if (run.touched.empty()) {
+    t.status = er::FailoverStatus::StartFailed;
+    t.message = "the " + link_name(link) + " link of '" + circuit + "' has no enabled session";
+    failover_tests_.push_back(std::move(t));
+    return unexpected(failover_tests_.back().message);
+  }
+  t.status = er::FailoverStatus::Running;
+  t.message = fmt::format("{}: {} session(s)", what, run.touched.size());
+  log::warn("{}: link failover test started: {}", circuit, t.message);
+  events_.admin("failover-test", circuit,
+                {{"status", "Running"}, {"linkType", link_name(link)},
+                 {"category", er::to_string(category)}});
+  failover_tests_.push_back(std::move(t));
+  auto index = failover_tests_.size() - 1;
+  if (duration.count() > 0) {
+    run.timer = std::make_unique<boost::asio::steady_timer>(io_, duration);
+    run.timer->async_wait([this, circuit, link](boost::system::error_code ec) {
+      if (!ec) {
+        (void)stop_failover_test(circuit, link);
+      }
+    });
+  }
+  failover_runs_[index] = std::move(run);
+  return &failover_tests_.back();
+}
+
+Result<const er::FailoverTest*, std::string> Emulator::stop_failover_test(
+    const std::string& circuit, er::LinkPath link) {
+  for (std::size_t i = failover_tests_.size(); i-- > 0;) {
+    auto& t = failover_tests_[i];
+    if (t.circuit != circuit || t.link != link || t.status != er::FailoverStatus::Running) {
+      continue;
+    }
+    t.status = er::FailoverStatus::Stopping;
+    t.during = snapshot(circuit);
+    auto& run = failover_runs_[i];
+    if (run.timer) {
+      run.timer->cancel();
+    }
+    for (const auto& name : run.touched) {
+      if (t.category == er::FailoverCategory::BgpDisconnect) {
+        speaker_->set_admin_down(name, false, "link failover test stopped");
+      } else {
+        speaker_->set_extra_prepends(name, 0);
+      }
+    }
+    failover_runs_.erase(i);
+    t.status = er::FailoverStatus::Completed;
+    t.end_time = std::chrono::system_clock::now();
+    bool ok = er::was_simulation_successful(t);
+    log::warn("{}: link failover test completed ({})", circuit,
+              ok ? "simulation successful" : "simulation NOT successful");
+    events_.admin("failover-test", circuit,
+                  {{"status", "Completed"}, {"linkType", link_name(link)},
+                   {"category", er::to_string(t.category)},
+                   {"wasSimulationSuccessful", ok ? "true" : "false"}});
+    return &t;
+  }
+  return unexpected("no test is Running on the " + link_name(link) + " link of '" + circuit +
+                    "'");
+}
+
+}  // namespace msee::app

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# test_msee_failover.sh — Azure's link failover test (R68, Q7) through msee-ctl against an FRR
+# CE (loopback, 127.48.x): BgpDisconnect on the primary link drops only that link's session
+# (FRR's best path moves to the secondary MSEE and back), a second test on the other link is
+# refused while one runs, the result reports BGP status and redundant/non-redundant routes
+# before and during; ASPathPrepend on the secondary makes FRR see 12076 four times on that link
+# only, and ends by itself after --duration.
+set -u
+source "$(dirname "$0")/lib.sh"
+it_need /usr/lib/frr/bgpd vtysh ss
+it_init msee_failover
+[ -x "${MSEE_CTL:-}" ] || MSEE_CTL=$(dirname "$MSEE_EMU")/msee-ctl
+A=127.48.0
+API=$A.100:18182
+it_require_ports "$A.2 179" "$A.6 179" "$A.1 179" "$A.5 179" "$A.100 18182"
+
+cat > "$T/circuit.json" <<JSON
+{ "emulator": { "addressing": "loopback" },
+  "circuits": [ { "name": "er-fo", "sku": { "tier": "Standard", "family": "MeteredData" },
+    "serviceProviderProperties": { "peeringLocation": "Amsterdam", "bandwidthInMbps": 1000 },
+    "peerings": [ { "peeringType": "AzurePrivatePeering", "peerASN": 65001, "vlanId": 100,
+      "primaryPeerAddressPrefix": "192.168.48.0/30", "secondaryPeerAddressPrefix": "192.168.48.4/30",
+      "emulation": { "loopback": { "primaryPeerAddressPrefix": "$A.0/30", "secondaryPeerAddressPrefix": "$A.4/30" } } } ],
+    "vnets": [ { "name": "hub", "region": "westeurope", "addressPrefixes": ["10.1.0.0/16"] } ] } ] }
+JSON
+cat > "$T/bgpd.conf" <<CONF
+frr defaults traditional
+hostname ce-fo
+bgp as-path access-list ONPREM permit ^\$
+route-map ONPREM_ONLY permit 10
+ match as-path ONPREM
+router bgp 65001
+ bgp router-id $A.1
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ bgp allow-martian-nexthop
+ bgp bestpath as-path multipath-relax
+ neighbor $A.2 remote-as 12076
+ neighbor $A.2 update-source $A.1
+ neighbor $A.2 timers connect 1
+ neighbor $A.6 remote-as 12076
+ neighbor $A.6 update-source $A.5
+ neighbor $A.6 timers connect 1
+ address-family ipv4 unicast
+  network 10.70.0.0/16
+  network 10.71.0.0/24
+  neighbor $A.2 route-map ONPREM_ONLY out
+  neighbor $A.6 route-map ONPREM_ONLY out
+ exit-address-family
+CONF
+start_msee msee "$T/circuit.json" --api "$API"
+start_frr ce "$T/bgpd.conf" 179 $A.1 $A.5
+check_wait 30 "FRR session to the primary MSEE Established" frr_established ce $A.2
+check_wait 30 "FRR session to the secondary MSEE Established" frr_established ce $A.6
+ctl() { "$MSEE_CTL" --api "http://$API" -o json "$@"; }
+paths_from() {  # paths_from PEER: the AS paths FRR holds for 10.1.0.0/16 from that MSEE
+  frr_get ce "show bgp ipv4 unicast 10.1.0.0/16 json" "' '.join(p['aspath']['string'] for p in d['paths'] if p['peer']['peerId']=='$1') or '-'"
+}
+frr_down() { ! frr_established "$@"; }
+check_wait 10 "FRR holds 10.1.0.0/16 from both MSEEs" it_wait_eq 1 12076 paths_from $A.6
+it_wait 10 bash -c "'$MSEE_CTL' --api http://$API -o json routes --circuit er-fo --peering-name AzurePrivatePeering --path secondary --received | grep -q 10.71.0.0"
+
+# BgpDisconnect on the primary link.
+ctl failover-test start --circuit er-fo --link-type Primary --category BgpDisconnect > "$T/start.json"
+check "start: Running, BgpDisconnect on Primary (R68)" \
+  jpy "d['status']=='Running' and d['linkType']=='Primary' and d['testCategory']=='BgpDisconnect'" < "$T/start.json"
+check_wait 10 "FRR: the primary session goes down" frr_down ce $A.2
+check "FRR: the secondary session stays up" frr_established ce $A.6
+check_wait 10 "FRR: 10.1.0.0/16 now only via the secondary MSEE" it_wait_eq 1 - paths_from $A.2
+check "FRR was told Cease/Administrative Shutdown" \
+  eq "Cease/Administrative Shutdown" frr_get ce "show bgp neighbors $A.2 json" "d['$A.2']['lastNotificationReason']"
+check "a test on the other link while one runs: refused, exit 1 (never both links)" \
+  bash -c "'$MSEE_CTL' --api http://$API failover-test start --circuit er-fo --link-type Secondary > /dev/null 2> '$T/e1'; [ \$? = 1 ] && grep -q 'error 409.*never both links' '$T/e1'"
+check "status while Running: live BGP status and wasSimulationSuccessful" \
+  jpy "d['value'][0]['status']=='Running' and d['value'][0]['wasSimulationSuccessful'] and [(s['linkType'], s['before'], s['during']) for s in d['value'][0]['bgpStatus']]==[('Primary','Established','Down'),('Secondary','Established','Established')]" < <(ctl failover-test status --circuit er-fo)
+ctl failover-test stop --circuit er-fo --link-type Primary > "$T/stop.json"
+check "stop: Completed, successful, 2 redundant routes before, 0 redundant / 2 non-redundant during (R68)" \
+  jpy "d['status']=='Completed' and d['wasSimulationSuccessful'] and d['routes']=={'redundantRoutesBefore':2,'nonRedundantRoutesBefore':0,'redundantRoutesDuring':0,'nonRedundantRoutesDuring':2} and d['nonRedundantRoutesDuring']==['10.70.0.0/16','10.71.0.0/24'] and d['endTime']!=''" < "$T/stop.json"
+check_wait 20 "after stop: the primary session is back" frr_established ce $A.2
+check_wait 10 "after stop: 10.1.0.0/16 from the primary MSEE again" it_wait_eq 1 12076 paths_from $A.2
+check "stopping again: 409, nothing running" \
+  bash -c "'$MSEE_CTL' --api http://$API failover-test stop --circuit er-fo --link-type Primary > /dev/null 2> '$T/e2'; [ \$? = 1 ] && grep -q 'error 409.*no test is Running' '$T/e2'"
+
+# ASPathPrepend on the secondary link, 4 s.
+ctl failover-test start --circuit er-fo --link-type Secondary --category ASPathPrepend --duration 4 > "$T/p.json"
+check "ASPathPrepend start: Running on Secondary" jpy "d['status']=='Running' and d['linkType']=='Secondary'" < "$T/p.json"
+check_wait 10 "FRR sees 12076 four times on the secondary link (R64, Q7)" \
+  it_wait_eq 1 "12076 12076 12076 12076" paths_from $A.6
+check "... and once on the primary link" eq 12076 paths_from $A.2
+check "FRR's best path for 10.1.0.0/16 is via the primary MSEE" \
+  eq "$A.2" frr_get ce "show bgp ipv4 unicast 10.1.0.0/16 json" "[p['peer']['peerId'] for p in d['paths'] if p.get('bestpath',{}).get('overall')][0]"
+check "both sessions stay up during a prepend" frr_established ce $A.6
+check_wait 15 "after --duration the prepend is gone by itself" it_wait_eq 1 12076 paths_from $A.6
+check "status: the prepend test Completed by itself and was successful" \
+  jpy "d['value'][1]['status']=='Completed' and d['value'][1]['wasSimulationSuccessful'] and d['value'][1]['durationSeconds']==4" < <(ctl failover-test status --circuit er-fo)
+check "the tests are in the event log" \
+  bash -c "[ \$(grep -c '\"event\":\"failover-test\"' '$(msee_events msee)') = 4 ]"
+check "bad input: an unknown category is a 400" \
+  bash -c "'$MSEE_CTL' --api http://$API failover-test start --circuit er-fo --link-type Primary --category Flap > /dev/null 2> '$T/e3'; [ \$? = 1 ] && grep -q 'error 400' '$T/e3'"
+it_finish
