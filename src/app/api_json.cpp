@@ -559,7 +559,7 @@ json failover_json(const Emulator& emu, const er::FailoverTest& t) {
               {"wasSimulationSuccessful", during ? er::was_simulation_successful(probe) : false},
               {"bgpStatus", bgp},
               {"routes", routes},
-              {"nonRedundantRoutesDuring", non_redundant},
+              {"nonRedundantPrefixesDuring", non_redundant},
               {"message", t.message}};
 }
 

@@ -75,7 +75,7 @@ check "status while Running: live BGP status and wasSimulationSuccessful" \
   jpy "d['value'][0]['status']=='Running' and d['value'][0]['wasSimulationSuccessful'] and [(s['linkType'], s['before'], s['during']) for s in d['value'][0]['bgpStatus']]==[('Primary','Established','Down'),('Secondary','Established','Established')]" < <(ctl failover-test status --circuit er-fo)
 ctl failover-test stop --circuit er-fo --link-type Primary > "$T/stop.json"
 check "stop: Completed, successful, 2 redundant routes before, 0 redundant / 2 non-redundant during (R68)" \
-  jpy "d['status']=='Completed' and d['wasSimulationSuccessful'] and d['routes']=={'redundantRoutesBefore':2,'nonRedundantRoutesBefore':0,'redundantRoutesDuring':0,'nonRedundantRoutesDuring':2} and d['nonRedundantRoutesDuring']==['10.70.0.0/16','10.71.0.0/24'] and d['endTime']!=''" < "$T/stop.json"
+  jpy "d['status']=='Completed' and d['wasSimulationSuccessful'] and d['routes']=={'redundantRoutesBefore':2,'nonRedundantRoutesBefore':0,'redundantRoutesDuring':0,'nonRedundantRoutesDuring':2} and d['nonRedundantPrefixesDuring']==['10.70.0.0/16','10.71.0.0/24'] and d['endTime']!=''" < "$T/stop.json"
 check_wait 20 "after stop: the primary session is back" frr_established ce $A.2
 check_wait 10 "after stop: 10.1.0.0/16 from the primary MSEE again" it_wait_eq 1 12076 paths_from $A.2
 check "stopping again: 409, nothing running" \
