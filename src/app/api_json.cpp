@@ -556,6 +556,7 @@ json failover_json(const Emulator& emu, const er::FailoverTest& t) {
               {"startTime", iso_time(t.start_time)},
               {"endTime", iso_time(t.end_time)},
               {"durationSeconds", t.duration.count()},
+              {"prepends", t.category == er::FailoverCategory::ASPathPrepend ? t.prepends : 0},
               {"wasSimulationSuccessful", during ? er::was_simulation_successful(probe) : false},
               {"bgpStatus", bgp},
               {"routes", routes},
@@ -600,7 +601,16 @@ ApiResponse failover(Emulator& emu, const std::string& circuit, const std::strin
     }
     duration = j["durationSeconds"].get<std::uint64_t>();
   }
-  auto r = emu.start_failover_test(circuit, *link, *category, std::chrono::seconds(duration));
+  std::uint64_t prepends = 3;
+  if (j.contains("prepends")) {
+    if (!j["prepends"].is_number_unsigned() || j["prepends"].get<std::uint64_t>() < 1 ||
+        j["prepends"].get<std::uint64_t>() > 10) {
+      return error(400, "InvalidParameter", "/prepends must be 1..10");
+    }
+    prepends = j["prepends"].get<std::uint64_t>();
+  }
+  auto r = emu.start_failover_test(circuit, *link, *category, std::chrono::seconds(duration),
+                                   static_cast<std::uint8_t>(prepends));
   if (!r) {
     return error(409, "Conflict", r.error());
   }

@@ -59,10 +59,11 @@ class Emulator {
   // Azure's link failover test (R68, Q7; emulator_failover.cpp): BgpDisconnect shuts the
   // sessions of one link of the circuit (Cease/Administrative Shutdown), ASPathPrepend makes
   // that link's MSEE prepend 12076 three more times; the other link is never touched, and only
-  // one test per circuit runs at a time. `duration` 0 runs until stopped.
+  // one test per circuit runs at a time. `duration` 0 runs until stopped; `prepends` is the
+  // number of extra 12076s for ASPathPrepend (Q7: default 3).
   Result<const er::FailoverTest*, std::string> start_failover_test(
       const std::string& circuit, er::LinkPath link, er::FailoverCategory category,
-      std::chrono::seconds duration);
+      std::chrono::seconds duration, std::uint8_t prepends = 3);
   Result<const er::FailoverTest*, std::string> stop_failover_test(const std::string& circuit,
                                                                   er::LinkPath link);
   const std::vector<er::FailoverTest>& failover_tests() const { return failover_tests_; }

@@ -9,8 +9,6 @@ namespace msee::app {
 namespace wire = bgp::wire;
 
 namespace {
-constexpr std::uint8_t kDrainPrepends = 3;  // MSEE: Q7 — 12076 three more times
-
 std::string link_name(er::LinkPath l) { return l == er::LinkPath::Primary ? "Primary" : "Secondary"; }
 }  // namespace
 
@@ -38,7 +36,7 @@ er::FailoverSnapshot Emulator::snapshot(const std::string& circuit) const {
 
 Result<const er::FailoverTest*, std::string> Emulator::start_failover_test(
     const std::string& circuit, er::LinkPath link, er::FailoverCategory category,
-    std::chrono::seconds duration) {
+    std::chrono::seconds duration, std::uint8_t prepends) {
   if (config_.circuit(circuit) == nullptr) {
     return unexpected("no circuit named '" + circuit + "'");
   }
@@ -50,12 +48,15 @@ Result<const er::FailoverTest*, std::string> Emulator::start_failover_test(
   t.link = link;
   t.category = category;
   t.duration = duration;
-  t.prepends = kDrainPrepends;
+  t.prepends = prepends;  // MSEE: Q7 — 12076 N more times (default 3)
   t.start_time = std::chrono::system_clock::now();
   t.status = er::FailoverStatus::Starting;
   t.before = snapshot(circuit);
   FailoverRun run;
-  auto what = fmt::format("{} on the {} link", er::to_string(category), link_name(link));
+  auto what = category == er::FailoverCategory::ASPathPrepend
+                  ? fmt::format("ASPathPrepend (12076 x{} more) on the {} link", prepends,
+                                link_name(link))
+                  : fmt::format("BgpDisconnect on the {} link", link_name(link));
   for (const auto& s : plan_.sessions) {
     if (s.circuit != circuit || s.path != link || !s.enabled) {
       continue;  // MSEE: R68, Q7 — never the other link; a Disabled peering stays as it is
@@ -63,7 +64,7 @@ Result<const er::FailoverTest*, std::string> Emulator::start_failover_test(
     if (category == er::FailoverCategory::BgpDisconnect) {
       speaker_->set_admin_down(s.name, true, "link failover test: " + what);
     } else {
-      speaker_->set_extra_prepends(s.name, kDrainPrepends);
+      speaker_->set_extra_prepends(s.name, prepends);
     }
     run.touched.push_back(s.name);
   }

@@ -58,9 +58,10 @@ Beyond az:
                                reason, route-limit warnings and crossings, BFD, peering changes;
                                --follow keeps printing new events until interrupted
   failover-test start --circuit C --link-type Primary|Secondary
-                [--category BgpDisconnect|ASPathPrepend] [--duration S]
+                [--category BgpDisconnect|ASPathPrepend] [--duration S] [--prepends N]
                                Azure's link failover test (R68): drop the BGP sessions of one
-                               link, or prepend 12076 three more times on it; never both links
+                               link, or prepend 12076 N (default 3) more times on it; never
+                               both links
   failover-test stop --circuit C --link-type Primary|Secondary
   failover-test status --circuit C
                                the tests with status, BGP status and redundant/non-redundant
@@ -322,7 +323,7 @@ int main(int argc, char** argv) {
         a == "--name" || a == "-n" || a == "--peering-name" || a == "--path" ||
         a == "--family" || a == "-g" || a == "--resource-group" || a == "--circuit-name" ||
         a == "--state" || a == "--ip-version" || a == "--limit" || a == "--last" ||
-        a == "--link-type" || a == "--category" || a == "--duration") {
+        a == "--link-type" || a == "--category" || a == "--duration" || a == "--prepends") {
       auto v = value();
       if (!v) {
         return usage(a + " needs a value");
@@ -496,6 +497,18 @@ int main(int argc, char** argv) {
         b["durationSeconds"] = n;
       } catch (const std::exception&) {
         return usage("--duration wants seconds");
+      }
+    }
+    if (auto n = need("--prepends")) {
+      try {
+        std::size_t used = 0;
+        auto v = std::stoul(*n, &used);
+        if (used != n->size()) {
+          throw std::invalid_argument("");
+        }
+        b["prepends"] = v;
+      } catch (const std::exception&) {
+        return usage("--prepends wants a number (1..10)");
       }
     }
     body = b.dump();

@@ -81,7 +81,9 @@ check_wait 10 "after stop: 10.1.0.0/16 from the primary MSEE again" it_wait_eq 1
 check "stopping again: 409, nothing running" \
   bash -c "'$MSEE_CTL' --api http://$API failover-test stop --circuit er-fo --link-type Primary > /dev/null 2> '$T/e2'; [ \$? = 1 ] && grep -q 'error 409.*no test is Running' '$T/e2'"
 
-# ASPathPrepend on the secondary link, 4 s.
+# ASPathPrepend on the secondary link, 4 s (the default depth, 3).
+check "prepends outside 1..10: a 400" \
+  bash -c "'$MSEE_CTL' --api http://$API failover-test start --circuit er-fo --link-type Secondary --category ASPathPrepend --prepends 11 > /dev/null 2> '$T/e5'; [ \$? = 1 ] && grep -q 'error 400.*1..10' '$T/e5'"
 ctl failover-test start --circuit er-fo --link-type Secondary --category ASPathPrepend --duration 4 > "$T/p.json"
 check "ASPathPrepend start: Running on Secondary" jpy "d['status']=='Running' and d['linkType']=='Secondary'" < "$T/p.json"
 check_wait 10 "FRR sees 12076 four times on the secondary link (R64, Q7)" \
@@ -93,8 +95,12 @@ check "both sessions stay up during a prepend" frr_established ce $A.6
 check_wait 15 "after --duration the prepend is gone by itself" it_wait_eq 1 12076 paths_from $A.6
 check "status: the prepend test Completed by itself and was successful" \
   jpy "d['value'][1]['status']=='Completed' and d['value'][1]['wasSimulationSuccessful'] and d['value'][1]['durationSeconds']==4" < <(ctl failover-test status --circuit er-fo)
-check "the tests are in the event log" \
+check "the tests are in the event log (start and end of each)" \
   bash -c "[ \$(grep -c '\"event\":\"failover-test\"' '$(msee_events msee)') = 4 ]"
+ctl failover-test start --circuit er-fo --link-type Primary --category ASPathPrepend --prepends 1 > /dev/null
+check_wait 10 "--prepends 1: FRR sees 12076 twice on the primary link" it_wait_eq 1 "12076 12076" paths_from $A.2
+ctl failover-test stop --circuit er-fo --link-type Primary > /dev/null
+check_wait 10 "and once again after stop" it_wait_eq 1 12076 paths_from $A.2
 check "bad input: an unknown category is a 400" \
   bash -c "'$MSEE_CTL' --api http://$API failover-test start --circuit er-fo --link-type Primary --category Flap > /dev/null 2> '$T/e3'; [ \$? = 1 ] && grep -q 'error 400' '$T/e3'"
 it_finish
