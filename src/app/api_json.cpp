@@ -296,16 +296,6 @@ std::vector<const er::SessionPlan*> sessions_of(const Emulator& emu, const std::
   return out;
 }
 
-// The link holding an MSEE address; loopback addressing uses 127.x addresses that no interface
-// lists but `lo` answers for (the kernel's local route for 127.0.0.0/8).
-std::optional<kernel::LinkInfo> link_of(const wire::IpAddress& a) {
-  auto link = kernel::interface_for_address(a);
-  if (!link && a.is_v4() && (a.v4_value() >> 24) == 127) {
-    link = kernel::interface_for_address(wire::IpAddress::v4(0x7f000001));
-  }
-  return link;
-}
-
 // MSEE: R85 — primary/secondary bytes in and out. Where the MSEE's link address sits on a real
 // interface (a namespace lab) these are that interface's counters, i.e. all traffic on the
 // link; on loopback addressing, where every link shares `lo`, only the sessions' own BGP
@@ -325,7 +315,7 @@ ApiResponse circuit_stats(const Emulator& emu, const std::string& circuit,
   std::string source = "interface";
   for (const auto* s : sessions) {
     int path = s->path == er::LinkPath::Secondary ? 1 : 0;
-    auto link = link_of(s->msee_address);
+    auto link = kernel::interface_for_address(s->msee_address);
     if (link && !link->loopback) {
       if (counted_ifs.insert(link->name).second) {
         if (auto c = kernel::counters(link->name)) {
@@ -354,7 +344,7 @@ ApiResponse circuit_stats(const Emulator& emu, const std::string& circuit,
 // interface.
 ApiResponse arp_table(const er::SessionPlan& s) {
   json value = json::array();
-  auto link = link_of(s.msee_address);
+  auto link = kernel::interface_for_address(s.msee_address);
   if (!link) {
     return error(409, "LinkNotPresent", "the MSEE address " + s.msee_address.to_string() +
                                             " is on no interface (is the emulator running here?)");
@@ -378,7 +368,7 @@ ApiResponse arp_table(const er::SessionPlan& s) {
 
 // ArpAvailability (R86): 100 when the CE's address resolves on the link (always on loopback).
 int arp_availability(const er::SessionPlan& s) {
-  auto link = link_of(s.msee_address);
+  auto link = kernel::interface_for_address(s.msee_address);
   if (!link) {
     return 0;
   }

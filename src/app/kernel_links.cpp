@@ -167,6 +167,17 @@ std::optional<LinkInfo> interface_for_address_impl(const IpAddress& wanted) {
       break;
     }
   }
+  if (hit == nullptr && a.is_v4() && (a.v4_value() >> 24) == 127) {
+    // The kernel's local route answers all of 127.0.0.0/8 on the loopback link, though `lo`
+    // lists only 127.0.0.1 (the emulator's loopback addressing uses other 127.x addresses).
+    for (const ifaddrs* i = list.get(); i != nullptr; i = i->ifa_next) {
+      if (i->ifa_addr != nullptr && i->ifa_addr->sa_family == AF_INET &&
+          (i->ifa_flags & IFF_LOOPBACK) != 0) {
+        hit = i;
+        break;
+      }
+    }
+  }
   if (hit == nullptr || hit->ifa_name == nullptr) {
     return std::nullopt;
   }

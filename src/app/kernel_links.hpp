@@ -26,7 +26,8 @@ struct LinkInfo {
   bool up = false;        // IFF_UP and IFF_RUNNING: administratively up and has carrier
 };
 
-// The interface that holds `a` (IPv4 or IPv6; an IPv4-mapped IPv6 address counts as IPv4).
+// The interface that holds `a` (IPv4 or IPv6; an IPv4-mapped IPv6 address counts as IPv4);
+// any 127.0.0.0/8 address is the loopback link's, as the kernel routes it.
 // An IPv6 link-local address may sit on several links; the first the kernel lists wins.
 std::optional<LinkInfo> interface_for_address(const bgp::wire::IpAddress& a);
 

@@ -124,6 +124,12 @@ TEST_CASE("127.0.0.1 is held by the loopback interface", "[kernel]") {
     REQUIRE(mapped);
     CHECK(mapped->name == "lo");
   }
+  SECTION("any other 127.x address is the loopback link's too (loopback addressing)") {
+    auto other = kernel::interface_for_address(ip("127.45.0.2"));
+    REQUIRE(other);
+    CHECK(other->name == "lo");
+    CHECK(other->loopback);
+  }
   SECTION("::1 is on lo too when IPv6 is enabled") {
     if (auto v6 = kernel::interface_for_address(ip("::1"))) {
       CHECK(v6->name == "lo");
