@@ -607,6 +607,58 @@ ApiResponse failover(Emulator& emu, const std::string& circuit, const std::strin
   return ok(failover_json(emu, **r));
 }
 
+json link_drill_json(const Emulator& emu, const std::string& circuit, er::LinkPath link) {
+  auto d = emu.link_drill(circuit, link);
+  return json{{"circuit", circuit},
+              {"linkType", link == er::LinkPath::Primary ? "Primary" : "Secondary"},
+              {"bgpState", d.bgp_down ? "Down" : "Up"},
+              {"asPathPrepend", d.prepends}};
+}
+
+// PATCH /v1/circuits/C/links/Primary|Secondary {"bgpState": "Down"|"Up", "asPathPrepend": N}
+// — the drills' fault injection on one link (MSEE: R64, Q7). Not an Azure API.
+ApiResponse link_drill(Emulator& emu, const std::string& circuit, const std::string& link_text,
+                       const std::string& method, const std::string& body) {
+  auto link = er::link_type(link_text);
+  if (!link) {
+    return error(404, "NotFound", "a circuit's links are Primary and Secondary, not '" +
+                                      link_text + "'");
+  }
+  if (emu.config().circuit(circuit) == nullptr) {
+    return error(404, "NotFound", "no circuit named '" + circuit + "'");
+  }
+  if (method == "GET") {
+    return ok(link_drill_json(emu, circuit, *link));
+  }
+  auto j = json::parse(body.empty() ? "{}" : body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return error(400, "InvalidRequestFormat", "the body must be a JSON object such as "
+                                              "{\"bgpState\": \"Down\", \"asPathPrepend\": 3}");
+  }
+  std::optional<bool> down;
+  std::optional<std::uint8_t> prepends;
+  for (const auto& [key, v] : j.items()) {
+    if (key == "bgpState") {
+      if (!v.is_string() || (v != "Up" && v != "Down")) {
+        return error(400, "InvalidParameter", "/bgpState must be \"Up\" or \"Down\"");
+      }
+      down = v == "Down";
+    } else if (key == "asPathPrepend") {
+      if (!v.is_number_unsigned() || v.get<std::uint64_t>() > 10) {
+        return error(400, "InvalidParameter", "/asPathPrepend must be 0..10");
+      }
+      prepends = static_cast<std::uint8_t>(v.get<std::uint64_t>());
+    } else {
+      return error(400, "InvalidParameter",
+                   "/" + key + " is not a field of a link (bgpState, asPathPrepend)");
+    }
+  }
+  if (auto why = emu.set_link_drill(circuit, *link, down, prepends)) {
+    return error(409, "Conflict", *why);
+  }
+  return ok(link_drill_json(emu, circuit, *link));
+}
+
 std::string metric_labels(const er::SessionPlan& s) {
   return fmt::format("circuit=\"{}\",peeringType=\"{}\",peer=\"{}\",family=\"{}\"", s.circuit,
                      er::to_string(s.peering_type), er::to_string(s.path),
@@ -734,6 +786,11 @@ ApiResponse handle_api_request(Emulator& emu, const ApiConfig& config, const Api
     if (req.method == "PATCH") {
       return update_peering(emu, seg[2], seg[4], req.body);
     }
+  } else if (seg.size() == 5 && seg[0] == "v1" && seg[1] == "circuits" && seg[3] == "links") {
+    if (req.method != "PATCH" && req.method != "GET") {
+      return error(405, "MethodNotAllowed", "a link takes GET or PATCH, not " + req.method);
+    }
+    return link_drill(emu, seg[2], seg[4], req.method, req.body);
   } else if (seg.size() == 5 && seg[0] == "v1" && seg[1] == "circuits" &&
              seg[3] == "failoverTests" && (seg[4] == "start" || seg[4] == "stop")) {
     if (req.method != "POST") {

@@ -11,6 +11,7 @@
 #include "app/router_config.hpp"
 #include "msee/azure.hpp"
 #include "msee/circuit.hpp"
+#include "msee/plan.hpp"
 #include "util/result.hpp"
 
 namespace msee::app {
@@ -32,5 +33,9 @@ Result<er::EmulatorConfig, std::vector<ConfigError>> load_emulator_config(const 
 // (a JSON array of {"service", "region", "communities": [..], "prefixes": [..]}).
 Result<std::vector<er::CatalogueEntry>, std::vector<ConfigError>> load_catalogue(
     const std::string& file);
+
+// `msee-emu --plan FILE` (app/plan_json.cpp): the sessions and advertisements the emulator would
+// run, as JSON, for the lab launcher and for scripts.
+std::string plan_to_json(const er::EmulatorConfig& config, const er::Plan& plan);
 
 }  // namespace msee::app

@@ -67,6 +67,20 @@ class Emulator {
   Result<const er::FailoverTest*, std::string> stop_failover_test(const std::string& circuit,
                                                                   er::LinkPath link);
   const std::vector<er::FailoverTest>& failover_tests() const { return failover_tests_; }
+
+  // Fault injection for the drills (msee-ctl drill maintenance|flap; MSEE: R64, Q7): on one
+  // link of a circuit, shut its BGP sessions (Cease/Administrative Shutdown) or bring them
+  // back, and prepend 12076 `prepends` more times. Unset fields stay as they are. Refused while
+  // a failover test runs on the circuit, and on one link while the other is drained or down
+  // (never both links at once). The error message, or nothing.
+  struct LinkDrill {
+    bool bgp_down = false;
+    std::uint8_t prepends = 0;
+  };
+  std::optional<std::string> set_link_drill(const std::string& circuit, er::LinkPath link,
+                                            std::optional<bool> bgp_down,
+                                            std::optional<std::uint8_t> prepends);
+  LinkDrill link_drill(const std::string& circuit, er::LinkPath link) const;
   // The circuit now: each session's state and the CE's prefixes on each link.
   er::FailoverSnapshot snapshot(const std::string& circuit) const;
 
@@ -93,6 +107,7 @@ class Emulator {
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
   std::map<std::size_t, FailoverRun> failover_runs_;  // by index in failover_tests_
+  std::map<std::pair<std::string, er::LinkPath>, LinkDrill> link_drills_;  // only non-idle ones
 };
 
 }  // namespace msee::app

@@ -43,6 +43,12 @@ Result<const er::FailoverTest*, std::string> Emulator::start_failover_test(
   if (auto why = er::may_start(failover_tests_, circuit)) {
     return unexpected(*why);
   }
+  for (const auto& [key, d] : link_drills_) {
+    if (key.first == circuit) {
+      return unexpected("a drill holds the " + link_name(key.second) + " link of '" + circuit +
+                        "'; restore it first (bgpState Up, asPathPrepend 0)");
+    }
+  }
   er::FailoverTest t;
   t.circuit = circuit;
   t.link = link;
@@ -128,6 +134,64 @@ Result<const er::FailoverTest*, std::string> Emulator::stop_failover_test(
   }
   return unexpected("no test is Running on the " + link_name(link) + " link of '" + circuit +
                     "'");
+}
+
+Emulator::LinkDrill Emulator::link_drill(const std::string& circuit, er::LinkPath link) const {
+  auto it = link_drills_.find({circuit, link});
+  return it == link_drills_.end() ? LinkDrill{} : it->second;
+}
+
+std::optional<std::string> Emulator::set_link_drill(const std::string& circuit,
+                                                    er::LinkPath link,
+                                                    std::optional<bool> bgp_down,
+                                                    std::optional<std::uint8_t> prepends) {
+  if (config_.circuit(circuit) == nullptr) {
+    return "no circuit named '" + circuit + "'";
+  }
+  for (const auto& t : failover_tests_) {
+    if (t.circuit == circuit && (t.status == er::FailoverStatus::Running ||
+                                 t.status == er::FailoverStatus::Starting ||
+                                 t.status == er::FailoverStatus::Stopping)) {
+      return "a link failover test is " + std::string(er::to_string(t.status)) + " on '" +
+             circuit + "'; stop it first";
+    }
+  }
+  auto other = link == er::LinkPath::Primary ? er::LinkPath::Secondary : er::LinkPath::Primary;
+  LinkDrill next = link_drill(circuit, link);
+  next.bgp_down = bgp_down.value_or(next.bgp_down);
+  next.prepends = prepends.value_or(next.prepends);
+  bool active = next.bgp_down || next.prepends > 0;
+  if (active && link_drills_.count({circuit, other}) != 0) {
+    // MSEE: R64, Q7 — maintenance works on one connection at a time.
+    return "the " + link_name(other) + " link of '" + circuit +
+           "' is drained or down; restore it before touching the " + link_name(link) + " link";
+  }
+  LinkDrill prev = link_drill(circuit, link);
+  for (const auto& s : plan_.sessions) {
+    if (s.circuit != circuit || s.path != link || !s.enabled) {
+      continue;  // a Disabled peering stays as it is
+    }
+    if (next.bgp_down != prev.bgp_down) {
+      speaker_->set_admin_down(s.name, next.bgp_down,
+                               next.bgp_down ? "drill: BGP shut on the " + link_name(link) + " link"
+                                             : "drill: link restored");
+    }
+    if (next.prepends != prev.prepends) {
+      speaker_->set_extra_prepends(s.name, next.prepends);  // MSEE: R64, Q7
+    }
+  }
+  if (active) {
+    link_drills_[{circuit, link}] = next;
+  } else {
+    link_drills_.erase({circuit, link});
+  }
+  log::warn("{}: {} link drill: bgp {}, {} extra prepend(s)", circuit, link_name(link),
+            next.bgp_down ? "down" : "up", next.prepends);
+  events_.admin("link-drill", circuit,
+                {{"linkType", link_name(link)},
+                 {"bgpState", next.bgp_down ? "Down" : "Up"},
+                 {"asPathPrepend", std::to_string(next.prepends)}});
+  return std::nullopt;
 }
 
 }  // namespace msee::app

@@ -31,6 +31,9 @@ constexpr std::string_view kHelp = R"(msee-emu — BGP-4 speaker and Azure Expre
 Usage:
   msee-emu --config FILE [options]   run the speaker on FILE
   msee-emu --check FILE              validate FILE only; print every error and exit
+  msee-emu --plan FILE               validate FILE and print, as JSON, the MSEE sessions
+                                     (addresses, VLAN, ASNs, MD5 key, BFD, limits) and the
+                                     prefixes they advertise (what msee-ctl lab up builds on)
   msee-emu --help | --version
 
 Options:
@@ -67,6 +70,7 @@ Exit codes: 0 ok, 1 runtime error (e.g. cannot listen), 2 usage or config error.
 struct Options {
   std::string config;
   bool check_only = false;
+  bool plan_only = false;
   std::string events;
   std::string shutdown_message = "msee-emu shutting down";
   std::string api = "127.0.0.1:8179";
@@ -139,8 +143,8 @@ int main(int argc, char** argv) {
       std::cout << "msee-emu " << kVersion << "\n";
       return 0;
     }
-    if (a == "--config" || a == "--check" || a == "--events" || a == "--log-level" ||
-        a == "--log-format" || a == "--shutdown-message" || a == "--api" ||
+    if (a == "--config" || a == "--check" || a == "--plan" || a == "--events" ||
+        a == "--log-level" || a == "--log-format" || a == "--shutdown-message" || a == "--api" ||
         a == "--api-token" || a == "--mrt" || a == "--mrt-rotate" || a == "--table-dump") {
       auto v = value(a);
       if (!v) {
@@ -151,6 +155,9 @@ int main(int argc, char** argv) {
       } else if (a == "--check") {
         opt.config = *v;
         opt.check_only = true;
+      } else if (a == "--plan") {
+        opt.config = *v;
+        opt.check_only = opt.plan_only = true;
       } else if (a == "--events") {
         opt.events = *v;
       } else if (a == "--shutdown-message") {
@@ -245,6 +252,10 @@ int main(int argc, char** argv) {
       return report(cfg.error());
     }
     router = std::move(*cfg);
+    if (opt.plan_only) {
+      std::cerr << opt.config << ": --plan needs a circuit config (this is a router config)\n";
+      return 2;
+    }
     if (opt.check_only) {
       std::cout << opt.config << ": OK (router: " << router->neighbors.size()
                 << " neighbour(s), " << router->announce.size() << " announcement(s))\n";
@@ -257,6 +268,10 @@ int main(int argc, char** argv) {
     }
     catalogue = std::move(loaded->catalogue);
     circuits = std::move(loaded->config);
+    if (opt.plan_only) {
+      std::cout << app::plan_to_json(*circuits, er::make_plan(*circuits, catalogue));
+      return 0;
+    }
     if (opt.check_only) {
       auto plan = er::make_plan(*circuits, catalogue);
       std::cout << opt.config << ": OK (" << circuits->circuits.size() << " circuit(s), "

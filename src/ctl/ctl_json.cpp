@@ -11,9 +11,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -66,6 +72,11 @@ Beyond az:
   failover-test status --circuit C
                                the tests with status, BGP status and redundant/non-redundant
                                routes before and during, and wasSimulationSuccessful
+  link show --circuit C --link-type Primary|Secondary
+  link update --circuit C --link-type Primary|Secondary [--bgp-state Down|Up] [--prepends N]
+                               the drills' fault injection on one link (R64, Q7): shut or restore
+                               its BGP sessions, prepend 12076 N (0..10) more times; refused on
+                               one link while the other is drained or down
   reload                       make msee-emu re-read its config file and apply the difference
                                (unaffected sessions stay up); prints what changed
   table-dump                   write an MRT TABLE_DUMP_V2 snapshot of the RIB (to the file
@@ -74,8 +85,21 @@ Beyond az:
 
   P is AzurePrivatePeering or MicrosoftPeering (az's --peering-name).
 
+The lab (run by msee-lab; see msee-ctl lab --help, docs/drills.md):
+  lab up [--config FILE] [--ce frr|bird|builtin]
+                               namespaces, veths and dot1Q sub-interfaces with the circuit's real
+                               /30s and /126s, msee-emu and a CE configured as Microsoft's samples;
+                               waits for every session and prints the route tables
+  lab status | lab shell ce|er [-- CMD] | lab down
+  drill silent-failure|failover-test|maintenance|peering-reset|flap|route-limit [options]
+                               a failure drill with the CE's timeline, detection and
+                               reconvergence times (table, or JSON with -o json)
+  validate-limits              the route-limit breach scenarios per peering, session and family
+
 Options:
   --api URL        msee-emu's API (default $MSEE_API or http://127.0.0.1:8179)
+  --netns NS       reach the API inside network namespace NS (default: the namespace of the
+                   lab that `msee-ctl lab up` started, when one is up and --api is not given)
   --token TOKEN    bearer token, when msee-emu was started with --api-token ($MSEE_API_TOKEN)
   -o, --output     json or table (default: table on a terminal, json otherwise)
   -h, --help       this text
@@ -86,6 +110,66 @@ Exit codes: 0 ok, 1 the API answered with an error, 2 usage error, 3 cannot reac
 int usage(const std::string& msg) {
   std::cerr << "msee-ctl: " << msg << "\n(see msee-ctl --help)\n";
   return 2;
+}
+
+// `lab`, `drill` and `validate-limits` are msee-lab's (src/lab): they orchestrate namespaces
+// and external routers. msee-lab sits beside this binary in the build ($MSEE_LAB overrides).
+int exec_lab(const std::vector<std::string>& args) {
+  std::string lab;
+  if (const char* e = std::getenv("MSEE_LAB"); e != nullptr && *e != 0) {
+    lab = e;
+  } else {
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    lab = (ec ? std::filesystem::path(".") : self.parent_path()) / "msee-lab";
+  }
+  std::vector<char*> argv;
+  argv.push_back(lab.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  execv(lab.c_str(), argv.data());
+  std::cerr << "msee-ctl: cannot run " << lab << " (" << std::strerror(errno)
+            << "); set MSEE_LAB to msee-lab's path\n";
+  return 2;
+}
+
+// The namespace of the lab `msee-ctl lab up` started: /run/msee-lab/<name>/lab.json names it.
+// Only when exactly one lab is up, so msee-ctl never guesses between two.
+std::optional<std::string> lab_netns() {
+  std::error_code ec;
+  std::optional<std::string> found;
+  for (const auto& d : std::filesystem::directory_iterator("/run/msee-lab", ec)) {
+    std::ifstream in(d.path() / "lab.json");
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("erNetns") ||
+        !j["erNetns"].is_string()) {
+      continue;
+    }
+    if (found) {
+      return std::nullopt;
+    }
+    found = j["erNetns"].get<std::string>();
+  }
+  return found;
+}
+
+// Enters network namespace `ns` (as `ip netns exec` does) so the API's loopback is reachable.
+bool enter_netns(const std::string& ns) {
+  auto path = "/run/netns/" + ns;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+    std::cerr << "msee-ctl: cannot enter network namespace " << ns << ": "
+              << std::strerror(errno) << (geteuid() != 0 ? " (needs root)" : "") << "\n";
+    if (fd >= 0) {
+      close(fd);
+    }
+    return false;
+  }
+  close(fd);
+  return true;
 }
 
 struct Url {
@@ -295,6 +379,21 @@ int events(const Url& url, const std::string& token, const std::string& output,
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "-o" || a == "--output" || a == "--api" || a == "--token" || a == "--netns") {
+      ++i;  // a global option's value
+      continue;
+    }
+    if (a == "lab" || a == "drill" || a == "validate-limits") {
+      return exec_lab(args);
+    }
+    if (a.empty() || a[0] != '-') {
+      break;
+    }
+  }
+  bool api_given = std::getenv("MSEE_API") != nullptr;
+  std::optional<std::string> netns;
   std::string api = std::getenv("MSEE_API") != nullptr ? std::getenv("MSEE_API")
                                                        : "http://127.0.0.1:8179";
   std::string token = std::getenv("MSEE_API_TOKEN") != nullptr ? std::getenv("MSEE_API_TOKEN") : "";
@@ -323,13 +422,17 @@ int main(int argc, char** argv) {
         a == "--name" || a == "-n" || a == "--peering-name" || a == "--path" ||
         a == "--family" || a == "-g" || a == "--resource-group" || a == "--circuit-name" ||
         a == "--state" || a == "--ip-version" || a == "--limit" || a == "--last" ||
-        a == "--link-type" || a == "--category" || a == "--duration" || a == "--prepends") {
+        a == "--link-type" || a == "--category" || a == "--duration" || a == "--prepends" ||
+        a == "--bgp-state" || a == "--netns") {
       auto v = value();
       if (!v) {
         return usage(a + " needs a value");
       }
       if (a == "--api") {
         api = *v;
+        api_given = true;
+      } else if (a == "--netns") {
+        netns = *v;
       } else if (a == "--token") {
         token = *v;
       } else if (a == "-o" || a == "--output") {
@@ -350,7 +453,8 @@ int main(int argc, char** argv) {
   }
   if (!words.empty()) {
     command = words[0];
-    if ((command == "peering" || command == "failover-test") && words.size() == 2) {
+    if ((command == "peering" || command == "failover-test" || command == "link") &&
+        words.size() == 2) {
       command += " " + words[1];
     } else if (words.size() > 1) {
       return usage("one command at a time ('" + words[0] + "' and '" + words[1] + "')");
@@ -365,6 +469,12 @@ int main(int argc, char** argv) {
   }
   if (output != "json" && output != "table") {
     return usage("-o must be json or table");
+  }
+  if (!netns && !api_given) {
+    netns = lab_netns();
+  }
+  if (netns && !enter_netns(*netns)) {
+    return 3;
   }
   auto url = parse_url(api);
   if (!url) {
@@ -521,6 +631,37 @@ int main(int argc, char** argv) {
     target = "/v1/circuits/" + encode(*c) + "/failoverTests";
     columns = {"linkType", "testCategory", "status", "startTime", "endTime",
                "wasSimulationSuccessful", "routes"};
+  } else if (command == "link show" || command == "link update") {
+    auto c = need("--circuit");
+    auto l = need("--link-type");
+    if (!c || !l) {
+      return usage(command + " needs --circuit and --link-type");
+    }
+    target = "/v1/circuits/" + encode(*c) + "/links/" + encode(*l);
+    if (command == "link update") {
+      method = http::verb::patch;
+      json b = json::object();
+      if (auto st = need("--bgp-state")) {
+        b["bgpState"] = *st;
+      }
+      if (auto n = need("--prepends")) {
+        try {
+          std::size_t used = 0;
+          auto v = std::stoul(*n, &used);
+          if (used != n->size()) {
+            throw std::invalid_argument("");
+          }
+          b["asPathPrepend"] = v;
+        } catch (const std::exception&) {
+          return usage("--prepends wants a number (0..10)");
+        }
+      }
+      if (b.empty()) {
+        return usage("link update needs --bgp-state and/or --prepends");
+      }
+      body = b.dump();
+    }
+    columns = {"circuit", "linkType", "bgpState", "asPathPrepend"};
   } else if (command == "reload") {
     target = "/v1/reload";
     method = http::verb::post;

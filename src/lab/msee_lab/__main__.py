@@ -1,0 +1,210 @@
+"""Command line of msee-lab (run as `msee-ctl lab|drill|validate-limits …`).
+
+Exit codes: 0 ok, 1 a drill or limit check failed, 2 usage, 3 the lab could not do it.
+"""
+import argparse
+import json
+import os
+import sys
+
+from . import drills, lab
+from .util import LabError
+
+DRILLS = ("silent-failure", "failover-test", "maintenance", "peering-reset", "flap",
+          "route-limit")
+
+
+def table(rows, columns):
+    if not rows:
+        return "(none)\n"
+    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    w = [max(len(c), *(len(x[i]) for x in cells)) for i, c in enumerate(columns)]
+    out = ["  ".join(c.ljust(w[i]) for i, c in enumerate(columns)).rstrip()]
+    out += ["  ".join(x[i].ljust(w[i]) for i in range(len(columns))).rstrip() for x in cells]
+    return "\n".join(out) + "\n"
+
+
+def print_route_tables(state):
+    a = lab.api(state)
+    shown = set()
+    for s in state["plan"]["sessions"]:
+        key = (s["circuit"], s["peeringType"], s["path"], s["family"])
+        if key in shown or not s["enabled"]:
+            continue
+        shown.add(key)
+        fam = "" if s["family"] == "ipv4" else "&family=ipv6"
+        rows = a.get(f"/v1/circuits/{s['circuit']}/peerings/{s['peeringType']}/routeTables"
+                     f"?path={s['path']}{fam}")["value"]
+        print(f"\n{s['circuit']} {s['peeringType']} {s['path']} {s['family']} "
+              f"(az network express-route list-route-tables):")
+        print(table(rows, ["network", "nextHop", "locPrf", "weight", "path"]), end="")
+    view = lab.make_ce(state).observe()
+    by = {s["mseeAddress"]: s for s in state["plan"]["sessions"]}
+    rows = [{"prefix": p, "best": f"{by[r['best']]['path']} ({r['best']})" if r["best"] in by
+             else r["best"], "paths": len(r["paths"]),
+             "asPath": " ".join(map(str, r["paths"].get(r["best"], [])))}
+            for p, r in sorted(view["routes"].items()) if any(x in by for x in r["paths"])]
+    print(f"\nThe CE ({state['ce']}) holds these Azure routes:")
+    print(table(rows, ["prefix", "best", "paths", "asPath"]), end="")
+
+
+def print_report(r):
+    print(f"drill {r['drill']}: circuit {r['circuit']}, {r['linkType']} link, CE {r['ce']}")
+    print("\nTimeline (ms after the first injection):")
+    print(table(r["timeline"], ["atMs", "event"]), end="")
+    f = r["figures"]
+    print("\nFigures:")
+    rows = [{"figure": k, "value": ", ".join(v) if isinstance(v, list) else v}
+            for k, v in f.items()]
+    print(table(rows, ["figure", "value"]), end="")
+    if r.get("azureResult"):
+        print("\nAzure's failover test result: " + json.dumps(r["azureResult"]))
+    print("\nChecks:")
+    print(table([{**c, "ok": "PASS" if c["ok"] else "FAIL"} for c in r["checks"]],
+                ["ok", "check", "detail"]), end="")
+    print(f"\n{'drill passed' if r['ok'] else 'drill FAILED'}")
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="msee-ctl", description="msee-emu's lab and drills")
+    p.add_argument("--lab-name", dest="name", default="msee-lab",
+                   help="lab name (namespaces <name>-ce/-er/-sw; default msee-lab, or "
+                        "$MSEE_LAB_NAME)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    lp = sub.add_parser("lab", help="bring a lab up, show it, enter it, take it down")
+    ls = lp.add_subparsers(dest="lab", required=True)
+    u = ls.add_parser("up", help="namespaces, links, msee-emu and a CE; waits for every session")
+    u.add_argument("--config", help="circuit config (default config/default.json)")
+    u.add_argument("--ce", default="frr", choices=["frr", "bird", "builtin"],
+                   help="the CE router (default frr; builtin needs nothing installed)")
+    u.add_argument("--ce-prefixes", default="10.50.0.0/16,fdbb:50::/48",
+                   help="on-premises prefixes the CE announces on private peering")
+    u.add_argument("--ce-hold-time", type=int, default=None,
+                   help="the CE's hold time (default: the router's own; builtin 9 s)")
+    u.add_argument("--prefer-primary", action="store_true",
+                   help="local preference 200 on the primary link (R91); note that it makes "
+                        "the CE ignore Microsoft's maintenance prepend (R64)")
+    u.add_argument("--no-ce-bfd", action="store_true", help="no BFD on the CE")
+    u.add_argument("--timeout", type=float, default=120, help="seconds to wait for sessions")
+    ls.add_parser("status", help="processes, MSEE and CE sessions")
+    sh = ls.add_parser("shell", help="a shell (or vtysh/birdc) in the CE or MSEE namespace")
+    sh.add_argument("where", choices=["ce", "er"])
+    sh.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD: run CMD instead")
+    ls.add_parser("down", help="stop everything the lab started and delete its namespaces")
+
+    d = sub.add_parser("drill", help="run a failure drill and report what the CE saw")
+    d.add_argument("drill", choices=DRILLS)
+    d.add_argument("--circuit", help="circuit (default the lab's first)")
+    d.add_argument("--link-type", default="Primary", choices=["Primary", "Secondary"])
+    d.add_argument("--category", default="BgpDisconnect",
+                   choices=["BgpDisconnect", "ASPathPrepend"], help="failover-test (R68)")
+    d.add_argument("--prepends", type=int, default=3, help="extra 12076s (Q7, default 3)")
+    d.add_argument("--hold", type=float, default=3, help="seconds to hold the failure")
+    d.add_argument("--drain", type=float, default=3, help="maintenance: seconds drained first")
+    d.add_argument("--count", type=int, default=3, help="flap: how many flaps")
+    d.add_argument("--interval-s", type=float, default=4, help="flap: seconds per flap")
+    d.add_argument("--peering", default="AzurePrivatePeering",
+                   help="peering-reset / route-limit: the peering")
+    d.add_argument("--family", default="ipv4", help="route-limit: ipv4 or ipv6")
+    d.add_argument("--interval", type=float, default=0.02, help="CE sampling pause, seconds")
+    d.add_argument("--timeout", type=float, default=60, help="seconds for each wait")
+
+    v = sub.add_parser("validate-limits", help="route-limit breach scenarios (R36, Q1)")
+    v.add_argument("--circuit")
+    v.add_argument("--peering", help="only this peering")
+    v.add_argument("--family", choices=["ipv4", "ipv6"], help="only this family")
+    v.add_argument("--timeout", type=float, default=60, help="seconds for each wait")
+    return p
+
+
+def main(argv):
+    output = "table" if sys.stdout.isatty() else "json"
+    name = os.environ.get("MSEE_LAB_NAME", "msee-lab")
+    rest = []
+    i = 0
+    while i < len(argv):  # msee-ctl's global options, wherever they stand
+        if argv[i] in ("-o", "--output") and i + 1 < len(argv):
+            output = argv[i + 1]
+            i += 2
+            continue
+        if argv[i] in ("--api", "--token", "--netns") and i + 1 < len(argv):
+            i += 2
+            continue
+        if argv[i] == "--lab-name" and i + 1 < len(argv):
+            name = argv[i + 1]
+            i += 2
+            continue
+        rest.append(argv[i])
+        i += 1
+    if output not in ("json", "table"):
+        print("msee-ctl: -o must be json or table", file=sys.stderr)
+        return 2
+    args = parser().parse_args(rest)
+    args.name = name
+    emit = (lambda doc: print(json.dumps(doc, indent=2))) if output == "json" else None
+    try:
+        if args.cmd == "lab" and args.lab == "up":
+            state = lab.up(args)
+            if emit:
+                emit(lab.status(args.name))
+            else:
+                print_route_tables(state)
+                print(f"\nNext: msee-ctl drill silent-failure   (or: msee-ctl lab status, "
+                      f"msee-ctl lab shell ce, msee-ctl lab down)")
+            return 0
+        if args.cmd == "lab" and args.lab == "down":
+            r = lab.down_state(args.name, quiet=emit is not None)
+            if emit:
+                emit(r)
+            return 0
+        if args.cmd == "lab" and args.lab == "status":
+            st = lab.status(args.name)
+            if emit:
+                emit(st)
+            else:
+                print(f"lab {st['name']}: CE {st['ce']}, config {st['config']}, "
+                      f"up since {st['created']}")
+                print(table(st["processes"], ["role", "pid", "alive"]))
+                print(table([s | {"bfd": s.get("bfd") or ""} for s in st["sessions"]],
+                            ["name", "state", "adminState", "bfd", "ceAddress", "flaps"]))
+                print(f"The CE's sessions:\n" + table(st.get("ceSessions", []),
+                                                       ["neighbor", "state", "bfd",
+                                                        "received"]), end="")
+                if st.get("apiError") or st.get("ceError"):
+                    print(st.get("apiError") or st.get("ceError"))
+            return 0 if all(p["alive"] for p in st["processes"]) else 1
+        if args.cmd == "lab" and args.lab == "shell":
+            cmd = [c for c in args.command if c != "--"] if args.command else []
+            lab.shell(args.name, args.where, cmd)
+            return 0
+        if args.cmd == "drill" and args.drill == "route-limit":
+            args.peering = args.peering or "AzurePrivatePeering"
+            r = drills.validate_limits(args)
+        elif args.cmd == "drill":
+            r = drills.run_drill(args)
+            if emit:
+                emit(r)
+            else:
+                print_report(r)
+            return 0 if r["ok"] else 1
+        else:
+            r = drills.validate_limits(args)
+        if emit:
+            emit(r)
+        else:
+            print(table(r["rows"], ["peering", "session", "family", "limit", "atLimit",
+                                    "advertised", "overLimit", "recovered"]), end="")
+            print("\nall limits behave as Azure's" if r["ok"] else "\nsome limits did NOT "
+                  "behave as Azure's")
+        return 0 if r["ok"] else 1
+    except LabError as e:
+        print(f"msee-ctl: {e}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("msee-ctl: interrupted", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

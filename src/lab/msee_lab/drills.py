@@ -1,0 +1,463 @@
+"""Failure drills and the route-limit validation, reported from the CE's point of view.
+
+A drill is a list of phases (inject, hold, restore …). While it runs, the CE is sampled every
+`interval` seconds: its session and BFD state per MSEE, and per Azure prefix the best path and
+the AS path heard from each MSEE. The timeline is made of the changes between samples, so its
+times are exact to one sample (the report gives the resolution). The figures are read off the
+timeline: detection (the CE's session on the failed link went down), reconvergence (the last
+Azure prefix whose best path left that link), loss (an Azure prefix with no path at all) and
+the way back after the restore.
+"""
+import ipaddress
+import time
+
+from . import lab as lab_mod
+from . import topology, util
+from .util import LabError, now_ms, say
+
+
+def norm(prefix):
+    return str(ipaddress.ip_network(prefix, strict=False))
+
+
+class Drill:
+    def __init__(self, state, args):
+        self.state, self.args = state, args
+        self.api = lab_mod.api(state)
+        self.ce = lab_mod.make_ce(state)
+        plan = state["plan"]
+        circuits = [s["circuit"] for s in plan["sessions"]]
+        self.circuit = args.circuit or circuits[0]
+        if self.circuit not in circuits:
+            raise LabError(f"the lab has no circuit '{self.circuit}' "
+                           f"(it has {', '.join(sorted(set(circuits)))})")
+        self.sessions = [s for s in plan["sessions"] if s["circuit"] == self.circuit]
+        self.by_addr = {s["mseeAddress"]: s for s in self.sessions}
+        names = {s["name"] for s in self.sessions}
+        self.prefixes = sorted({norm(a["prefix"]) for a in plan["advertisements"]
+                                if names & set(a["to"])})
+        self.link = (getattr(args, "link_type", None) or "Primary").capitalize()
+        self.path = self.link.lower()
+        self.samples, self.phases = [], []
+        self.interval = args.interval
+        self.observe_ms = []
+
+    # ------------------------------------------------------------------ sampling
+    def sample(self):
+        t = now_ms()
+        view = self.ce.observe(routes=True)
+        t2 = now_ms()
+        self.observe_ms.append(t2 - t)
+        view["routes"] = {norm(p): r for p, r in view["routes"].items()}
+        self.samples.append(((t + t2) / 2, view))
+        return view
+
+    def until(self, what, cond, timeout):
+        """Samples until cond(view) holds; returns the time waited (ms) or raises."""
+        t0 = now_ms()
+        end = time.monotonic() + timeout
+        while True:
+            v = self.sample()
+            if cond(v):
+                return now_ms() - t0
+            if time.monotonic() > end:
+                raise LabError(f"{what}: not within {timeout:g} s")
+            time.sleep(self.interval)
+
+    def hold(self, seconds):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.sample()
+            time.sleep(self.interval)
+
+    def phase(self, name, action):
+        say(f"  {name}")
+        t = now_ms()
+        action()
+        self.phases.append({"name": name, "t": t})
+
+    # ------------------------------------------------------------------ views
+    def link_sessions(self, path):
+        return [s for s in self.sessions if s["path"] == path and s["enabled"]]
+
+    def established(self, v, path):
+        return all(v["sessions"].get(s["mseeAddress"], {}).get("state") == "Established"
+                   for s in self.link_sessions(path))
+
+    def down(self, v, path):
+        return all(v["sessions"].get(s["mseeAddress"], {}).get("state") != "Established"
+                   for s in self.link_sessions(path))
+
+    def best_path(self, v, prefix):
+        r = v["routes"].get(prefix)
+        if not r or not r["best"] or r["best"] not in self.by_addr:
+            return None
+        return self.by_addr[r["best"]]["path"]
+
+    def all_best(self, v):
+        return {p: self.best_path(v, p) for p in self.prefixes}
+
+    def complete(self, v):
+        return (self.established(v, "primary") and self.established(v, "secondary")
+                and all(self.all_best(v).values()))
+
+    def prepended(self, v, path, n):
+        """Every Azure prefix is heard from `path` with 12076 repeated 1 + n times."""
+        for p in self.prefixes:
+            r = v["routes"].get(p)
+            hops = [r["paths"][a] for a in (r or {}).get("paths", {})
+                    if self.by_addr.get(a, {}).get("path") == path] if r else []
+            if not hops or any(h.count(12076) != 1 + n for h in hops):
+                return False
+        return True
+
+    # ------------------------------------------------------------------ the drills
+    def baseline(self):
+        self.until("the CE holding every Azure prefix from both MSEEs", self.complete,
+                   self.args.timeout)
+        self.before = self.all_best(self.samples[-1][1])
+        self.samples = self.samples[-1:]
+
+    def hold_time_s(self):
+        ss = [s for s in self.api.sessions() if s["circuit"] == self.circuit
+              and s["path"] == self.path]
+        return max([s.get("holdTime") or 180 for s in ss] or [180])
+
+    def run(self, kind):
+        a = self.args
+        if not self.prefixes:
+            raise LabError(f"circuit '{self.circuit}' advertises no Azure prefix to watch")
+        say(f"drill {kind} on circuit {self.circuit}, {self.link} link; CE {self.ce.kind}; "
+            f"watching {len(self.prefixes)} Azure prefix(es)")
+        self.baseline()
+        self.kind = kind
+        self.ce_bfd = all(self.samples[-1][1]["sessions"].get(s["mseeAddress"], {}).get("bfd")
+                          == "up" for s in self.link_sessions(self.path) if s["bfd"])
+        self.ce_bfd = self.ce_bfd and any(s["bfd"] for s in self.link_sessions(self.path)) \
+            and self.ce.kind != "builtin" and not self.ce.opts.get("noCeBfd")
+        self.hold_s = self.hold_time_s()
+        other = "secondary" if self.path == "primary" else "primary"
+        topo = self.state["topology"]
+        detect_timeout = (3 if self.ce_bfd else self.hold_s) + 15
+        back = lambda v: self.complete(v) and self.all_best(v) == self.before  # noqa: E731
+        recover = max(90, 2 * self.hold_s)
+        self.extra_result = None
+        if kind == "silent-failure":
+            self.phase(f"inject: the {self.path} link goes silent (frames dropped, carrier up)",
+                       lambda: topology.cut(topo, self.circuit, self.path))
+            self.until("the CE detecting the failure", lambda v: self.down(v, self.path),
+                       detect_timeout)
+            self.hold(a.hold)
+            self.phase("restore: the link forwards again",
+                       lambda: topology.restore(topo, self.circuit, self.path))
+            self.until("everything back as before", back, recover)
+        elif kind == "failover-test":
+            body = {"linkType": self.link, "category": a.category}
+            if a.category == "ASPathPrepend":
+                body["prepends"] = a.prepends
+            path = f"/v1/circuits/{self.circuit}/failoverTests"
+            self.phase(f"inject: Azure link failover test {a.category} on {self.link} (R68)",
+                       lambda: self.api.call("POST", path + "/start", body))
+            if a.category == "BgpDisconnect":
+                self.until("the CE seeing the sessions down", lambda v: self.down(v, self.path),
+                           detect_timeout)
+            else:
+                self.until("the CE seeing the prepend",
+                           lambda v: self.prepended(v, self.path, a.prepends), 30)
+            self.hold(a.hold)
+            res = {}
+            self.phase("restore: stop the failover test",
+                       lambda: res.update(self.api.call("POST", path + "/stop",
+                                                        {"linkType": self.link})))
+            self.extra_result = {k: res.get(k) for k in ("status", "wasSimulationSuccessful",
+                                                          "routes", "bgpStatus")}
+            self.until("everything back as before", back, recover)
+        elif kind == "maintenance":
+            link = f"/v1/circuits/{self.circuit}/links/{self.link}"
+            self.phase(f"drain: the {self.path} MSEE prepends 12076 x{a.prepends} more (R64, Q7)",
+                       lambda: self.api.call("PATCH", link, {"asPathPrepend": a.prepends}))
+            self.until("the CE seeing the prepend",
+                       lambda v: self.prepended(v, self.path, a.prepends), 30)
+            self.hold(a.drain)
+            self.phase(f"maintenance: BGP down on the drained {self.path} link",
+                       lambda: self.api.call("PATCH", link, {"bgpState": "Down"}))
+            self.until("the CE seeing the sessions down", lambda v: self.down(v, self.path),
+                       detect_timeout)
+            self.hold(a.hold)
+            self.phase("maintenance over: BGP up, still prepended",
+                       lambda: self.api.call("PATCH", link, {"bgpState": "Up"}))
+            self.until("the sessions back", lambda v: self.established(v, self.path)
+                       and self.prepended(v, self.path, a.prepends), recover)
+            self.hold(a.drain)
+            self.phase("restore: prepend removed",
+                       lambda: self.api.call("PATCH", link, {"asPathPrepend": 0}))
+            self.until("everything back as before", back, recover)
+        elif kind == "peering-reset":
+            pt = a.peering
+            ps = [s for s in self.sessions if s["peeringType"] == pt]
+            if not ps:
+                raise LabError(f"circuit '{self.circuit}' has no {pt}")
+            url = f"/v1/circuits/{self.circuit}/peerings/{pt}"
+            gone = lambda v: all(v["sessions"].get(s["mseeAddress"], {}).get("state")  # noqa
+                                 != "Established" for s in ps)
+            self.phase(f"inject: {pt} Disabled — both links (R66)",
+                       lambda: self.api.call("PATCH", url, {"state": "Disabled"}))
+            self.until("the CE seeing every session of the peering down", gone, detect_timeout)
+            self.hold(a.hold)
+            self.phase(f"restore: {pt} Enabled",
+                       lambda: self.api.call("PATCH", url, {"state": "Enabled"}))
+            self.until("everything back as before", back, recover)
+        elif kind == "flap":
+            link = f"/v1/circuits/{self.circuit}/links/{self.link}"
+            for i in range(a.count):
+                self.phase(f"flap {i + 1}/{a.count}: BGP down on {self.path}",
+                           lambda: self.api.call("PATCH", link, {"bgpState": "Down"}))
+                self.until("the CE seeing the sessions down", lambda v: self.down(v, self.path),
+                           detect_timeout)
+                self.hold(a.interval_s / 2)
+                self.phase(f"flap {i + 1}/{a.count}: BGP up",
+                           lambda: self.api.call("PATCH", link, {"bgpState": "Up"}))
+                self.until("the sessions back", lambda v: self.established(v, self.path), recover)
+                self.hold(a.interval_s / 2)
+            self.until("everything back as before", back, recover)
+        else:
+            raise LabError(f"unknown drill '{kind}'")
+        self.hold(0.3)
+        return self.report(other)
+
+    # ------------------------------------------------------------------ the report
+    def timeline(self):
+        t0 = self.phases[0]["t"]
+        ev = [{"atMs": round(p["t"] - t0), "event": p["name"], "what": "drill"}
+              for p in self.phases]
+        prev = None
+        for t, v in self.samples:
+            if prev is not None:
+                for a, s in self.by_addr.items():
+                    o, n = prev["sessions"].get(a, {}), v["sessions"].get(a, {})
+                    who = f"{s['path']} {s['peeringType']} {s['family']} ({a})"
+                    if (o.get("state") == "Established") != (n.get("state") == "Established"):
+                        ev.append({"atMs": round(t - t0), "what": "session",
+                                   "event": f"CE: BGP session with the {who} "
+                                            f"{'up' if n.get('state') == 'Established' else 'down'}"
+                                            f" ({n.get('state')})", "path": s["path"],
+                                   "up": n.get("state") == "Established"})
+                    if o.get("bfd") != n.get("bfd") and (o.get("bfd") or n.get("bfd")):
+                        ev.append({"atMs": round(t - t0), "what": "bfd", "path": s["path"],
+                                   "event": f"CE: BFD with the {who} {n.get('bfd') or 'gone'}",
+                                   "up": n.get("bfd") == "up"})
+                for p in self.prefixes:
+                    ob, nb = self.best_path(prev, p), self.best_path(v, p)
+                    if ob != nb:
+                        ev.append({"atMs": round(t - t0), "what": "best", "prefix": p,
+                                   "from": ob, "to": nb,
+                                   "event": f"CE: best path for {p} "
+                                            f"{'via ' + nb if nb else 'LOST (no path)'}"
+                                            f"{' (was via ' + ob + ')' if ob else ''}"})
+                    for a, s in self.by_addr.items():
+                        op = (prev["routes"].get(p) or {}).get("paths", {}).get(a)
+                        np_ = (v["routes"].get(p) or {}).get("paths", {}).get(a)
+                        if op is not None and np_ is not None and op != np_:
+                            ev.append({"atMs": round(t - t0), "what": "aspath", "prefix": p,
+                                       "path": s["path"], "asPath": np_,
+                                       "event": f"CE: {p} via {s['path']} now AS path "
+                                                f"{' '.join(map(str, np_))}"})
+            prev = v
+        return sorted(ev, key=lambda e: e["atMs"])
+
+    def report(self, other):
+        tl = self.timeline()
+        t0 = self.phases[0]["t"]
+        restore_at = round(self.phases[-1]["t"] - t0)
+
+        def first(pred, after=0):
+            return next((e["atMs"] for e in tl if e["atMs"] >= after and pred(e)), None)
+        down = first(lambda e: e["what"] == "session" and not e["up"] and e["path"] == self.path)
+        bfd_down = first(lambda e: e["what"] == "bfd" and not e["up"] and e["path"] == self.path)
+        moved = [e for e in tl if e["what"] == "best" and e["from"] == self.path
+                 and e["atMs"] < restore_at]
+        on_link = [p for p, b in self.before.items() if b == self.path]
+        reconv = max((e["atMs"] for e in moved), default=None) \
+            if len({e["prefix"] for e in moved}) == len(on_link) and on_link else None
+        lost = sorted({e["prefix"] for e in tl if e["what"] == "best" and e["to"] is None})
+        other_down = [e for e in tl if e["what"] == "session" and not e["up"]
+                      and e["path"] == other]
+        up_again = first(lambda e: e["what"] == "session" and e["up"], restore_at)
+        back = max((e["atMs"] for e in tl if e["what"] in ("best", "session")
+                    and e["atMs"] >= restore_at), default=None)
+        res = sorted(self.observe_ms)[len(self.observe_ms) // 2] + self.interval * 1000
+        figures = {"detectionMs": down, "bfdDownMs": bfd_down, "reconvergenceMs": reconv,
+                   "prefixesOnFailedLinkBefore": len(on_link), "prefixesLost": lost,
+                   "restoreAtMs": restore_at, "sessionsBackMs": (up_again - restore_at)
+                   if up_again is not None else None,
+                   "allBackMs": (back - restore_at) if back is not None else None,
+                   "ceBfd": self.ce_bfd, "holdTimeS": self.hold_s,
+                   "resolutionMs": round(res)}
+        checks = []
+
+        def check(what, ok, detail=""):
+            checks.append({"check": what, "ok": bool(ok), "detail": detail})
+        kind, a = self.kind, self.args
+        if kind in ("silent-failure", "peering-reset") or (kind == "failover-test" and
+                                                            a.category == "BgpDisconnect") \
+                or kind in ("maintenance", "flap"):
+            if kind == "silent-failure":
+                limit = 1000 if self.ce_bfd else self.hold_s * 1000 + 1000
+                check(f"CE detects the silent failure within {limit} ms "
+                      f"({'BFD' if self.ce_bfd else 'hold timer'}; R63)",
+                      down is not None and down < limit, f"{down} ms")
+            else:
+                check("CE saw the sessions of the link go down", down is not None, f"{down} ms")
+        if kind != "peering-reset":
+            check(f"no Azure prefix lost: the {other} link kept them (R63)", not lost,
+                  ", ".join(lost))
+            check(f"the {other} link's sessions stayed up", not other_down,
+                  "; ".join(e["event"] for e in other_down))
+            if on_link and kind != "flap" and not (kind == "failover-test" and
+                                                    a.category == "ASPathPrepend"
+                                                    and False):
+                check(f"every Azure prefix best via {self.path} moved to {other}",
+                      reconv is not None, f"{len({e['prefix'] for e in moved})}/{len(on_link)}"
+                      f" moved{'' if reconv is None else f', last at {reconv} ms'}")
+        else:
+            check("both links' sessions went down (R66)",
+                  down is not None and any(e["what"] == "session" and not e["up"]
+                                           and e["path"] == other for e in tl), "")
+        if kind == "maintenance" or (kind == "failover-test" and a.category == "ASPathPrepend"):
+            seen = [e for e in tl if e["what"] == "aspath" and e["atMs"] < restore_at]
+            check(f"prepend 12076 x{1 + a.prepends} seen on the {self.path} link only (R64)",
+                  seen and all(e["path"] == self.path for e in seen)
+                  and all(e["asPath"].count(12076) in (1, 1 + a.prepends) for e in seen),
+                  f"{len(seen)} AS-path change(s), links: "
+                  f"{', '.join(sorted({e['path'] for e in seen}))}")
+        if self.extra_result is not None and kind == "failover-test":
+            check("Azure's result: wasSimulationSuccessful (R68)",
+                  self.extra_result.get("wasSimulationSuccessful"), "")
+        check("everything back as before the drill", self.complete(self.samples[-1][1])
+              and self.all_best(self.samples[-1][1]) == self.before, "")
+        return {"drill": kind, "circuit": self.circuit, "linkType": self.link,
+                "ce": self.ce.kind, "azurePrefixes": self.prefixes,
+                "bestPathBefore": self.before, "timeline": tl, "figures": figures,
+                "azureResult": self.extra_result, "checks": checks,
+                "ok": all(c["ok"] for c in checks)}
+
+
+def run_drill(args):
+    state = lab_mod.load(args.name)
+    return Drill(state, args).run(args.drill)
+
+
+# ------------------------------------------------------------------ validate-limits
+def summary_count(api, circuit, s):
+    fam = "" if s["family"] == "ipv4" else "&family=ipv6"
+    v = api.get(f"/v1/circuits/{circuit}/peerings/{s['peeringType']}/routeTablesSummary"
+                f"?path={s['path']}{fam}")["value"]
+    for row in v:
+        if isinstance(row.get("statePfxRcd"), int):
+            return row["statePfxRcd"]
+    return None
+
+
+def validate_limits(args):
+    """Per peering and family: the CE announces the limit (accepted), the limit + 1 (both
+    sessions dropped with Cease/Maximum Number of Prefixes Reached, R36), then the limit again
+    (recovered after the restart time, Q1). The rows name each session."""
+    from . import ce as ce_mod
+    state = lab_mod.load(args.name)
+    api = lab_mod.api(state)
+    ce = lab_mod.make_ce(state)
+    circuit = args.circuit or state["plan"]["sessions"][0]["circuit"]
+    groups = {}
+    for s in state["plan"]["sessions"]:
+        if s["circuit"] == circuit and s["enabled"] and s["routeLimit"] > 0:
+            if args.peering and s["peeringType"] != args.peering:
+                continue
+            if args.family and s["family"] != args.family:
+                continue
+            groups.setdefault((s["peeringType"], s["family"]), []).append(s)
+    if not groups:
+        raise LabError(f"circuit '{circuit}' has no enabled session with a route limit to test")
+    rows = []
+
+    def apply(extra):
+        procs = ce.announce_extra(extra)
+        state["ceExtra"] = {"/".join(k): v for k, v in ce.extra.items()}
+        if procs:
+            state["processes"] = [p for p in state["processes"]
+                                  if not p["role"].startswith("ce-")] + procs
+        lab_mod.save(state)
+
+    try:
+        for key, ss in sorted(groups.items()):
+            limit = ss[0]["routeLimit"]
+            own = len(ce_mod.own_prefixes(ss[0], ce.opts))
+            extra = ce_mod.extra_prefixes(ss[0], limit + 1 - own)
+            say(f"validate-limits: {key[0]} {key[1]}: limit {limit} per session "
+                f"({own} own prefix(es) + generated)")
+            result = {s["name"]: {"peering": key[0], "family": key[1], "session": s["path"],
+                                  "limit": limit} for s in ss}
+            # 1. exactly the limit: accepted on every session.
+            t = time.monotonic()
+            apply({key: extra[:-1]})
+            try:
+                util.wait_for(f"{limit} prefixes accepted", lambda: all(
+                    summary_count(api, circuit, s) == limit for s in ss), args.timeout)
+                for s in ss:
+                    result[s["name"]]["atLimit"] = f"accepted {limit}"
+                say(f"  {limit}: accepted on {len(ss)} session(s) ({time.monotonic() - t:.1f} s)")
+            except LabError as e:
+                for s in ss:
+                    result[s["name"]]["atLimit"] = f"NOT accepted: {e}"
+            # 2. one more: every session of the group drops with Cease/1.
+            seq = api.last_seq()
+            t = time.monotonic()
+            apply({key: extra})
+            names = {s["name"] for s in ss}
+            seen = {}
+
+            def dropped():
+                nonlocal seq
+                r = api.events_after(seq)
+                seq = r.get("last", seq)
+                for e in r["value"]:
+                    if e.get("event") == "session-down" and e.get("peer") in names:
+                        n = e.get("notification") or {}
+                        seen[e["peer"]] = (n.get("code"), n.get("subcode"), n.get("name", ""))
+                return names <= set(seen)
+            try:
+                util.wait_for("sessions dropped", dropped, args.timeout)
+            except LabError:
+                pass
+            for s in ss:
+                code = seen.get(s["name"])
+                result[s["name"]]["advertised"] = limit + 1
+                result[s["name"]]["overLimit"] = (
+                    "dropped with Cease/1 (Maximum Number of Prefixes Reached)"
+                    if code and code[:2] == (6, 1) else
+                    f"dropped with {code[0]}/{code[1]}" if code else "NOT dropped")
+            say(f"  {limit + 1}: {len(seen)}/{len(ss)} session(s) dropped "
+                f"({time.monotonic() - t:.1f} s)")
+            # 3. back to the limit: the sessions return after the restart time.
+            t = time.monotonic()
+            apply({key: extra[:-1]})
+            restart = max(s["maxPrefixRestartSeconds"] for s in ss)
+            try:
+                util.wait_for("sessions recovered", lambda: all(
+                    summary_count(api, circuit, s) == limit for s in ss),
+                    restart + args.timeout,
+                    progress=lambda: None)
+                for s in ss:
+                    result[s["name"]]["recovered"] = (f"recovered after "
+                                                      f"{time.monotonic() - t:.0f} s "
+                                                      f"(restart time {restart} s)")
+            except LabError as e:
+                for s in ss:
+                    result[s["name"]]["recovered"] = f"NOT recovered: {e}"
+            say(f"  back to {limit}: {result[ss[0]['name']]['recovered']}")
+            rows += list(result.values())
+    finally:
+        apply({})
+    ok = all(r["atLimit"].startswith("accepted") and r["overLimit"].startswith("dropped with "
+                                                                                "Cease/1")
+             and r["recovered"].startswith("recovered") for r in rows)
+    return {"circuit": circuit, "ce": ce.kind, "rows": rows, "ok": ok}

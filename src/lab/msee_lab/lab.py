@@ -1,0 +1,248 @@
+"""`msee-ctl lab up|status|shell|down`: the lab's life cycle and its state file.
+
+State lives in /run/msee-lab/<name>/ (MSEE_LAB_DIR overrides /run/msee-lab): lab.json names the
+namespaces, the processes (PID + kernel start time), the plan and the CE; the configs, logs and
+sockets sit beside it. `lab down` works from lab.json when it exists and from the namespace
+names alone when it does not (a crash before the file was written): processes still inside
+the lab's namespaces are the lab's, and are stopped too.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from . import ce as ce_mod
+from . import topology, util
+from .util import LabError, say
+
+DEFAULT_CONFIG_NAMES = ("config/default.json",)
+
+
+def root_dir():
+    return os.environ.get("MSEE_LAB_DIR", "/run/msee-lab")
+
+
+def lab_dir(name):
+    return os.path.join(root_dir(), name)
+
+
+def load(name):
+    path = os.path.join(lab_dir(name), "lab.json")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise LabError(f"no lab '{name}' is up (msee-ctl lab up)")
+
+
+def save(state):
+    path = os.path.join(state["dir"], "lab.json")
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(state, f, indent=1)
+    os.replace(tmp, path)
+
+
+def default_config():
+    src = os.environ.get("PYTHONPATH", "").split(":")[0]
+    for base in (os.path.join(src, "..", ".."), os.getcwd()):
+        for n in DEFAULT_CONFIG_NAMES:
+            p = os.path.normpath(os.path.join(base, n))
+            if os.path.exists(p):
+                return p
+    raise LabError("no --config given and config/default.json not found")
+
+
+def lab_config(src, dst, log_routes=True):
+    """The user's circuit config with the lab's settings: the MSEEs bind the real link
+    addresses (addressing direct), and routes are logged. Other shapes (az/ARM) are kept
+    as they are when they already say nothing about addressing."""
+    with open(src) as f:
+        try:
+            cfg = json.load(f)
+        except json.JSONDecodeError as e:
+            raise LabError(f"{src}: not JSON ({e})")
+    if isinstance(cfg, dict) and "circuits" in cfg:
+        emu = cfg.setdefault("emulator", {})
+        emu["addressing"] = "direct"
+        emu["logRoutes"] = log_routes
+    with open(dst, "w") as f:
+        json.dump(cfg, f, indent=1)
+
+
+def emu_bin():
+    return os.environ.get("MSEE_EMU", "msee-emu")
+
+
+def make_ce(state):
+    c = ce_mod.make(state["ce"], state["dir"], state["plan"], state["ceOptions"],
+                    state["netns"]["ce"])
+    c.extra = {tuple(k.split("/")): v for k, v in state.get("ceExtra", {}).items()}
+    return c
+
+
+def api(state):
+    return util.Api(state["netns"]["er"], state["api"])
+
+
+def wait_established(state, timeout, quiet=False):
+    """Waits until every enabled MSEE session is Established; a progress line per change."""
+    a = api(state)
+    enabled = {s["name"] for s in state["plan"]["sessions"] if s["enabled"]}
+    t0 = time.monotonic()
+    shown = [None]
+
+    def done():
+        up = sum(1 for s in a.sessions() if s["name"] in enabled and s["state"] == "Established")
+        if not quiet and up != shown[0]:
+            say(f"  {up}/{len(enabled)} MSEE sessions Established "
+                f"({time.monotonic() - t0:.1f} s)")
+            shown[0] = up
+        return up == len(enabled)
+    util.wait_for("every MSEE session Established", done, timeout, interval=0.3)
+    return time.monotonic() - t0
+
+
+def up(args):
+    if os.geteuid() != 0:
+        raise LabError("the lab creates network namespaces: run it as root")
+    name = args.name
+    d = lab_dir(name)
+    if os.path.exists(os.path.join(d, "lab.json")):
+        st = load(name)
+        if any(util.alive(p) for p in st["processes"]):
+            raise LabError(f"lab '{name}' is already up (msee-ctl lab status / lab down)")
+        say(f"lab '{name}': cleaning up what a previous run left")
+        down_state(name, quiet=True)
+    elif set(topology.ns_names(name).values()) & topology.existing_netns():
+        say(f"lab '{name}': removing namespaces a crashed run left")
+        down_state(name, quiet=True)
+    os.makedirs(d, exist_ok=True)
+    src = os.path.abspath(args.config or default_config())
+    conf = os.path.join(d, "circuits.json")
+    lab_config(src, conf)
+    chk = subprocess.run([emu_bin(), "--check", conf], capture_output=True, text=True)
+    if chk.returncode != 0:
+        raise LabError(f"{src} is not a valid circuit config:\n{chk.stdout}{chk.stderr}")
+    plan = json.loads(util.run([emu_bin(), "--plan", conf]))
+    if not plan["sessions"]:
+        raise LabError(f"{src} has no MSEE sessions to run")
+    opts = {"cePrefixes": args.ce_prefixes.split(","), "ceHoldTime": args.ce_hold_time,
+            "preferPrimary": args.prefer_primary, "noCeBfd": args.no_ce_bfd}
+    state = {"name": name, "dir": d, "sourceConfig": src, "config": conf, "ce": args.ce,
+             "ceOptions": opts, "api": "http://127.0.0.1:8179", "plan": plan,
+             "netns": topology.ns_names(name), "processes": [], "ceExtra": {},
+             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    state["erNetns"] = state["netns"]["er"]
+    ce = ce_mod.make(args.ce, d, plan, opts, state["netns"]["ce"])  # checks the CE is there
+    t0 = time.monotonic()
+    try:
+        say(f"lab '{name}': {len(plan['sessions'])} MSEE sessions from {src}")
+        state["topology"] = topology.build(name, plan)
+        save(state)
+        say(f"  namespaces {', '.join(state['netns'].values())}; "
+            f"{len(state['topology']['links'])} links, "
+            f"{'dot1Q sub-interfaces' if state['topology']['dot1q'] else 'a veth per peering'}")
+        ev = os.path.join(d, "events.jsonl")
+        rec = util.spawn("msee-emu", [emu_bin(), "--config", conf, "--api", "127.0.0.1:8179",
+                                      "--events", ev], os.path.join(d, "msee-emu.log"),
+                         state["netns"]["er"])
+        state["processes"].append(rec)
+        save(state)
+        util.wait_for("msee-emu's API", lambda: util.alive(rec) and api(state).sessions(), 15)
+        say(f"  msee-emu up (pid {rec['pid']}); starting the {args.ce} CE")
+        state["processes"] += ce.start()
+        save(state)
+        wait_established(state, args.timeout)
+    except (LabError, KeyboardInterrupt) as e:
+        logs = [p["log"] for p in state["processes"]]
+        say(f"lab up failed: {e}" if isinstance(e, LabError) else "interrupted")
+        for log in logs:
+            tail = open(log, errors="replace").read()[-1500:] if os.path.exists(log) else ""
+            if tail.strip():
+                say(f"--- {log} (last lines)\n{tail}")
+        down_state(name, quiet=True)
+        raise LabError("lab up failed; everything it made was removed") from None
+    state["upSeconds"] = round(time.monotonic() - t0, 2)
+    save(state)
+    say(f"lab '{name}' is up in {state['upSeconds']} s: every session Established")
+    return state
+
+
+def down_state(name, quiet=False):
+    """Stops every process of the lab and deletes its namespaces. Idempotent."""
+    d = lab_dir(name)
+    stopped = []
+    try:
+        st = load(name)
+        for p in reversed(st["processes"]):
+            if util.alive(p):
+                util.stop(p)
+                stopped.append(f"{p['role']} ({p['pid']})")
+    except LabError:
+        pass
+    # Whatever still runs inside the lab's namespaces was started by the lab.
+    for ns in topology.ns_names(name).values():
+        if ns not in topology.existing_netns():
+            continue
+        for pid in util.ip("netns", "pids", ns, check=False).split():
+            try:
+                os.kill(int(pid), signal.SIGTERM)
+                stopped.append(f"pid {pid} in {ns}")
+            except (ProcessLookupError, ValueError):
+                pass
+        end = time.monotonic() + 5
+        while util.ip("netns", "pids", ns, check=False).split() and time.monotonic() < end:
+            time.sleep(0.1)
+        for pid in util.ip("netns", "pids", ns, check=False).split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+    gone = topology.destroy(name)
+    if os.path.isdir(d):
+        for f in ("lab.json", "lab.json.tmp"):
+            if os.path.exists(os.path.join(d, f)):
+                os.remove(os.path.join(d, f))
+    if not quiet:
+        say(f"lab '{name}' down: stopped {', '.join(stopped) or 'nothing'}; "
+            f"removed namespaces {', '.join(gone) or 'none'} (logs kept in {d})")
+    return {"name": name, "stopped": stopped, "removedNamespaces": gone, "logs": d}
+
+
+def status(name):
+    st = load(name)
+    out = {"name": name, "ce": st["ce"], "config": st["sourceConfig"], "created": st["created"],
+           "netns": st["netns"],
+           "processes": [{"role": p["role"], "pid": p["pid"], "alive": util.alive(p)}
+                         for p in st["processes"]]}
+    try:
+        out["sessions"] = [{k: s.get(k) for k in ("name", "state", "adminState", "ceAddress",
+                                                     "routeLimit", "flaps")}
+                           | {"bfd": (s.get("bfd") or {}).get("state")}
+                           for s in api(st).sessions()]
+    except LabError as e:
+        out["sessions"] = []
+        out["apiError"] = str(e)
+    try:
+        view = make_ce(st).observe(routes=False)
+        out["ceSessions"] = [{"neighbor": a, **v} for a, v in sorted(view["sessions"].items())]
+    except LabError as e:
+        out["ceError"] = str(e)
+    return out
+
+
+def shell(name, target, cmd):
+    st = load(name)
+    ns = st["netns"]["ce" if target == "ce" else "er"]
+    if target == "ce":
+        argv = make_ce(st).shell_argv()
+        if cmd:
+            argv = (argv + ["-c", " ".join(cmd)]) if st["ce"] != "builtin" else ["sh", "-c",
+                                                                                  " ".join(cmd)]
+    else:
+        argv = cmd or ["bash", "-i"]
+    env = dict(os.environ, PS1=f"[{ns}] \\w# ")
+    os.execvpe("ip", ["ip", "netns", "exec", ns, *argv], env)

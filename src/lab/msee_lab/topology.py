@@ -1,0 +1,137 @@
+"""The lab's network: three namespaces and the links of each circuit between them.
+
+    <lab>-ce                 <lab>-sw                      <lab>-er
+    ce<C>p<L>[.<vlan>] ──── s<C>p<L>c ─ bridge b<C>p<L> ─ s<C>p<L>m ──── er<C>p<L>[.<vlan>]
+
+One veth pair per side per link (circuit C, path L = 1 primary / 2 secondary) and a bridge in
+the switch namespace; each peering is a dot1Q sub-interface with the peering's vlanId on both
+ends (R12, R88) carrying the exact /30 and /126 of the plan (R9, R10). A silent link failure
+takes the MSEE port out of its bridge: both ends keep their carrier, frames just stop, so only
+BFD or the hold timer can tell (R63). Nothing is connected to the host's namespace.
+"""
+from .util import LabError, ip
+
+
+def ns_names(lab):
+    return {"ce": f"{lab}-ce", "er": f"{lab}-er", "sw": f"{lab}-sw"}
+
+
+def path_no(path):
+    return 1 if path == "primary" else 2
+
+
+def link_devs(circuit_index, path):
+    n = f"{circuit_index}p{path_no(path)}"
+    return {"ce": f"ce{n}", "er": f"er{n}", "swc": f"s{n}c", "swm": f"s{n}m", "br": f"b{n}"}
+
+
+def existing_netns():
+    out = ip("netns", "list", check=False)
+    return {line.split()[0] for line in out.splitlines() if line.strip()}
+
+
+def dot1q_supported(ns, dev):
+    probe = f"{dev}.4094"
+    try:
+        ip("-n", ns, "link", "add", "link", dev, "name", probe, "type", "vlan", "id", "4094")
+    except LabError:
+        return False
+    ip("-n", ns, "link", "del", probe, check=False)
+    return True
+
+
+def build(lab, plan):
+    """Creates the namespaces, links and addresses for every session of the plan. Returns the
+    topology record kept in lab.json (what was made, for drills and for `lab down`)."""
+    ns = ns_names(lab)
+    have = existing_netns()
+    for n in ns.values():
+        if n in have:
+            raise LabError(f"network namespace {n} already exists (run: msee-ctl lab down)")
+    for n in ns.values():
+        ip("netns", "add", n)
+        ip("-n", n, "link", "set", "lo", "up")
+    links = {}
+    for s in plan["sessions"]:
+        key = (s["circuitIndex"], s["path"])
+        if key in links:
+            continue
+        d = link_devs(*key)
+        ip("link", "add", d["ce"], "netns", ns["ce"], "type", "veth", "peer", "name", d["swc"],
+           "netns", ns["sw"])
+        ip("link", "add", d["er"], "netns", ns["er"], "type", "veth", "peer", "name", d["swm"],
+           "netns", ns["sw"])
+        ip("-n", ns["sw"], "link", "add", d["br"], "type", "bridge")
+        for port in (d["swc"], d["swm"]):
+            ip("-n", ns["sw"], "link", "set", port, "master", d["br"], "up")
+        ip("-n", ns["sw"], "link", "set", d["br"], "up")
+        ip("-n", ns["ce"], "link", "set", d["ce"], "up")
+        ip("-n", ns["er"], "link", "set", d["er"], "up")
+        links[key] = {"circuitIndex": key[0], "circuit": s["circuit"], "path": key[1],
+                      "bridge": d["br"], "mseePorts": [d["swm"]], "vlans": {}}
+    dot1q = dot1q_supported(ns["ce"], link_devs(*next(iter(links)))["ce"]) if links else True
+    interfaces = {}
+    for s in plan["sessions"]:
+        key = (s["circuitIndex"], s["path"])
+        link, d, vlan = links[key], link_devs(*key), s["vlanId"]
+        if vlan not in link["vlans"]:
+            if dot1q:
+                cdev, mdev = f"{d['ce']}.{vlan}", f"{d['er']}.{vlan}"
+                ip("-n", ns["ce"], "link", "add", "link", d["ce"], "name", cdev, "type", "vlan",
+                   "id", str(vlan))
+                ip("-n", ns["er"], "link", "add", "link", d["er"], "name", mdev, "type", "vlan",
+                   "id", str(vlan))
+            else:
+                # No 802.1Q in this kernel: one veth pair per peering into the same bridge.
+                cdev, mdev = f"{d['ce']}v{vlan}", f"{d['er']}v{vlan}"
+                sc, sm = f"{d['swc']}{vlan}", f"{d['swm']}{vlan}"
+                ip("link", "add", cdev, "netns", ns["ce"], "type", "veth", "peer", "name", sc,
+                   "netns", ns["sw"])
+                ip("link", "add", mdev, "netns", ns["er"], "type", "veth", "peer", "name", sm,
+                   "netns", ns["sw"])
+                for port in (sc, sm):
+                    ip("-n", ns["sw"], "link", "set", port, "master", d["br"], "up")
+                link["mseePorts"].append(sm)
+            ip("-n", ns["ce"], "link", "set", cdev, "up")
+            ip("-n", ns["er"], "link", "set", mdev, "up")
+            link["vlans"][vlan] = {"ce": cdev, "er": mdev}
+        devs = link["vlans"][vlan]
+        plen = str(s["linkPrefixLength"])
+        extra = ["nodad"] if s["family"] == "ipv6" else []
+        ip("-n", ns["ce"], "addr", "add", f"{s['ceAddress']}/{plen}", "dev", devs["ce"], *extra)
+        ip("-n", ns["er"], "addr", "add", f"{s['mseeAddress']}/{plen}", "dev", devs["er"], *extra)
+        interfaces[s["name"]] = {"ce": devs["ce"], "er": devs["er"]}
+    return {"netns": ns, "dot1q": dot1q, "interfaces": interfaces,
+            "links": [dict(v, vlans={str(k): x for k, x in v["vlans"].items()})
+                      for v in links.values()]}
+
+
+def link_of(topo, circuit, path):
+    for link in topo["links"]:
+        if link["circuit"] == circuit and link["path"] == path:
+            return link
+    raise LabError(f"the lab has no {path} link for circuit '{circuit}'")
+
+
+def cut(topo, circuit, path):
+    """Silent failure: the switch stops forwarding from the MSEE's side of the link."""
+    link = link_of(topo, circuit, path)
+    for port in link["mseePorts"]:
+        ip("-n", topo["netns"]["sw"], "link", "set", port, "nomaster")
+
+
+def restore(topo, circuit, path):
+    link = link_of(topo, circuit, path)
+    for port in link["mseePorts"]:
+        ip("-n", topo["netns"]["sw"], "link", "set", port, "master", link["bridge"])
+
+
+def destroy(lab):
+    """Deletes the lab's namespaces (their interfaces go with them). Idempotent."""
+    have = existing_netns()
+    gone = []
+    for n in ns_names(lab).values():
+        if n in have:
+            ip("netns", "del", n, check=False)
+            gone.append(n)
+    return gone
