@@ -54,8 +54,13 @@ def print_report(r):
     print(table(r["timeline"], ["atMs", "event"]), end="")
     f = r["figures"]
     print("\nFigures:")
-    rows = [{"figure": k, "value": ", ".join(v) if isinstance(v, list) else v}
-            for k, v in f.items()]
+    def show(v):
+        if isinstance(v, list):
+            return ", ".join(v)
+        if isinstance(v, dict):
+            return ", ".join(f"{k.split('/', 1)[-1]}: {x}" for k, x in v.items())
+        return v
+    rows = [{"figure": k, "value": show(v)} for k, v in f.items()]
     print(table(rows, ["figure", "value"]), end="")
     if r.get("azureResult"):
         print("\nAzure's failover test result: " + json.dumps(r["azureResult"]))
@@ -101,6 +106,8 @@ def parser():
                    choices=["BgpDisconnect", "ASPathPrepend"], help="failover-test (R68)")
     d.add_argument("--prepends", type=int, default=3, help="extra 12076s (Q7, default 3)")
     d.add_argument("--hold", type=float, default=3, help="seconds to hold the failure")
+    d.add_argument("--wait-all", action="store_true",
+                   help="silent-failure: wait for the sessions without BFD too (hold timer)")
     d.add_argument("--drain", type=float, default=3, help="maintenance: seconds drained first")
     d.add_argument("--count", type=int, default=3, help="flap: how many flaps")
     d.add_argument("--interval-s", type=float, default=4, help="flap: seconds per flap")

@@ -146,6 +146,7 @@ class Ce:
         self.plan, self.opts, self.netns = plan, opts, netns
         self.sessions = plan["sessions"]
         self.extra = {}  # group key -> [prefixes]
+        self.procs = []  # the CE's processes (records of util.spawn)
         os.makedirs(self.dir, exist_ok=True)
 
     def session_by_msee(self, addr):
@@ -444,7 +445,6 @@ class BuiltinCe(Ce):
         self.offsets = {}
         self.state = {}   # msee address -> FSM state
         self.rib = {}     # msee address -> {prefix: as path}
-        self.procs = []
 
     def asns(self):
         return sorted({s["peerASN"] for s in self.sessions})

@@ -8,6 +8,7 @@ the lab's namespaces are the lab's, and are stopped too.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -80,6 +81,7 @@ def make_ce(state):
     c = ce_mod.make(state["ce"], state["dir"], state["plan"], state["ceOptions"],
                     state["netns"]["ce"])
     c.extra = {tuple(k.split("/")): v for k, v in state.get("ceExtra", {}).items()}
+    c.procs = [p for p in state["processes"] if p["role"].startswith("ce-")]
     return c
 
 
@@ -119,6 +121,7 @@ def up(args):
     elif set(topology.ns_names(name).values()) & topology.existing_netns():
         say(f"lab '{name}': removing namespaces a crashed run left")
         down_state(name, quiet=True)
+    shutil.rmtree(os.path.join(d, "ce"), ignore_errors=True)  # an earlier lab's CE files
     os.makedirs(d, exist_ok=True)
     src = os.path.abspath(args.config or default_config())
     conf = os.path.join(d, "circuits.json")
