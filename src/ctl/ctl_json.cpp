@@ -136,12 +136,15 @@ int exec_lab(const std::vector<std::string>& args) {
   return 2;
 }
 
-// The namespace of the lab `msee-ctl lab up` started: /run/msee-lab/<name>/lab.json names it.
-// Only when exactly one lab is up, so msee-ctl never guesses between two.
+// The namespace of the lab `msee-ctl lab up` started: /run/msee-lab/<name>/lab.json names it
+// ($MSEE_LAB_DIR replaces /run/msee-lab, as for msee-lab). Only when exactly one lab is up, so
+// msee-ctl never guesses between two.
 std::optional<std::string> lab_netns() {
+  const char* dir = std::getenv("MSEE_LAB_DIR");
   std::error_code ec;
   std::optional<std::string> found;
-  for (const auto& d : std::filesystem::directory_iterator("/run/msee-lab", ec)) {
+  for (const auto& d : std::filesystem::directory_iterator(
+           dir != nullptr && *dir != 0 ? dir : "/run/msee-lab", ec)) {
     std::ifstream in(d.path() / "lab.json");
     auto j = nlohmann::json::parse(in, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("erNetns") ||

@@ -185,12 +185,14 @@ it__on_exit() {
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] || [ "$IT_FAILS" -ne 0 ]; then
     echo "===== $IT_NAME FAILED (exit $rc, $IT_FAILS failed checks) — diagnostics follow"
     if declare -F it_on_fail >/dev/null; then it_on_fail 2>&1 | sed 's/^/    /'; fi
+    if declare -F it_cleanup >/dev/null; then it_cleanup; fi
     it_stop_all
     for item in "${IT_LOGS[@]}"; do it_dump "${item%%|*}" "${item#*|}" "${IT_DUMP_LINES:-80}"; done
     echo "===== workdir kept: $T"
     [ "$rc" -eq 0 ] && rc=1
     ns_cleanup
   else
+    if declare -F it_cleanup >/dev/null; then it_cleanup; fi
     it_stop_all
     ns_cleanup
     if [ -n "${IT_KEEP:-}" ]; then echo "workdir kept: $T"; else rm -rf "$T"; fi
@@ -208,6 +210,28 @@ it_finish() {
   echo "RESULT: $IT_NAME FAILED ($IT_FAILS of $((IT_PASSES + IT_FAILS)) checks failed, $((dt / 1000)).$((dt % 1000 / 100)) s)"
   exit 1
 }
+
+# ------------------------------------------------------------------ the lab (msee-ctl lab)
+# lab_init NAME : a private lab (namespaces NAME-ce/-er/-sw, state in $T/labs) that the EXIT
+# trap takes down; lab_ ARGS runs msee-ctl with it (-o json), lab_report FILE ARGS saves JSON.
+lab_init() {
+  [ "$(id -u)" = 0 ] || skip "the lab needs root (network namespaces)"
+  [ -x "${MSEE_CTL:-}" ] || MSEE_CTL=$(dirname "$MSEE_EMU")/msee-ctl
+  [ -x "$(dirname "$MSEE_CTL")/msee-lab" ] || die "msee-lab is not beside $MSEE_CTL"
+  export MSEE_LAB_NAME=$1 MSEE_LAB_DIR=$T/labs
+  LAB_ER=$1-er
+  it_cleanup() { "$MSEE_CTL" lab down > "$T/lab-down.log" 2>&1; }
+  it_on_fail() {
+    "$MSEE_CTL" -o table lab status 2>&1
+    local f; for f in "$MSEE_LAB_DIR/$MSEE_LAB_NAME"/*.log "$MSEE_LAB_DIR/$MSEE_LAB_NAME"/ce/*.log; do
+      [ -f "$f" ] && it_dump "lab" "$f" 30
+    done
+  }
+}
+lab_() { "$MSEE_CTL" -o json "$@"; }
+lab_report() { local f=$1; shift; "$MSEE_CTL" -o json "$@" > "$f" 2> "$f.log"; local rc=$?; tail -3 "$f.log"; return $rc; }
+# drill_ok FILE : every check of the drill report in FILE passed (prints the failed ones)
+drill_ok() { jpy "[print('    failed:', c) for c in d['checks'] if not c['ok']] == [] and d['ok']" < "$1"; }
 
 # ------------------------------------------------------------------ network namespaces
 # ns_lab ID : a CE namespace ${ID}ce, an MSEE namespace ${ID}er and a "provider" namespace

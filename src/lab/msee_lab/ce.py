@@ -293,14 +293,13 @@ class FrrCe(Ce):
 
     def announce_extra(self, extra):
         """Announces exactly `extra` ({(peeringType, family): [prefixes]}) on top of its own."""
-        cmds = ["configure terminal", f"router bgp {self.asn()}"]
+        cmds = [f"router bgp {self.asn()}"]  # vtysh -f starts in configuration mode
         for key in set(self.extra) | set(extra):
             old, new = set(self.extra.get(key, [])), set(extra.get(key, []))
             cmds.append(f"address-family {key[1]} unicast")
             cmds += [f"no network {p}" for p in sorted(old - new)]
             cmds += [f"network {p}" for p in sorted(new - old)]
             cmds.append("exit-address-family")
-        cmds += ["end"]
         path = os.path.join(self.dir, "extra.vtysh")
         with open(path, "w") as f:
             f.write("\n".join(cmds) + "\n")
