@@ -250,3 +250,91 @@ TEST_CASE("Reload: applied by difference, refused when sessions would change", "
   CHECK(r.status == 409);
   CHECK(json::parse(r.body)["error"]["message"] == "not applied: because");
 }
+
+TEST_CASE("API: a link drill shuts or prepends one link, never both (R64, Q7)", "[api][drill]") {
+  Fixture f;
+  const std::string primary = "/v1/circuits/ckt/links/Primary";
+  const std::string secondary = "/v1/circuits/ckt/links/Secondary";
+  auto link = [&](const std::string& t) { return json::parse(f.get(t).body); };
+  CHECK(link(primary) == json::parse(R"({"circuit": "ckt", "linkType": "Primary",
+                                          "bgpState": "Up", "asPathPrepend": 0})"));
+
+  auto r = send(f, "PATCH", primary, R"({"asPathPrepend": 3})");
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["asPathPrepend"] == 3);
+  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));
+  r = send(f, "PATCH", primary, R"({"bgpState": "Down"})");
+  REQUIRE(r.status == 200);
+  CHECK(link(primary)["asPathPrepend"] == 3);  // unset fields stay as they are
+  CHECK(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));
+  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/secondary"));
+
+  // The other link is refused while this one is drained; so is a failover test.
+  r = send(f, "PATCH", secondary, R"({"bgpState": "Down"})");
+  CHECK(r.status == 409);
+  CHECK(json::parse(r.body)["error"]["message"].get<std::string>().find("Primary link") !=
+        std::string::npos);
+  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/secondary"));
+  r = send(f, "POST", "/v1/circuits/ckt/failoverTests/start", R"({"linkType": "Secondary"})");
+  CHECK(r.status == 409);
+
+  r = send(f, "PATCH", primary, R"({"bgpState": "Up", "asPathPrepend": 0})");
+  REQUIRE(r.status == 200);
+  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));
+  CHECK(send(f, "PATCH", secondary, R"({"asPathPrepend": 1})").status == 200);
+  CHECK(send(f, "PATCH", secondary, R"({"asPathPrepend": 0})").status == 200);
+
+  // While a failover test runs, the drill API keeps off the circuit.
+  REQUIRE(send(f, "POST", "/v1/circuits/ckt/failoverTests/start",
+               R"({"linkType": "Primary", "category": "ASPathPrepend"})").status == 200);
+  CHECK(send(f, "PATCH", secondary, R"({"asPathPrepend": 2})").status == 409);
+  REQUIRE(send(f, "POST", "/v1/circuits/ckt/failoverTests/stop", R"({"linkType": "Primary"})")
+              .status == 200);
+
+  auto check = [&](const std::string& method, const std::string& target, const std::string& body,
+                   unsigned status, const std::string& text) {
+    auto a = send(f, method, target, body);
+    INFO(method << " " << target << " " << body << " -> " << a.body);
+    CHECK(a.status == status);
+    CHECK(json::parse(a.body)["error"]["message"].get<std::string>().find(text) !=
+          std::string::npos);
+  };
+  check("PATCH", primary, "nope", 400, "JSON object");
+  check("PATCH", primary, R"({"bgpState": "Sideways"})", 400, "/bgpState");
+  check("PATCH", primary, R"({"asPathPrepend": 11})", 400, "0..10");
+  check("PATCH", primary, R"({"asPathPrepend": -1})", 400, "0..10");
+  check("PATCH", primary, R"({"prepend": 1})", 400, "/prepend is not a field");
+  check("PATCH", "/v1/circuits/ckt/links/Tertiary", "{}", 404, "Primary and Secondary");
+  check("PATCH", "/v1/circuits/nope/links/Primary", "{}", 404, "no circuit");
+  check("POST", primary, "{}", 405, "GET or PATCH");
+  int drills = 0;
+  for (const auto* e : f.events.after(0, 100)) {
+    drills += e->line.find("\"event\":\"link-drill\"") != std::string::npos ? 1 : 0;
+  }
+  CHECK(drills == 5);
+}
+
+TEST_CASE("--plan: sessions with their link, VLAN, key and limits, and the advertisements",
+          "[api][plan]") {
+  auto cfg = *app::parse_emulator_config(kConfig);
+  auto j = json::parse(app::plan_to_json(cfg, er::make_plan(cfg, er::builtin_catalogue())));
+  CHECK(j["addressing"] == "loopback");
+  REQUIRE(j["sessions"].size() == 2);
+  auto s = j["sessions"][0];
+  CHECK(s["name"] == "ckt/AzurePrivatePeering/primary");
+  CHECK(s["path"] == "primary");
+  CHECK(s["mseeAddress"] == "127.45.0.2");  // bound address (loopback mapping)
+  CHECK(s["azureMseeAddress"] == "192.168.1.2");
+  CHECK(s["azureCeAddress"] == "192.168.1.1");
+  CHECK(s["linkPrefixLength"] == 30);
+  CHECK(s["vlanId"] == 100);
+  CHECK(s["peerASN"] == 65001);
+  CHECK(s["mseeASN"] == 12076);
+  CHECK(s["sharedKey"] == "TopSecret1");  // the lab's CE needs it; the API never shows it
+  CHECK(s["routeLimit"] == 4000);
+  CHECK(s["bfd"] == true);
+  CHECK(j["sessions"][1]["mseeAddress"] == "127.45.0.6");
+  REQUIRE(j["advertisements"].size() == 1);
+  CHECK(j["advertisements"][0]["prefix"] == "10.1.0.0/16");
+  CHECK(j["advertisements"][0]["to"].size() == 2);
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# test_lab_bird.sh — issue #6 with BIRD 2 as the CE of the Premium circuit of
+# config/premium-private-microsoft.json: private + Microsoft peering, IPv4 + IPv6, 8 sessions
+# on dot1Q sub-interfaces (or a veth per peering where the kernel has no 802.1Q). The silent
+# failure drill with --wait-all: the IPv4 sessions (BFD, R30) are detected in under 1 s, the
+# IPv6 ones (no BFD) by the CE's 9 s hold timer, every Azure prefix ends on the secondary and
+# none is lost. Azure's ASPathPrepend failover test: the prepend is seen on the primary only
+# and BIRD moves its best paths (R64, R68). validate-limits on private IPv6: 100 accepted,
+# 101 dropped with Cease/1, recovered (R36).
+set -u
+source "$(dirname "$0")/lib.sh"
+it_need bird birdc ip python3
+it_init lab_bird
+lab_init "lb$$"
+python3 - "$MSEE_SOURCE_DIR/config/premium-private-microsoft.json" "$T/circuit.json" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+for p in cfg["circuits"][0]["peerings"]:
+    p.setdefault("emulation", {})["maxPrefixRestartSeconds"] = 5
+json.dump(cfg, open(sys.argv[2], "w"), indent=1)
+PY
+
+check "lab up --ce bird: 8 sessions Established" \
+  lab_report "$T/up.json" lab up --ce bird --config "$T/circuit.json" --ce-hold-time 9
+check "lab status: 8 MSEE sessions Established, BFD Up on the 4 IPv4 ones only (R30)" \
+  jpy "[s['state'] for s in d['sessions']] == ['Established'] * 8 and sorted(str(s['bfd']) for s in d['sessions']) == ['None'] * 4 + ['Up'] * 4" < "$T/up.json"
+check "the CE's IPv6 interface holds its /126 (R10)" \
+  bash -c "ip -n $MSEE_LAB_NAME-ce -o addr show | grep -q 'fdcc:0:0:1::1/126'"
+
+check "drill silent-failure --wait-all" lab_report "$T/silent.json" drill silent-failure --wait-all --hold 1
+check "silent failure: IPv4 sessions detected by BFD < 1 s, IPv6 by the 9 s hold timer" \
+  jpy "all((v < 1000) if not k.endswith('/ipv6') else (v is not None and 1000 < v < 10000) for k, v in d['figures']['detectionBySessionMs'].items()) and len(d['figures']['detectionBySessionMs']) == 4" < "$T/silent.json"
+check "silent failure: no Azure prefix lost, all 9 moved to the secondary, every check passed" \
+  jpy "d['figures']['prefixesLost'] == [] and d['figures']['prefixesOnFailedLinkBefore'] == 9 and d['ok']" < "$T/silent.json"
+[ "$IT_FAILS" -eq 0 ] || jpy "d['checks']" < "$T/silent.json"
+
+check "drill failover-test ASPathPrepend --prepends 2" \
+  lab_report "$T/prepend.json" drill failover-test --category ASPathPrepend --prepends 2 --hold 1
+check "ASPathPrepend: 12076 x3 on the primary only, BIRD's best paths moved, Azure's result successful" \
+  jpy "(a := [e for e in d['timeline'] if e['what'] == 'aspath']) and {e['path'] for e in a} == {'primary'} and {e['asPath'].count(12076) for e in a} == {3, 1} and d['azureResult']['wasSimulationSuccessful'] and d['ok']" < "$T/prepend.json"
+
+check "validate-limits --peering AzurePrivatePeering --family ipv6" \
+  lab_report "$T/limits.json" validate-limits --peering AzurePrivatePeering --family ipv6
+check "private IPv6: 100 accepted, 101 dropped with Cease/1, recovered (R36)" \
+  jpy "[(r['limit'], r['atLimit'], r['overLimit'][:20], r['recovered'][:9]) for r in d['rows']] == [(100, 'accepted 100', 'dropped with Cease/1', 'recovered')] * 2" < "$T/limits.json"
+lab_ lab down > "$T/down.json" 2>&1
+check "lab down: namespaces gone, BIRD and msee-emu stopped" \
+  jpy "not any(n.startswith('$MSEE_LAB_NAME-') for n in __import__('os').listdir('/run/netns')) and len(d['stopped']) == 2" < "$T/down.json"
+it_finish
