@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything msee-emu needs on Debian 12, from Debian's packages only: the toolchain
 # and libraries to build it, and the real BGP daemons the integration tests peer with.
-# Idempotent; needs root. Set MSEE_SKIP_APT=1 to skip (e.g. when packages are pre-installed).
+# --with-lab adds what the lab needs (scripts/run.sh), --with-test-peers everything the tests
+# need (a superset). Idempotent; needs root. Set MSEE_SKIP_APT=1 to skip (e.g. when packages are pre-installed).
 set -euo pipefail
 
 if [[ "${MSEE_SKIP_APT:-0}" == 1 ]]; then
@@ -20,10 +21,14 @@ build_pkgs=(build-essential g++ cmake ninja-build ccache pkg-config
 test_pkgs=(frr bird2 gobgpd exabgp tshark clang libclang-rt-14-dev iproute2 python3 procps
            python3-prometheus-client bgpdump)
 
+# The lab (msee-ctl lab up, scripts/run.sh): namespaces, an FRR CE, and python3 for msee-lab.
+lab_pkgs=(iproute2 python3 frr procps)
+
 want=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--with-test-peers" ]]; then
-  want+=("${test_pkgs[@]}")
-fi
+case "${1:-}" in
+  --with-test-peers) want+=("${test_pkgs[@]}") ;;
+  --with-lab) want+=("${lab_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -157,8 +157,12 @@ def main(argv):
                 emit(lab.status(args.name))
             else:
                 print_route_tables(state)
-                print(f"\nNext: msee-ctl drill silent-failure   (or: msee-ctl lab status, "
-                      f"msee-ctl lab shell ce, msee-ctl lab down)")
+                ctl = os.environ.get("MSEE_CTL", "msee-ctl")
+                ctl = os.path.relpath(ctl) if ctl.startswith(os.getcwd() + "/") else ctl
+                print(f"\nThe lab is up. A failover drill, with the CE's timeline:\n"
+                      f"  {ctl} drill silent-failure\n"
+                      f"More: {ctl} lab status | lab shell ce | drill --help | "
+                      f"validate-limits | lab down   (docs/drills.md)")
             return 0
         if args.cmd == "lab" and args.lab == "down":
             r = lab.down_state(args.name, quiet=emit is not None)

@@ -420,11 +420,8 @@ def run_drill(args):
 
 
 # ------------------------------------------------------------------ validate-limits
-def summary_count(api, circuit, s):
-    fam = "" if s["family"] == "ipv4" else "&family=ipv6"
-    v = api.get(f"/v1/circuits/{circuit}/peerings/{s['peeringType']}/routeTablesSummary"
-                f"?path={s['path']}{fam}")["value"]
-    for row in v:  # Cisco's column: the count when Established, else the state (R83)
+def summary_count(api, s):
+    for row in lab_mod.summary_rows(api, s):  # Cisco's column: the count, or the state (R83)
         if row.get("neighbor") == s["ceAddress"] and str(row.get("statePfxRcd")).isdigit():
             return int(row["statePfxRcd"])
     return None
@@ -473,7 +470,7 @@ def validate_limits(args):
             apply({key: extra[:-1]})
             try:
                 util.wait_for(f"{limit} prefixes accepted", lambda: all(
-                    summary_count(api, circuit, s) == limit for s in ss), args.timeout)
+                    summary_count(api, s) == limit for s in ss), args.timeout)
                 for s in ss:
                     result[s["name"]]["atLimit"] = f"accepted {limit}"
                 say(f"  {limit}: accepted on {len(ss)} session(s) ({time.monotonic() - t:.1f} s)")
@@ -518,10 +515,17 @@ def validate_limits(args):
             apply({key: extra[:-1]})
             restart = max(s["maxPrefixRestartSeconds"] for s in ss)
             try:
+                shown = [0]
+
+                def progress():  # a line every 10 s through the restart hold-off (Q1)
+                    waited = int(time.monotonic() - t)
+                    if waited >= shown[0] + 10:
+                        shown[0] = waited
+                        say(f"  waiting for the sessions to return: {waited} s "
+                            f"(restart time {restart} s)")
                 util.wait_for("sessions recovered", lambda: all(
-                    summary_count(api, circuit, s) == limit for s in ss),
-                    restart + args.timeout,
-                    progress=lambda: None)
+                    summary_count(api, s) == limit for s in ss),
+                    restart + args.timeout, progress=progress)
                 for s in ss:
                     result[s["name"]]["recovered"] = (f"recovered after "
                                                       f"{time.monotonic() - t:.0f} s "

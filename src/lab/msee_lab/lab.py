@@ -107,6 +107,36 @@ def wait_established(state, timeout, quiet=False):
     return time.monotonic() - t0
 
 
+def wait_routes(state, ce, timeout=20):
+    """After the sessions: until the CE holds every Azure prefix and each MSEE the CE's
+    prefixes, so the tables printed next are the steady ones. Not an error if it takes longer
+    (a CE may filter on purpose): the tables then show what there is."""
+    want = {a["prefix"] for a in state["plan"]["advertisements"]}
+    enabled = [s for s in state["plan"]["sessions"] if s["enabled"]]
+    a = api(state)
+
+    def steady():
+        view = ce.observe()
+        if not want <= {p for p, r in view["routes"].items() if r["best"]}:
+            return False
+        got = {s["name"]: s for s in a.sessions()}
+        return all(view["sessions"].get(s["mseeAddress"], {}).get("state") == "Established"
+                   for s in enabled) and all(got.get(s["name"]) for s in enabled) and \
+            all(int(str(r.get("statePfxRcd"))) >= len(ce_mod.own_prefixes(s, ce.opts))
+                for s in enabled for r in summary_rows(a, s)
+                if r.get("neighbor") == s["ceAddress"] and str(r.get("statePfxRcd")).isdigit())
+    try:
+        util.wait_for("the routes", steady, timeout, interval=0.3)
+    except LabError as e:
+        say(f"  note: {e}")
+
+
+def summary_rows(a, s):
+    fam = "" if s["family"] == "ipv4" else "&family=ipv6"
+    return a.get(f"/v1/circuits/{s['circuit']}/peerings/{s['peeringType']}/routeTablesSummary"
+                 f"?path={s['path']}{fam}")["value"]
+
+
 def up(args):
     if os.geteuid() != 0:
         raise LabError("the lab creates network namespaces: run it as root")
@@ -159,6 +189,7 @@ def up(args):
         state["processes"] += ce.start()
         save(state)
         wait_established(state, args.timeout)
+        wait_routes(state, ce)
     except (LabError, KeyboardInterrupt) as e:
         logs = [p["log"] for p in state["processes"]]
         say(f"lab up failed: {e}" if isinstance(e, LabError) else "interrupted")
