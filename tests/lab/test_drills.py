@@ -1,0 +1,155 @@
+"""Unit tests of msee-lab's drill analysis (src/lab/msee_lab/drills.py): the timeline and the
+figures and checks read off it, fed with hand-made CE samples — no namespaces, no daemons.
+Run: PYTHONPATH=src/lab python3 -m unittest discover -s tests/lab"""
+import argparse
+import unittest
+
+from msee_lab import drills
+from msee_lab.ce import BuiltinCe, extra_prefixes, own_prefixes
+
+P1, P2 = "192.168.100.130", "192.168.100.134"
+SESSIONS = [
+    {"name": "c/AzurePrivatePeering/primary", "circuit": "c", "path": "primary", "family": "ipv4",
+     "peeringType": "AzurePrivatePeering", "mseeAddress": P1, "enabled": True, "bfd": True,
+     "routerId": P1},
+    {"name": "c/AzurePrivatePeering/secondary", "circuit": "c", "path": "secondary",
+     "family": "ipv4", "peeringType": "AzurePrivatePeering", "mseeAddress": P2, "enabled": True,
+     "bfd": True, "routerId": P2},
+]
+PREFIXES = ["10.1.0.0/16", "10.2.0.0/16"]
+
+
+def view(p1="Established", p2="Established", best=P1, paths=None, bfd1="up"):
+    """A CE sample: session states, and for every prefix its best path and AS paths."""
+    paths = paths if paths is not None else {
+        a: [12076] for a, st in ((P1, p1), (P2, p2)) if st == "Established"}
+    routes = {p: {"best": best if best in paths else None, "paths": dict(paths)}
+              for p in PREFIXES if paths}
+    return {"sessions": {P1: {"state": p1, "bfd": bfd1}, P2: {"state": p2, "bfd": "up"}},
+            "routes": routes}
+
+
+def drill(kind, samples, phases, **args):
+    """A Drill with its samples and phases set, as run() leaves them."""
+    d = drills.Drill.__new__(drills.Drill)
+    d.kind, d.circuit, d.link, d.path = kind, "c", "Primary", "primary"
+    d.sessions = SESSIONS
+    d.by_addr = {s["mseeAddress"]: s for s in SESSIONS}
+    d.prefixes = PREFIXES
+    d.samples = samples
+    d.phases = [{"name": n, "t": t} for n, t in phases]
+    d.restore_index = next(i for i, (t, _) in enumerate(samples) if t >= phases[-1][1])
+    d.before = {p: "primary" for p in PREFIXES}
+    d.interval, d.observe_ms = 0.02, [1.0]
+    d.ce_bfd, d.hold_s, d.extra_result = True, 180, None
+    d.ce = argparse.Namespace(kind="frr")
+    d.args = argparse.Namespace(prepends=3, count=1, category="BgpDisconnect", **args)
+    return d
+
+
+class SilentFailure(unittest.TestCase):
+    def test_bfd_detection_failover_and_return(self):
+        s = [(0, view()), (100, view()), (900, view(p1="Idle", best=P2, bfd1="down")),
+             (950, view(p1="Idle", best=P2, bfd1="down")), (3000, view(p1="Idle", best=P2)),
+             (4000, view())]
+        r = drill("silent-failure", s, [("inject", 50), ("restore", 3000)]).report("secondary")
+        f = r["figures"]
+        self.assertEqual(f["detectionMs"], 850)           # 900 - 50: first sample seeing it down
+        self.assertEqual(f["detectionBySessionMs"], {"c/AzurePrivatePeering/primary": 850})
+        self.assertEqual(f["bfdDownMs"], 850)
+        self.assertEqual(f["reconvergenceMs"], 850)
+        self.assertEqual(f["prefixesLost"], [])
+        self.assertEqual(f["sessionsBackMs"], 1000)  # up at 4000 - 50, restore at 3000 - 50
+        self.assertTrue(r["ok"], r["checks"])
+
+    def test_slow_detection_fails_the_bfd_check(self):
+        s = [(0, view()), (1500, view(p1="Idle", best=P2)), (3000, view(p1="Idle", best=P2)),
+             (3100, view())]
+        r = drill("silent-failure", s, [("inject", 0), ("restore", 3000)]).report("secondary")
+        bad = [c for c in r["checks"] if not c["ok"]]
+        self.assertEqual(len(bad), 1)
+        self.assertIn("within 1000 ms (BFD", bad[0]["check"])
+        self.assertFalse(r["ok"])
+
+    def test_undetected_failure_is_a_blackhole(self):
+        # The session never went down: the CE kept its best path via the dead link.
+        s = [(0, view()), (1000, view()), (3000, view()), (3100, view())]
+        r = drill("silent-failure", s, [("inject", 0), ("restore", 3000)]).report("secondary")
+        self.assertEqual(r["figures"]["blackholedAtRestore"], PREFIXES)
+        self.assertFalse(r["ok"])
+
+    def test_a_prefix_without_any_path_is_lost_with_its_outage(self):
+        s = [(0, view()), (900, view(p1="Idle", p2="Idle", paths={})),
+             (1400, view(p1="Idle", best=P2)), (3000, view(p1="Idle", best=P2)), (3100, view())]
+        r = drill("silent-failure", s, [("inject", 0), ("restore", 3000)]).report("secondary")
+        self.assertEqual(r["figures"]["prefixesLost"], PREFIXES)
+        self.assertEqual(r["figures"]["maxOutageMs"], 500)
+        names = {c["check"]: c["ok"] for c in r["checks"]}
+        self.assertFalse(names["the secondary link's sessions stayed up"])
+        self.assertFalse(r["ok"])
+
+
+class Maintenance(unittest.TestCase):
+    def prepended(self, p1="Established", best=P2):
+        paths = {P1: [12076] * 4, P2: [12076]} if p1 == "Established" else {P2: [12076]}
+        return view(p1=p1, best=best, paths=paths)
+
+    def test_drain_moves_traffic_before_bgp_goes_down(self):
+        s = [(0, view()), (10, self.prepended()), (3020, self.prepended(p1="Idle")),
+             (6010, self.prepended()), (9000, self.prepended()), (9060, view())]
+        phases = [("drain", 0), ("bgp down", 3000), ("bgp up", 6000), ("restore", 9000)]
+        r = drill("maintenance", s, phases).report("secondary")
+        self.assertEqual(r["figures"]["detectionMs"], 20)   # from the BGP-down phase
+        self.assertEqual(r["figures"]["reconvergenceMs"], 10)
+        self.assertTrue(r["ok"], r["checks"])
+
+    def test_a_ce_that_ignores_the_prepend_fails_the_drain_check(self):
+        # Local preference on the primary: the best path stays there until BGP drops (R64).
+        s = [(0, view()), (10, self.prepended(best=P1)), (3020, self.prepended(p1="Idle")),
+             (6010, self.prepended(best=P1)), (9000, self.prepended(best=P1)), (9060, view())]
+        phases = [("drain", 0), ("bgp down", 3000), ("bgp up", 6000), ("restore", 9000)]
+        r = drill("maintenance", s, phases).report("secondary")
+        bad = [c["check"] for c in r["checks"] if not c["ok"]]
+        self.assertEqual(bad, ["the drain moved traffic off the link before BGP went down (R64)"])
+
+    def test_prepend_on_the_other_link_fails(self):
+        wrong = view(paths={P1: [12076], P2: [12076] * 4})
+        s = [(0, view()), (10, wrong), (3020, view(p1="Idle", best=P2, paths={P2: [12076] * 4})),
+             (6010, wrong), (9000, wrong), (9060, view())]
+        phases = [("drain", 0), ("bgp down", 3000), ("bgp up", 6000), ("restore", 9000)]
+        r = drill("maintenance", s, phases).report("secondary")
+        self.assertIn("prepend 12076 x4 seen on the primary link only (R64)",
+                      [c["check"] for c in r["checks"] if not c["ok"]])
+
+
+class BuiltinBestPath(unittest.TestCase):
+    def test_shortest_as_path_then_lower_router_id(self):
+        ce = BuiltinCe.__new__(BuiltinCe)
+        ce.sessions, ce.opts, ce.extra = SESSIONS, {}, {}
+        ce.state = {P1: "Established", P2: "Established"}
+        ce.read_events = lambda: None
+        ce.rib = {P1: {"10.1.0.0/16": [12076]}, P2: {"10.1.0.0/16": [12076]}}
+        self.assertEqual(ce.observe()["routes"]["10.1.0.0/16"]["best"], P1)
+        ce.rib[P1]["10.1.0.0/16"] = [12076] * 4
+        self.assertEqual(ce.observe()["routes"]["10.1.0.0/16"]["best"], P2)
+        ce.opts = {"preferPrimary": True}  # weight first, as FRR/Cisco `weight`
+        self.assertEqual(ce.observe()["routes"]["10.1.0.0/16"]["best"], P1)
+
+
+class ExtraPrefixes(unittest.TestCase):
+    def test_private_blocks_and_microsoft_more_specifics(self):
+        s = dict(SESSIONS[0])
+        self.assertEqual(extra_prefixes(s, 3), ["100.64.0.0/24", "100.64.1.0/24", "100.64.2.0/24"])
+        self.assertEqual(extra_prefixes(dict(s, family="ipv6"), 2),
+                         ["fdbb:6400::/64", "fdbb:6400:0:1::/64"])
+        ms = dict(s, peeringType="MicrosoftPeering", advertisedPublicPrefixes=["198.51.100.0/24"])
+        self.assertEqual(extra_prefixes(ms, 201)[-1], "198.51.100.200/32")
+        with self.assertRaises(drills.LabError):
+            extra_prefixes(ms, 257)
+        self.assertEqual(own_prefixes(ms, {"cePrefixes": []}), ["198.51.100.0/24"])
+        self.assertEqual(own_prefixes(s, {"cePrefixes": ["10.50.0.0/16", "fdbb:50::/48"]}),
+                         ["10.50.0.0/16"])
+
+
+if __name__ == "__main__":
+    unittest.main()
