@@ -112,6 +112,19 @@ int usage(const std::string& msg) {
   return 2;
 }
 
+// A whole decimal number, all of `text` (the API checks the range and says why).
+std::optional<unsigned long> whole_number(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    auto n = std::stoul(text, &used);
+    if (used == text.size() && text[0] != '-') {
+      return n;
+    }
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
 // `lab`, `drill` and `validate-limits` are msee-lab's (src/lab): they orchestrate namespaces
 // and external routers. msee-lab sits beside this binary in the build ($MSEE_LAB overrides).
 int exec_lab(const std::vector<std::string>& args) {
@@ -601,28 +614,18 @@ int main(int argc, char** argv) {
       b["category"] = *cat;
     }
     if (auto d = need("--duration")) {
-      try {
-        std::size_t used = 0;
-        auto n = std::stoul(*d, &used);
-        if (used != d->size()) {
-          throw std::invalid_argument("");
-        }
-        b["durationSeconds"] = n;
-      } catch (const std::exception&) {
+      auto n = whole_number(*d);
+      if (!n) {
         return usage("--duration wants seconds");
       }
+      b["durationSeconds"] = *n;
     }
     if (auto n = need("--prepends")) {
-      try {
-        std::size_t used = 0;
-        auto v = std::stoul(*n, &used);
-        if (used != n->size()) {
-          throw std::invalid_argument("");
-        }
-        b["prepends"] = v;
-      } catch (const std::exception&) {
+      auto v = whole_number(*n);
+      if (!v) {
         return usage("--prepends wants a number (1..10)");
       }
+      b["prepends"] = *v;
     }
     body = b.dump();
     columns = {"linkType", "testCategory", "status", "wasSimulationSuccessful", "message"};
@@ -648,16 +651,11 @@ int main(int argc, char** argv) {
         b["bgpState"] = *st;
       }
       if (auto n = need("--prepends")) {
-        try {
-          std::size_t used = 0;
-          auto v = std::stoul(*n, &used);
-          if (used != n->size()) {
-            throw std::invalid_argument("");
-          }
-          b["asPathPrepend"] = v;
-        } catch (const std::exception&) {
+        auto v = whole_number(*n);
+        if (!v) {
           return usage("--prepends wants a number (0..10)");
         }
+        b["asPathPrepend"] = *v;
       }
       if (b.empty()) {
         return usage("link update needs --bgp-state and/or --prepends");

@@ -107,6 +107,15 @@ app::ApiResponse send(Fixture& f, const std::string& method, const std::string& 
   return app::handle_api_request(f.emulator, f.config, {method, target, "", body},
                                  std::chrono::steady_clock::now());
 }
+// The request fails with `status` and a message containing `text`.
+void check_error(Fixture& f, const std::string& method, const std::string& target,
+                 const std::string& body, unsigned status, const std::string& text) {
+  auto a = send(f, method, target, body);
+  INFO(method << " " << target << " " << body << " -> " << a.body);
+  CHECK(a.status == status);
+  CHECK(json::parse(a.body)["error"]["message"].get<std::string>().find(text) !=
+        std::string::npos);
+}
 }  // namespace
 
 TEST_CASE("API: PATCH a peering's state (R66) and its errors", "[api]") {
@@ -131,11 +140,7 @@ TEST_CASE("API: PATCH a peering's state (R66) and its errors", "[api]") {
 
   auto check = [&](const std::string& method, const std::string& target, const std::string& body,
                    unsigned status, const std::string& text) {
-    auto a = send(f, method, target, body);
-    INFO(method << " " << target << " " << body << " -> " << a.body);
-    CHECK(a.status == status);
-    CHECK(json::parse(a.body)["error"]["message"].get<std::string>().find(text) !=
-          std::string::npos);
+    check_error(f, method, target, body, status, text);
   };
   check("PATCH", peering, "not json", 400, "JSON object");
   check("PATCH", peering, "[1]", 400, "JSON object");
@@ -293,11 +298,7 @@ TEST_CASE("API: a link drill shuts or prepends one link, never both (R64, Q7)", 
 
   auto check = [&](const std::string& method, const std::string& target, const std::string& body,
                    unsigned status, const std::string& text) {
-    auto a = send(f, method, target, body);
-    INFO(method << " " << target << " " << body << " -> " << a.body);
-    CHECK(a.status == status);
-    CHECK(json::parse(a.body)["error"]["message"].get<std::string>().find(text) !=
-          std::string::npos);
+    check_error(f, method, target, body, status, text);
   };
   check("PATCH", primary, "nope", 400, "JSON object");
   check("PATCH", primary, R"({"bgpState": "Sideways"})", 400, "/bgpState");

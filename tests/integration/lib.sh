@@ -228,6 +228,18 @@ lab_init() {
     done
   }
 }
+# lab_circuit SRC DST SECONDS : SRC with a route-limit restart time of SECONDS on every peering
+# (Q1's 60 s would make the limit scenarios slow)
+lab_circuit() {
+  "$IT_PY" - "$@" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+for c in cfg["circuits"]:
+    for p in c["peerings"]:
+        p.setdefault("emulation", {})["maxPrefixRestartSeconds"] = int(sys.argv[3])
+json.dump(cfg, open(sys.argv[2], "w"), indent=1)
+PY
+}
 lab_() { "$MSEE_CTL" -o json "$@"; }
 lab_report() { local f=$1; shift; "$MSEE_CTL" -o json "$@" > "$f" 2> "$f.log"; local rc=$?; tail -3 "$f.log"; return $rc; }
 # drill_ok FILE : every check of the drill report in FILE passed (prints the failed ones)

@@ -12,13 +12,7 @@ source "$(dirname "$0")/lib.sh"
 it_need bird birdc ip python3
 it_init lab_bird
 lab_init "lb$$"
-python3 - "$MSEE_SOURCE_DIR/config/premium-private-microsoft.json" "$T/circuit.json" <<'PY'
-import json, sys
-cfg = json.load(open(sys.argv[1]))
-for p in cfg["circuits"][0]["peerings"]:
-    p.setdefault("emulation", {})["maxPrefixRestartSeconds"] = 5
-json.dump(cfg, open(sys.argv[2], "w"), indent=1)
-PY
+lab_circuit "$MSEE_SOURCE_DIR/config/premium-private-microsoft.json" "$T/circuit.json" 5
 
 check "lab up --ce bird: 8 sessions Established" \
   lab_report "$T/up.json" lab up --ce bird --config "$T/circuit.json" --ce-hold-time 9

@@ -9,12 +9,7 @@ source "$(dirname "$0")/lib.sh"
 it_need ip python3
 it_init lab_builtin
 lab_init "lc$$"
-python3 - "$MSEE_SOURCE_DIR/config/default.json" "$T/circuit.json" <<'PY'
-import json, sys
-cfg = json.load(open(sys.argv[1]))
-cfg["circuits"][0]["peerings"][0]["emulation"]["maxPrefixRestartSeconds"] = 5
-json.dump(cfg, open(sys.argv[2], "w"), indent=1)
-PY
+lab_circuit "$MSEE_SOURCE_DIR/config/default.json" "$T/circuit.json" 5
 check "lab up --ce builtin" lab_report "$T/up.json" lab up --ce builtin --config "$T/circuit.json"
 check "lab status: the builtin CE and msee-emu alive, both sessions Established" \
   jpy "[p['role'] for p in d['processes']] == ['msee-emu', 'ce-builtin-65001'] and all(p['alive'] for p in d['processes']) and [s['state'] for s in d['ceSessions']] == ['Established'] * 2" < "$T/up.json"

@@ -11,12 +11,7 @@ source "$(dirname "$0")/lib.sh"
 it_need /usr/lib/frr/zebra /usr/lib/frr/bfdd /usr/lib/frr/bgpd vtysh ip python3
 it_init lab_frr
 lab_init "lf$$"
-python3 - "$MSEE_SOURCE_DIR/config/standard-private.json" "$T/circuit.json" <<'PY'
-import json, sys
-cfg = json.load(open(sys.argv[1]))
-cfg["circuits"][0]["peerings"][0]["emulation"]["maxPrefixRestartSeconds"] = 5
-json.dump(cfg, open(sys.argv[2], "w"), indent=1)
-PY
+lab_circuit "$MSEE_SOURCE_DIR/config/standard-private.json" "$T/circuit.json" 5
 
 check "lab up --ce frr: every session Established" lab_report "$T/up.json" lab up --ce frr --config "$T/circuit.json"
 check "lab status: msee-emu, zebra, bfdd, bgpd alive; both MSEE sessions Established with BFD Up" \

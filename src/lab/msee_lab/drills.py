@@ -152,10 +152,11 @@ class Drill:
             f"watching {len(self.prefixes)} Azure prefix(es)")
         self.baseline()
         self.kind = kind
-        self.ce_bfd = all(self.samples[-1][1]["sessions"].get(s["mseeAddress"], {}).get("bfd")
-                          == "up" for s in self.link_sessions(self.path) if s["bfd"])
-        self.ce_bfd = self.ce_bfd and any(s["bfd"] for s in self.link_sessions(self.path)) \
-            and self.ce.kind != "builtin" and not self.ce.opts.get("noCeBfd")
+        # The CE runs BFD with this link's MSEE when every session offering it has it up.
+        bfd_sessions = [s for s in self.link_sessions(self.path) if s["bfd"]]
+        seen = self.samples[-1][1]["sessions"]
+        self.ce_bfd = bool(bfd_sessions) and all(
+            seen.get(s["mseeAddress"], {}).get("bfd") == "up" for s in bfd_sessions)
         self.hold_s = self.hold_time_s()
         other = "secondary" if self.path == "primary" else "primary"
         topo = self.state["topology"]
