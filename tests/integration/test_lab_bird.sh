@@ -33,6 +33,16 @@ check "drill failover-test ASPathPrepend --prepends 2" \
 check "ASPathPrepend: 12076 x3 on the primary only, BIRD's best paths moved, Azure's result successful" \
   jpy "(a := [e for e in d['timeline'] if e['what'] == 'aspath']) and {e['path'] for e in a} == {'primary'} and {e['asPath'].count(12076) for e in a} == {3, 1} and d['azureResult']['wasSimulationSuccessful'] and d['ok']" < "$T/prepend.json"
 
+check "drill maintenance" lab_report "$T/maint.json" drill maintenance --prepends 3 --drain 1 --hold 1
+check "maintenance: 12076 x4 on the primary only, every prefix moved before BGP went down" \
+  jpy "(a := [e for e in d['timeline'] if e['what'] == 'aspath']) and {e['path'] for e in a} == {'primary'} and d['figures']['prefixesLost'] == [] and d['ok']" < "$T/maint.json"
+check "drill peering-reset (private peering)" lab_report "$T/reset.json" drill peering-reset --hold 1
+check "peering reset: the private prefixes gone meanwhile on both links, Microsoft peering's kept (R66)" \
+  jpy "d['figures']['prefixesLost'] == ['10.10.0.0/16', '10.20.0.0/16', 'fd10:10::/48'] and d['ok']" < "$T/reset.json"
+check "drill flap x2" lab_report "$T/flap.json" drill flap --count 2 --interval-s 2
+check "flap: BIRD saw both flaps on every one of the 4 primary sessions, nothing lost" \
+  jpy "d['figures']['flapsSeen'] == 2 and d['figures']['prefixesLost'] == [] and d['ok']" < "$T/flap.json"
+
 check "validate-limits --peering AzurePrivatePeering --family ipv6" \
   lab_report "$T/limits.json" validate-limits --peering AzurePrivatePeering --family ipv6
 check "private IPv6: 100 accepted, 101 dropped with Cease/1, recovered (R36)" \

@@ -353,8 +353,12 @@ class Drill:
                    "allBackMs": since(back, restore_at),
                    "ceBfd": self.ce_bfd, "holdTimeS": self.hold_s,
                    "resolutionMs": round(res)}
-        if self.kind == "flap":
-            figures["flapsSeen"] = sum(1 for e in tl if link_down(e))
+        if self.kind == "flap":  # per session: how often the CE saw it go down
+            by = {s["mseeAddress"]: 0 for s in self.link_sessions(self.path)}
+            for e in tl:
+                if link_down(e):
+                    by[e["addr"]] += 1
+            figures["flapsSeen"] = min(by.values(), default=0)
         checks = []
 
         def check(what, ok, detail=""):
