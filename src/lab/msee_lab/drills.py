@@ -56,12 +56,17 @@ class Drill:
         """Samples until cond(view) holds; returns the time waited (ms) or raises."""
         t0 = now_ms()
         end = time.monotonic() + timeout
+        shown = 0
         while True:
             v = self.sample()
             if cond(v):
                 return now_ms() - t0
             if time.monotonic() > end:
                 raise LabError(f"{what}: not within {timeout:g} s")
+            waited = (now_ms() - t0) / 1000
+            if waited >= shown + 10:  # long waits (a hold timer) show progress
+                shown = int(waited)
+                say(f"    waiting for {what}: {shown} s (at most {timeout:g} s)")
             time.sleep(self.interval)
 
     def hold(self, seconds):
