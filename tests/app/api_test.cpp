@@ -315,7 +315,7 @@ TEST_CASE("API: a link drill shuts or prepends one link, never both (R64, Q7)", 
   CHECK(drills == 5);
 }
 
-TEST_CASE("--plan: sessions with their link, VLAN, key and limits, and the advertisements",
+TEST_CASE("Plan JSON (msee-emu --plan): sessions with link, VLAN, key, limits; advertisements",
           "[api][plan]") {
   auto cfg = *app::parse_emulator_config(kConfig);
   auto j = json::parse(app::plan_to_json(cfg, er::make_plan(cfg, er::builtin_catalogue())));
