@@ -190,7 +190,6 @@ def main(argv):
             lab.shell(args.name, args.where, cmd)
             return 0
         if args.cmd == "drill" and args.drill == "route-limit":
-            args.peering = args.peering or "AzurePrivatePeering"
             r = drills.validate_limits(args)
         elif args.cmd == "drill":
             r = drills.run_drill(args)

@@ -321,11 +321,8 @@ class BirdCe(Ce):
 
     def write_extra(self):
         lines = []
-        for s in self.sessions:
-            key = group_key(s)
+        for key in sorted({group_key(s) for s in self.sessions}):
             name = f"extra_{PT_SHORT[key[0]]}_{key[1][-2:]}"
-            if name in "".join(lines):
-                continue
             lines.append(f"protocol static {name} {{ {key[1]};")
             lines += [f"  route {p} blackhole;" for p in self.extra.get(key, [])]
             lines.append("}")

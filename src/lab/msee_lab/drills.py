@@ -11,6 +11,7 @@ the way back after the restore.
 import ipaddress
 import time
 
+from . import ce as ce_mod
 from . import lab as lab_mod
 from . import topology, util
 from .util import LabError, now_ms, say
@@ -441,7 +442,6 @@ def validate_limits(args):
     """Per peering and family: the CE announces the limit (accepted), the limit + 1 (both
     sessions dropped with Cease/Maximum Number of Prefixes Reached, R36), then the limit again
     (recovered after the restart time, Q1). The rows name each session."""
-    from . import ce as ce_mod
     state = lab_mod.load(args.name)
     api = lab_mod.api(state)
     ce = lab_mod.make_ce(state)

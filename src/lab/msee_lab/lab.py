@@ -17,7 +17,7 @@ from . import ce as ce_mod
 from . import topology, util
 from .util import LabError, say
 
-DEFAULT_CONFIG_NAMES = ("config/default.json",)
+DEFAULT_CONFIG = "config/default.json"
 
 
 def root_dir():
@@ -46,13 +46,13 @@ def save(state):
 
 
 def default_config():
-    src = os.environ.get("PYTHONPATH", "").split(":")[0]
-    for base in (os.path.join(src, "..", ".."), os.getcwd()):
-        for n in DEFAULT_CONFIG_NAMES:
-            p = os.path.normpath(os.path.join(base, n))
-            if os.path.exists(p):
-                return p
-    raise LabError("no --config given and config/default.json not found")
+    """The bundled config/default.json of the source tree msee-lab runs from (the wrapper
+    names it in MSEE_SOURCE_DIR), else of the current directory."""
+    for base in (os.environ.get("MSEE_SOURCE_DIR", ""), os.getcwd()):
+        p = os.path.join(base, DEFAULT_CONFIG)
+        if base and os.path.exists(p):
+            return p
+    raise LabError(f"no --config given and {DEFAULT_CONFIG} not found")
 
 
 def lab_config(src, dst, log_routes=True):
