@@ -19,7 +19,8 @@ IT_LOGS=()
 
 it_log() { echo "[$(date +%H:%M:%S.%3N)] $*"; }
 pass() { IT_PASSES=$((IT_PASSES + 1)); echo "PASS: $*"; }
-fail() { IT_FAILS=$((IT_FAILS + 1)); echo "FAIL: $*"; }
+IT_FAILED=()
+fail() { IT_FAILS=$((IT_FAILS + 1)); IT_FAILED+=("$*"); echo "FAIL: $*"; }
 # die: a prerequisite failed; the remaining checks make no sense
 die() { fail "$*"; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
@@ -189,6 +190,8 @@ it__on_exit() {
     it_stop_all
     for item in "${IT_LOGS[@]}"; do it_dump "${item%%|*}" "${item#*|}" "${IT_DUMP_LINES:-80}"; done
     echo "===== workdir kept: $T"
+    # Repeated after the dumps: a CI log cut to its tail still names what failed.
+    for item in "${IT_FAILED[@]}"; do echo "===== failed: $item"; done
     [ "$rc" -eq 0 ] && rc=1
     ns_cleanup
   else
@@ -304,8 +307,17 @@ ns_peering() {
 # ns_link_cut L / ns_link_restore L : silent failure of link L: the switch stops forwarding
 # from the MSEE side, both ends keep their carrier.
 ns__msee_ports() { ip -n "$NS_SW" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^(p$1b|s$1v[0-9]+b)$"; }
-ns_link_cut() { local p; for p in $(ns__msee_ports "$1"); do ip -n "$NS_SW" link set "$p" nomaster; done; }
-ns_link_restore() { local p; for p in $(ns__msee_ports "$1"); do ip -n "$NS_SW" link set "$p" master "br$1"; done; }
+# The ports of a link go in one ip -batch, and NS_CUT_MS is the time just before it: a test
+# measures detection from the cut, not from listing the ports and forking ip once per port.
+ns_link_cut() {
+  local ports; ports=$(ns__msee_ports "$1")
+  NS_CUT_MS=$(it_now_ms)
+  printf 'link set %s nomaster\n' $ports | ip -n "$NS_SW" -batch -
+}
+ns_link_restore() {
+  local ports; ports=$(ns__msee_ports "$1")
+  printf "link set %s master br$1\n" $ports | ip -n "$NS_SW" -batch -
+}
 ns_cleanup() {
   local n
   for n in "${IT_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done

@@ -103,8 +103,8 @@ print(int(time.time() * 1000))
 PY
 WATCH=$!
 sleep 0.5  # the watcher is polling
-T0=$(it_now_ms)
 ns_link_cut 1
+T0=$NS_CUT_MS
 wait $WATCH
 T1=$(cat "$T/detect.ms")
 it_wait_eq 5 "via $P2" fib_via

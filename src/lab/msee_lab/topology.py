@@ -9,7 +9,7 @@ ends (R12, R88) carrying the exact /30 and /126 of the plan (R9, R10). A silent 
 takes the MSEE port out of its bridge: both ends keep their carrier, frames just stop, so only
 BFD or the hold timer can tell (R63). Nothing is connected to the host's namespace.
 """
-from .util import LabError, ip
+from .util import LabError, ip, run
 
 
 def ns_names(lab):
@@ -116,14 +116,15 @@ def link_of(topo, circuit, path):
 def cut(topo, circuit, path):
     """Silent failure: the switch stops forwarding from the MSEE's side of the link."""
     link = link_of(topo, circuit, path)
-    for port in link["mseePorts"]:
-        ip("-n", topo["netns"]["sw"], "link", "set", port, "nomaster")
+    # One ip -batch for all the link's ports: its peerings fail together, as on one fibre.
+    run(["ip", "-n", topo["netns"]["sw"], "-batch", "-"],
+        input="".join(f"link set {port} nomaster\n" for port in link["mseePorts"]))
 
 
 def restore(topo, circuit, path):
     link = link_of(topo, circuit, path)
-    for port in link["mseePorts"]:
-        ip("-n", topo["netns"]["sw"], "link", "set", port, "master", link["bridge"])
+    run(["ip", "-n", topo["netns"]["sw"], "-batch", "-"],
+        input="".join(f"link set {port} master {link['bridge']}\n" for port in link["mseePorts"]))
 
 
 def destroy(lab):
