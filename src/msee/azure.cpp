@@ -6,7 +6,7 @@
 #include <cctype>
 #include <cstdio>
 
-namespace msee::er {
+namespace msee {
 
 namespace {
 constexpr Community community(std::uint16_t value) {
@@ -298,4 +298,4 @@ const RouteFilter* EmulatorConfig::route_filter(std::string_view n) const {
   return nullptr;
 }
 
-}  // namespace msee::er
+}  // namespace msee

@@ -11,7 +11,7 @@
 
 #include "msee/circuit.hpp"
 
-namespace msee::er {
+namespace msee {
 
 struct Region {
   std::string_view name;          // Azure location name, "westeurope"
@@ -52,4 +52,4 @@ struct CatalogueEntry {
 };
 const std::vector<CatalogueEntry>& builtin_catalogue();
 
-}  // namespace msee::er
+}  // namespace msee

@@ -13,7 +13,7 @@
 
 #include "bgp/wire/message.hpp"
 
-namespace msee::er {
+namespace msee {
 
 using bgp::wire::Asn;
 using bgp::wire::Community;
@@ -168,4 +168,4 @@ struct EmulatorConfig {
   const RouteFilter* route_filter(std::string_view name) const;
 };
 
-}  // namespace msee::er
+}  // namespace msee

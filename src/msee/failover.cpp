@@ -5,7 +5,7 @@
 #include <cctype>
 #include <set>
 
-namespace msee::er {
+namespace msee {
 
 std::string_view to_string(FailoverCategory c) {
   return c == FailoverCategory::BgpDisconnect ? "BgpDisconnect" : "ASPathPrepend";
@@ -115,4 +115,4 @@ bool was_simulation_successful(const FailoverTest& t) {
   return other_up && (t.category == FailoverCategory::ASPathPrepend || tested_down);
 }
 
-}  // namespace msee::er
+}  // namespace msee

@@ -14,7 +14,7 @@
 #include "bgp/wire/types.hpp"
 #include "msee/circuit.hpp"
 
-namespace msee::er {
+namespace msee {
 
 // MSEE: R68 — `linkType` and `category` of startCircuitLinkFailoverTest.
 enum class FailoverCategory { BgpDisconnect, ASPathPrepend };
@@ -81,4 +81,4 @@ std::optional<std::string> may_start(const std::vector<FailoverTest>& tests,
 // link kept at least one Established session; with ASPathPrepend, the other link stayed up.
 bool was_simulation_successful(const FailoverTest& t);
 
-}  // namespace msee::er
+}  // namespace msee

@@ -7,7 +7,7 @@
 
 #include "msee/policy.hpp"
 
-namespace msee::er {
+namespace msee {
 
 namespace wire = bgp::wire;
 
@@ -288,4 +288,4 @@ Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& 
   return plan;
 }
 
-}  // namespace msee::er
+}  // namespace msee

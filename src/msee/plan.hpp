@@ -11,7 +11,7 @@
 #include "msee/azure.hpp"
 #include "msee/circuit.hpp"
 
-namespace msee::er {
+namespace msee {
 
 struct SessionPlan {
   std::string name;  // "<circuit>/<peeringType>/<primary|secondary>[/ipv6]"
@@ -71,4 +71,4 @@ Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& 
 std::vector<Prefix> all_link_prefixes(const EmulatorConfig& config,
                                       std::optional<std::size_t> except = std::nullopt);
 
-}  // namespace msee::er
+}  // namespace msee

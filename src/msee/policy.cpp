@@ -4,7 +4,7 @@
 #include <algorithm>
 
 
-namespace msee::er {
+namespace msee {
 
 namespace wire = bgp::wire;
 
@@ -192,4 +192,4 @@ std::optional<std::string> InboundPolicy::prefix(const Prefix& p) const {
   return std::nullopt;
 }
 
-}  // namespace msee::er
+}  // namespace msee

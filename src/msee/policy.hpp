@@ -9,7 +9,7 @@
 #include "msee/circuit.hpp"
 #include "rib/import_policy.hpp"
 
-namespace msee::er {
+namespace msee {
 
 // MSEE: R9, R10 — in a /30 (/126) the customer takes the first host, the MSEE the second.
 struct LinkAddresses {
@@ -62,4 +62,4 @@ class InboundPolicy final : public rib::ImportPolicy {
 // True if `inner` lies within `outer` (equal or more specific).
 bool covers(const Prefix& outer, const Prefix& inner);
 
-}  // namespace msee::er
+}  // namespace msee

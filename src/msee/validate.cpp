@@ -9,7 +9,7 @@
 #include "msee/azure.hpp"
 #include "msee/policy.hpp"
 
-namespace msee::er {
+namespace msee {
 
 namespace {
 
@@ -387,4 +387,4 @@ std::vector<Finding> validate(const EmulatorConfig& config) {
   return out;
 }
 
-}  // namespace msee::er
+}  // namespace msee

@@ -8,7 +8,7 @@
 
 #include "msee/circuit.hpp"
 
-namespace msee::er {
+namespace msee {
 
 struct Finding {
   std::string path;     // JSON Pointer into the config file
@@ -18,4 +18,4 @@ struct Finding {
 
 std::vector<Finding> validate(const EmulatorConfig& config);
 
-}  // namespace msee::er
+}  // namespace msee

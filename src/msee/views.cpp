@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
-namespace msee::er {
+namespace msee {
 
 std::string cisco_up_down(std::chrono::seconds elapsed) {
   auto s = elapsed.count() < 0 ? 0 : elapsed.count();
@@ -99,4 +99,4 @@ std::vector<SummaryRow> route_table_summary(const EmulatorConfig& config,
   return out;
 }
 
-}  // namespace msee::er
+}  // namespace msee

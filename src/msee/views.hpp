@@ -13,7 +13,7 @@
 #include "msee/circuit.hpp"
 #include "msee/plan.hpp"
 
-namespace msee::er {
+namespace msee {
 
 struct RouteTableRow {  // ExpressRouteCircuitRoutesTable
   std::string network;
@@ -67,4 +67,4 @@ std::vector<SummaryRow> route_table_summary(const EmulatorConfig& config,
                                             const SessionPlan& session, const SessionState& state,
                                             std::chrono::seconds emulator_uptime);
 
-}  // namespace msee::er
+}  // namespace msee

@@ -11,7 +11,7 @@
 #include <variant>
 #include <vector>
 
-#include "app/mrt_recorder.hpp"
+#include "mrt/recorder.hpp"
 #include "bgp/wire/codec.hpp"
 #include "mrt/mrt.hpp"
 
@@ -224,7 +224,7 @@ TEST_CASE("MrtRecorder expands strftime names in UTC and rotates on aligned boun
 
   SECTION("a 300 s interval starts a new file at the next multiple of 300") {
     {
-      msee::app::MrtRecorder rec((dir / "updates.%Y%m%d.%H%M").string(), 300);
+      msee::mrt::Recorder rec((dir / "updates.%Y%m%d.%H%M").string(), 300);
       REQUIRE(rec.open(1700000000));  // 22:13:20Z; next boundary 1700000100 (22:15:00Z)
       CHECK(rec.current_path() == (dir / "updates.20231114.2213").string());
       CHECK(rec.write(a, 1700000000));
@@ -241,7 +241,7 @@ TEST_CASE("MrtRecorder expands strftime names in UTC and rotates on aligned boun
   }
   SECTION("a name without strftime fields stays one file across rotations") {
     {
-      msee::app::MrtRecorder rec((dir / "fixed.mrt").string(), 60);
+      msee::mrt::Recorder rec((dir / "fixed.mrt").string(), 60);
       REQUIRE(rec.open(1700000000));
       CHECK(rec.write(a, 1700000000));
       CHECK(rec.write(b, 1700000500));
@@ -252,7 +252,7 @@ TEST_CASE("MrtRecorder expands strftime names in UTC and rotates on aligned boun
     CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
   }
   SECTION("an unopenable path is reported, not thrown, and writes are refused") {
-    msee::app::MrtRecorder rec((dir / "missing" / "x.mrt").string());
+    msee::mrt::Recorder rec((dir / "missing" / "x.mrt").string());
     CHECK_FALSE(rec.open(1700000000));
     CHECK(rec.error().find("missing/x.mrt") != std::string::npos);
     CHECK_FALSE(rec.is_open());

@@ -11,7 +11,6 @@
 
 using namespace msee;
 namespace wire = msee::bgp::wire;
-namespace er = msee::er;
 
 namespace {
 wire::Community comm(std::uint16_t asn, std::uint16_t value) {
@@ -46,57 +45,57 @@ TEST_CASE("R57: region community suffixes", "[msee]") {
   };
   for (const auto& [name, suffix] : table) {
     INFO(name);
-    const auto* r = er::find_region(name);
+    const auto* r = msee::find_region(name);
     REQUIRE(r != nullptr);
     CHECK(r->suffix == suffix);
   }
-  CHECK(er::regions().size() == std::size(table));
+  CHECK(msee::regions().size() == std::size(table));
   SECTION("the four the brief names, by location name") {
-    CHECK(er::find_region("eastus")->suffix == 4);
-    CHECK(er::find_region("westeurope")->suffix == 2);
-    CHECK(er::find_region("uksouth")->suffix == 24);
-    CHECK(er::find_region("japaneast")->suffix == 12);
+    CHECK(msee::find_region("eastus")->suffix == 4);
+    CHECK(msee::find_region("westeurope")->suffix == 2);
+    CHECK(msee::find_region("uksouth")->suffix == 24);
+    CHECK(msee::find_region("japaneast")->suffix == 12);
   }
-  CHECK(er::find_region("atlantis") == nullptr);
+  CHECK(msee::find_region("atlantis") == nullptr);
 }
 
 TEST_CASE("R57: region names are normalised to Azure location names", "[msee]") {
   // MSEE: R57
-  CHECK(er::normalise_region("West Europe") == "westeurope");
-  CHECK(er::normalise_region("west-europe") == "westeurope");
-  CHECK(er::normalise_region("WestEurope") == "westeurope");
-  CHECK(er::normalise_region("westeurope") == "westeurope");
-  CHECK(er::normalise_region("Australia Central 2") == "australiacentral2");
-  CHECK(er::normalise_region("India South") == "southindia");
-  CHECK(er::normalise_region("India West") == "westindia");
-  CHECK(er::normalise_region("India Central") == "centralindia");
-  CHECK(er::normalise_region("") == "");
-  CHECK(er::find_region("UK South") == er::find_region("uksouth"));
-  CHECK(std::string(er::find_region("India South")->name) == "southindia");
+  CHECK(msee::normalise_region("West Europe") == "westeurope");
+  CHECK(msee::normalise_region("west-europe") == "westeurope");
+  CHECK(msee::normalise_region("WestEurope") == "westeurope");
+  CHECK(msee::normalise_region("westeurope") == "westeurope");
+  CHECK(msee::normalise_region("Australia Central 2") == "australiacentral2");
+  CHECK(msee::normalise_region("India South") == "southindia");
+  CHECK(msee::normalise_region("India West") == "westindia");
+  CHECK(msee::normalise_region("India Central") == "centralindia");
+  CHECK(msee::normalise_region("") == "");
+  CHECK(msee::find_region("UK South") == msee::find_region("uksouth"));
+  CHECK(std::string(msee::find_region("India South")->name) == "southindia");
 }
 
 TEST_CASE("R56: the regional private-peering community is 12076:50xxx", "[msee]") {
   // MSEE: R56, R57
-  CHECK(er::private_regional_community("westeurope") == comm(12076, 50002));
-  CHECK(er::private_regional_community("East US") == comm(12076, 50004));
-  CHECK(er::private_regional_community("japaneast") == comm(12076, 50012));
-  CHECK(er::private_regional_community("newzealandnorth") == comm(12076, 50059));
-  CHECK_FALSE(er::private_regional_community("atlantis"));
+  CHECK(msee::private_regional_community("westeurope") == comm(12076, 50002));
+  CHECK(msee::private_regional_community("East US") == comm(12076, 50004));
+  CHECK(msee::private_regional_community("japaneast") == comm(12076, 50012));
+  CHECK(msee::private_regional_community("newzealandnorth") == comm(12076, 50059));
+  CHECK_FALSE(msee::private_regional_community("atlantis"));
 }
 
 TEST_CASE("R55: the regional Microsoft-peering community is 12076:51xxx", "[msee]") {
   // MSEE: R55, R57
-  CHECK(er::microsoft_regional_community("westeurope") == comm(12076, 51002));
-  CHECK(er::microsoft_regional_community("UK South") == comm(12076, 51024));
-  CHECK(er::microsoft_regional_community("westus2") == comm(12076, 51026));  // R59: not 51022
-  CHECK(er::microsoft_regional_community("westcentralus") == comm(12076, 51027));
-  CHECK_FALSE(er::microsoft_regional_community("atlantis"));
+  CHECK(msee::microsoft_regional_community("westeurope") == comm(12076, 51002));
+  CHECK(msee::microsoft_regional_community("UK South") == comm(12076, 51024));
+  CHECK(msee::microsoft_regional_community("westus2") == comm(12076, 51026));  // R59: not 51022
+  CHECK(msee::microsoft_regional_community("westcentralus") == comm(12076, 51027));
+  CHECK_FALSE(msee::microsoft_regional_community("atlantis"));
 }
 
 TEST_CASE("R58: service communities", "[msee]") {
   // MSEE: R58
-  auto find = [](std::uint16_t value) -> const er::ServiceCommunity* {
-    for (const auto& s : er::service_communities()) {
+  auto find = [](std::uint16_t value) -> const msee::ServiceCommunity* {
+    for (const auto& s : msee::service_communities()) {
       if (s.community == comm(12076, value)) {
         return &s;
       }
@@ -126,27 +125,27 @@ TEST_CASE("R58: service communities", "[msee]") {
 TEST_CASE("R53: peering locations: Local reaches the nearby regions, Standard the geo",
           "[msee]") {
   // MSEE: R53
-  auto ams = er::local_regions("Amsterdam");
+  auto ams = msee::local_regions("Amsterdam");
   REQUIRE(ams.size() == 1);
   CHECK(ams[0] == "westeurope");
-  auto dc = er::local_regions("Washington DC");
+  auto dc = msee::local_regions("Washington DC");
   CHECK(dc.size() == 2);
   CHECK(std::find(dc.begin(), dc.end(), "eastus") != dc.end());
   CHECK(std::find(dc.begin(), dc.end(), "eastus2") != dc.end());
-  CHECK(er::local_regions("Nowhere").empty());
-  CHECK(er::peering_location_geo("Amsterdam") == std::optional<std::string_view>("Europe"));
-  CHECK(er::peering_location_geo("London") == std::optional<std::string_view>("Europe"));
-  CHECK(er::peering_location_geo("Tokyo") == std::optional<std::string_view>("Japan"));
-  CHECK(er::peering_location_geo("Silicon Valley") ==
+  CHECK(msee::local_regions("Nowhere").empty());
+  CHECK(msee::peering_location_geo("Amsterdam") == std::optional<std::string_view>("Europe"));
+  CHECK(msee::peering_location_geo("London") == std::optional<std::string_view>("Europe"));
+  CHECK(msee::peering_location_geo("Tokyo") == std::optional<std::string_view>("Japan"));
+  CHECK(msee::peering_location_geo("Silicon Valley") ==
         std::optional<std::string_view>("North America"));
-  CHECK_FALSE(er::peering_location_geo("Nowhere"));
-  CHECK(er::find_region("westeurope")->geo == er::find_region("northeurope")->geo);
-  CHECK(er::find_region("westeurope")->geo != er::find_region("eastus")->geo);
+  CHECK_FALSE(msee::peering_location_geo("Nowhere"));
+  CHECK(msee::find_region("westeurope")->geo == msee::find_region("northeurope")->geo);
+  CHECK(msee::find_region("westeurope")->geo != msee::find_region("eastus")->geo);
 }
 
 TEST_CASE("R55: the built-in catalogue tags every entry with 12076 communities", "[msee]") {
   // MSEE: R52, R55 — regional Azure prefixes carry 51xxx; Storage carries 52xxx and 51xxx.
-  const auto& cat = er::builtin_catalogue();
+  const auto& cat = msee::builtin_catalogue();
   REQUIRE_FALSE(cat.empty());
   bool saw_we_azure = false;
   bool saw_we_storage = false;
@@ -155,7 +154,7 @@ TEST_CASE("R55: the built-in catalogue tags every entry with 12076 communities",
     CHECK_FALSE(e.prefixes.empty());
     REQUIRE_FALSE(e.communities.empty());
     for (auto c : e.communities) {
-      CHECK((c >> 16) == er::kMicrosoftAsn);
+      CHECK((c >> 16) == msee::kMicrosoftAsn);
     }
     if (e.region == "westeurope" && e.service.empty()) {
       saw_we_azure = true;

@@ -4,7 +4,7 @@
 #include "msee/failover.hpp"
 
 using namespace msee;
-using namespace msee::er;
+using namespace msee;
 
 namespace {
 bgp::wire::Prefix pfx(const char* t) { return *bgp::wire::Prefix::parse(t); }

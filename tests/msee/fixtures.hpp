@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "app/router_config.hpp"
+#include "util/config_error.hpp"
 #include "msee/azure.hpp"
 #include "msee/circuit.hpp"
 #include "msee/plan.hpp"
@@ -25,11 +25,11 @@ inline bgp::wire::Community comm(std::uint16_t asn, std::uint16_t value) {
 
 // Private peering of ASN 65001 on VLAN 100 over the worked example 192.168.100.128/29, split
 // into a lower (primary) and upper (secondary) /30 (R9); no shared key.
-inline er::Peering private_peering(const char* primary = "192.168.100.128/30",
+inline msee::Peering private_peering(const char* primary = "192.168.100.128/30",
                                    const char* secondary = "192.168.100.132/30",
                                    std::uint32_t vlan = 100, bgp::wire::Asn asn = 65001) {
-  er::Peering p;
-  p.peering_type = er::PeeringType::AzurePrivatePeering;
+  msee::Peering p;
+  p.peering_type = msee::PeeringType::AzurePrivatePeering;
   p.peer_asn = asn;
   p.primary_peer_address_prefix = pfx(primary);
   p.secondary_peer_address_prefix = pfx(secondary);
@@ -37,8 +37,8 @@ inline er::Peering private_peering(const char* primary = "192.168.100.128/30",
   return p;
 }
 
-inline er::Ipv6PeeringConfig v6_links(const char* primary, const char* secondary) {
-  er::Ipv6PeeringConfig v6;
+inline msee::Ipv6PeeringConfig v6_links(const char* primary, const char* secondary) {
+  msee::Ipv6PeeringConfig v6;
   v6.primary_peer_address_prefix = pfx(primary);
   v6.secondary_peer_address_prefix = pfx(secondary);
   return v6;
@@ -46,14 +46,14 @@ inline er::Ipv6PeeringConfig v6_links(const char* primary, const char* secondary
 
 // Microsoft peering of ASN 12345 on VLAN 300 over 203.0.113.0/30 and .4/30, declaring the
 // documentation range 198.51.100.0/24 in `state`; IPv4 only.
-inline er::Peering microsoft_peering_ipv4(er::PrefixesState state = er::PrefixesState::Configured) {
-  er::Peering p;
-  p.peering_type = er::PeeringType::MicrosoftPeering;
+inline msee::Peering microsoft_peering_ipv4(msee::PrefixesState state = msee::PrefixesState::Configured) {
+  msee::Peering p;
+  p.peering_type = msee::PeeringType::MicrosoftPeering;
   p.peer_asn = 12345;
   p.primary_peer_address_prefix = pfx("203.0.113.0/30");
   p.secondary_peer_address_prefix = pfx("203.0.113.4/30");
   p.vlan_id = 300;
-  er::MicrosoftPeeringConfig ms;
+  msee::MicrosoftPeeringConfig ms;
   ms.advertised_public_prefixes = {pfx("198.51.100.0/24")};
   ms.advertised_public_prefixes_state = state;
   p.microsoft_peering_config = ms;
@@ -62,10 +62,10 @@ inline er::Peering microsoft_peering_ipv4(er::PrefixesState state = er::Prefixes
 
 // The same Microsoft peering dual-stack: IPv6 links 2001:db8:300::/126 and ::4/126 declaring
 // 2001:db8:3000::/48, also in `state`.
-inline er::Peering microsoft_peering(er::PrefixesState state = er::PrefixesState::Configured) {
+inline msee::Peering microsoft_peering(msee::PrefixesState state = msee::PrefixesState::Configured) {
   auto p = microsoft_peering_ipv4(state);
   auto v6 = v6_links("2001:db8:300::/126", "2001:db8:300::4/126");
-  er::MicrosoftPeeringConfig ms6;
+  msee::MicrosoftPeeringConfig ms6;
   ms6.advertised_public_prefixes = {pfx("2001:db8:3000::/48")};
   ms6.advertised_public_prefixes_state = state;
   v6.microsoft_peering_config = ms6;
@@ -74,9 +74,9 @@ inline er::Peering microsoft_peering(er::PrefixesState state = er::PrefixesState
 }
 
 // A circuit with only what the planner and the route limits read, and no peering yet.
-inline er::Circuit circuit(const char* name, er::SkuTier tier = er::SkuTier::Standard,
+inline msee::Circuit circuit(const char* name, msee::SkuTier tier = msee::SkuTier::Standard,
                            const char* location = "Amsterdam") {
-  er::Circuit c;
+  msee::Circuit c;
   c.name = name;
   c.sku_tier = tier;
   c.peering_location = location;
@@ -84,8 +84,8 @@ inline er::Circuit circuit(const char* name, er::SkuTier tier = er::SkuTier::Sta
 }
 
 // A circuit the validator accepts as it is: service key, 1 Gbps and private peering.
-inline er::Circuit valid_circuit(const char* name, const char* location = "Amsterdam",
-                                 er::SkuTier tier = er::SkuTier::Standard) {
+inline msee::Circuit valid_circuit(const char* name, const char* location = "Amsterdam",
+                                 msee::SkuTier tier = msee::SkuTier::Standard) {
   auto c = circuit(name, tier, location);
   c.service_key = "00000000-0000-4000-8000-000000000001";
   c.bandwidth_in_mbps = 1000;
@@ -93,10 +93,10 @@ inline er::Circuit valid_circuit(const char* name, const char* location = "Amste
   return c;
 }
 
-inline er::VnetLink vnet(const char* name, const char* region, std::vector<const char*> prefixes) {
-  er::VnetLink v;
+inline msee::VnetLink vnet(const char* name, const char* region, std::vector<const char*> prefixes) {
+  msee::VnetLink v;
   v.name = name;
-  v.region = er::normalise_region(region);
+  v.region = msee::normalise_region(region);
   for (auto* p : prefixes) {
     v.address_prefixes.push_back(pfx(p));
   }
@@ -105,7 +105,7 @@ inline er::VnetLink vnet(const char* name, const char* region, std::vector<const
 
 // Gives every object the JSON path the native parser would give it, so that findings can be
 // asserted by path.
-inline void number(er::EmulatorConfig& cfg) {
+inline void number(msee::EmulatorConfig& cfg) {
   for (std::size_t f = 0; f < cfg.route_filters.size(); ++f) {
     cfg.route_filters[f].source.path = "/routeFilters/" + std::to_string(f);
   }
@@ -138,9 +138,9 @@ inline void number(er::EmulatorConfig& cfg) {
 
 // The lab switch documentation_prefixes_public is on so that the documentation ranges used
 // above count as public (only the validator reads it; the planner reads neither it nor paths).
-inline er::EmulatorConfig config(std::vector<er::Circuit> circuits,
-                                 std::vector<er::RouteFilter> filters = {}) {
-  er::EmulatorConfig cfg;
+inline msee::EmulatorConfig config(std::vector<msee::Circuit> circuits,
+                                 std::vector<msee::RouteFilter> filters = {}) {
+  msee::EmulatorConfig cfg;
   cfg.emulator.documentation_prefixes_public = true;
   cfg.circuits = std::move(circuits);
   cfg.route_filters = std::move(filters);
@@ -148,7 +148,7 @@ inline er::EmulatorConfig config(std::vector<er::Circuit> circuits,
   return cfg;
 }
 
-inline const er::SessionPlan* session(const er::Plan& plan, const std::string& name) {
+inline const msee::SessionPlan* session(const msee::Plan& plan, const std::string& name) {
   for (const auto& s : plan.sessions) {
     if (s.name == name) {
       return &s;
@@ -157,7 +157,7 @@ inline const er::SessionPlan* session(const er::Plan& plan, const std::string& n
   return nullptr;
 }
 
-inline std::string dump(const std::vector<er::Finding>& findings) {
+inline std::string dump(const std::vector<msee::Finding>& findings) {
   std::string out;
   for (const auto& f : findings) {
     out += f.path + " [" + f.rule + "] " + f.message + "\n";
@@ -165,7 +165,7 @@ inline std::string dump(const std::vector<er::Finding>& findings) {
   return out;
 }
 
-inline std::string dump(const std::vector<app::ConfigError>& errs) {
+inline std::string dump(const std::vector<util::ConfigError>& errs) {
   std::string out;
   for (const auto& e : errs) {
     out += e.path + ": " + e.reason + "\n";
@@ -173,7 +173,7 @@ inline std::string dump(const std::vector<app::ConfigError>& errs) {
   return out;
 }
 
-inline bool has_error(const std::vector<app::ConfigError>& errs, const std::string& path,
+inline bool has_error(const std::vector<util::ConfigError>& errs, const std::string& path,
                       const std::string& fragment) {
   for (const auto& e : errs) {
     if (e.path == path && e.reason.find(fragment) != std::string::npos) {

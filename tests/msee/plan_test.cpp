@@ -15,7 +15,6 @@
 
 using namespace msee;
 namespace wire = msee::bgp::wire;
-namespace er = msee::er;
 
 namespace {
 
@@ -23,7 +22,7 @@ using test::circuit, test::comm, test::config, test::ip, test::pfx, test::sessio
       test::vnet;
 
 // The reference private peering with the MD5 key the session plan must carry (R26).
-er::Peering private_peering(const char* primary = "192.168.100.128/30",
+msee::Peering private_peering(const char* primary = "192.168.100.128/30",
                             const char* secondary = "192.168.100.132/30") {
   auto p = test::private_peering(primary, secondary);
   p.shared_key = "Key1";
@@ -31,16 +30,16 @@ er::Peering private_peering(const char* primary = "192.168.100.128/30",
 }
 
 // The reference dual-stack Microsoft peering, its IPv4 side bound to route filter `filter`.
-er::Peering microsoft_peering(const char* filter = "rf") {
+msee::Peering microsoft_peering(const char* filter = "rf") {
   auto p = test::microsoft_peering();
   p.route_filter = filter;
   return p;
 }
 
-er::CatalogueEntry entry(const char* service, const char* region,
+msee::CatalogueEntry entry(const char* service, const char* region,
                          std::vector<wire::Community> communities,
                          std::vector<const char*> prefixes) {
-  er::CatalogueEntry e;
+  msee::CatalogueEntry e;
   e.service = service;
   e.region = region;
   e.communities = std::move(communities);
@@ -51,7 +50,7 @@ er::CatalogueEntry entry(const char* service, const char* region,
 }
 
 // A small catalogue: Azure prefixes of three regions in two geos and one global service.
-std::vector<er::CatalogueEntry> catalogue() {
+std::vector<msee::CatalogueEntry> catalogue() {
   return {
       entry("", "westeurope", {comm(12076, 51002)}, {"20.2.0.0/16", "2603:1002::/32"}),
       entry("", "northeurope", {comm(12076, 51003)}, {"20.3.0.0/16"}),
@@ -61,11 +60,11 @@ std::vector<er::CatalogueEntry> catalogue() {
   };
 }
 
-er::RouteFilter filter(std::vector<wire::Community> communities) {
+msee::RouteFilter filter(std::vector<wire::Community> communities) {
   return {"rf", std::move(communities), {}};
 }
 
-std::vector<std::string> names(const er::Plan& plan) {
+std::vector<std::string> names(const msee::Plan& plan) {
   std::vector<std::string> out;
   for (const auto& s : plan.sessions) {
     out.push_back(s.name);
@@ -73,7 +72,7 @@ std::vector<std::string> names(const er::Plan& plan) {
   return out;
 }
 
-const er::AdvertisementPlan* advert(const er::Plan& plan, const char* prefix) {
+const msee::AdvertisementPlan* advert(const msee::Plan& plan, const char* prefix) {
   for (const auto& a : plan.advertisements) {
     if (a.prefix == pfx(prefix)) {
       return &a;
@@ -82,7 +81,7 @@ const er::AdvertisementPlan* advert(const er::Plan& plan, const char* prefix) {
   return nullptr;
 }
 
-std::vector<std::string> advertised(const er::Plan& plan) {
+std::vector<std::string> advertised(const msee::Plan& plan) {
   std::vector<std::string> out;
   for (const auto& a : plan.advertisements) {
     out.push_back(a.prefix.to_string());
@@ -103,11 +102,11 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 
 TEST_CASE("R3: one session per peering, link and address family, named after them", "[msee]") {
   // MSEE: R3, R32
-  auto c = circuit("ckt", er::SkuTier::Premium);
+  auto c = circuit("ckt", msee::SkuTier::Premium);
   c.peerings.push_back(private_peering());
   c.peerings[0].ipv6_peering_config = v6_links("fdcc:0:0:1::/126", "fdcc:0:0:1::4/126");
   c.peerings.push_back(microsoft_peering());
-  auto plan = er::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
+  auto plan = msee::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
   CHECK(sorted(names(plan)) == sorted({"ckt/AzurePrivatePeering/primary",
                                        "ckt/AzurePrivatePeering/secondary",
                                        "ckt/AzurePrivatePeering/primary/ipv6",
@@ -119,8 +118,8 @@ TEST_CASE("R3: one session per peering, link and address family, named after the
   const auto* s = session(plan, "ckt/MicrosoftPeering/secondary/ipv6");
   REQUIRE(s != nullptr);
   CHECK(s->circuit == "ckt");
-  CHECK(s->peering_type == er::PeeringType::MicrosoftPeering);
-  CHECK(s->path == er::LinkPath::Secondary);
+  CHECK(s->peering_type == msee::PeeringType::MicrosoftPeering);
+  CHECK(s->path == msee::LinkPath::Secondary);
   CHECK(s->afi == wire::Afi::Ipv6);
   CHECK(s->circuit_index == 0);
   CHECK(s->peering_index == 1);
@@ -131,7 +130,7 @@ TEST_CASE("R9: sessions use the MSEE's and the customer's link addresses", "[mse
   auto c = circuit("ckt");
   c.peerings.push_back(private_peering());
   c.peerings[0].ipv6_peering_config = v6_links("fdcc:0:0:1::/126", "fdcc:0:0:1::4/126");
-  auto plan = er::make_plan(config({c}), {});
+  auto plan = msee::make_plan(config({c}), {});
   const auto* p = session(plan, "ckt/AzurePrivatePeering/primary");
   const auto* s = session(plan, "ckt/AzurePrivatePeering/secondary");
   const auto* p6 = session(plan, "ckt/AzurePrivatePeering/primary/ipv6");
@@ -167,7 +166,7 @@ TEST_CASE("R30: BFD runs on IPv4 sessions only", "[msee]") {
   auto c = circuit("ckt");
   c.peerings.push_back(private_peering());
   c.peerings[0].ipv6_peering_config = v6_links("fdcc:0:0:1::/126", "fdcc:0:0:1::4/126");
-  auto plan = er::make_plan(config({c}), {});
+  auto plan = msee::make_plan(config({c}), {});
   for (const auto& s : plan.sessions) {
     INFO(s.name);
     CHECK(s.bfd == (s.afi == wire::Afi::Ipv4));
@@ -176,7 +175,7 @@ TEST_CASE("R30: BFD runs on IPv4 sessions only", "[msee]") {
   }
   SECTION("Q10: BFD can be switched off per peering") {
     c.peerings[0].emulation.bfd = false;
-    auto off = er::make_plan(config({c}), {});
+    auto off = msee::make_plan(config({c}), {});
     for (const auto& s : off.sessions) {
       CHECK_FALSE(s.bfd);
     }
@@ -185,11 +184,11 @@ TEST_CASE("R30: BFD runs on IPv4 sessions only", "[msee]") {
 
 TEST_CASE("R36: sessions carry their per-family route limit and the MSEE defaults", "[msee]") {
   // MSEE: R36, R27, R24, Q1
-  auto c = circuit("ckt", er::SkuTier::Premium);
+  auto c = circuit("ckt", msee::SkuTier::Premium);
   c.peerings.push_back(private_peering());
   c.peerings[0].ipv6_peering_config = v6_links("fdcc:0:0:1::/126", "fdcc:0:0:1::4/126");
   c.peerings.push_back(microsoft_peering());
-  auto plan = er::make_plan(config({c}, {filter({})}), {});
+  auto plan = msee::make_plan(config({c}, {filter({})}), {});
   CHECK(session(plan, "ckt/AzurePrivatePeering/primary")->route_limit == 10000);
   CHECK(session(plan, "ckt/AzurePrivatePeering/secondary/ipv6")->route_limit == 100);
   CHECK(session(plan, "ckt/MicrosoftPeering/primary")->route_limit == 200);
@@ -209,17 +208,17 @@ TEST_CASE("R66: a disabled peering keeps its sessions in the plan, disabled", "[
   auto c = circuit("ckt");
   c.peerings.push_back(private_peering());
   c.peerings[0].ipv6_peering_config = v6_links("fdcc:0:0:1::/126", "fdcc:0:0:1::4/126");
-  c.peerings[0].state = er::PeeringState::Disabled;
-  auto plan = er::make_plan(config({c}), {});
+  c.peerings[0].state = msee::PeeringState::Disabled;
+  auto plan = msee::make_plan(config({c}), {});
   REQUIRE(plan.sessions.size() == 4);
   for (const auto& s : plan.sessions) {
     INFO(s.name);
     CHECK_FALSE(s.enabled);
   }
   SECTION("R67: disabling only IPv6 leaves IPv4 up") {
-    c.peerings[0].state = er::PeeringState::Enabled;
-    c.peerings[0].ipv6_peering_config->state = er::PeeringState::Disabled;
-    auto v6off = er::make_plan(config({c}), {});
+    c.peerings[0].state = msee::PeeringState::Enabled;
+    c.peerings[0].ipv6_peering_config->state = msee::PeeringState::Disabled;
+    auto v6off = msee::make_plan(config({c}), {});
     for (const auto& s : v6off.sessions) {
       INFO(s.name);
       CHECK(s.enabled == (s.afi == wire::Afi::Ipv4));
@@ -236,8 +235,8 @@ TEST_CASE("R9: loopback addressing binds the loopback /30s and keeps the Azure a
   c.peerings[0].emulation.loopback_secondary = pfx("127.1.0.4/30");
   c.peerings[0].ipv6_peering_config = v6_links("fdcc:0:0:1::/126", "fdcc:0:0:1::4/126");
   auto cfg = config({c});
-  cfg.emulator.addressing = er::Addressing::Loopback;
-  auto plan = er::make_plan(cfg, {});
+  cfg.emulator.addressing = msee::Addressing::Loopback;
+  auto plan = msee::make_plan(cfg, {});
   REQUIRE(plan.sessions.size() == 2);  // IPv6 skipped
   const auto* p = session(plan, "ckt/AzurePrivatePeering/primary");
   const auto* s = session(plan, "ckt/AzurePrivatePeering/secondary");
@@ -262,12 +261,12 @@ TEST_CASE("R49: VNet prefixes are originated by the gateway, AS path 65515", "[m
   auto c = circuit("ckt");
   c.peerings.push_back(private_peering());
   c.vnets.push_back(vnet("hub", "westeurope", {"10.1.0.0/16", "10.9.0.0/22"}));
-  auto plan = er::make_plan(config({c}), {});
+  auto plan = msee::make_plan(config({c}), {});
   CHECK(advertised(plan) == std::vector<std::string>{"10.1.0.0/16", "10.9.0.0/22"});
   const auto* a = advert(plan, "10.1.0.0/16");
   REQUIRE(a != nullptr);
   REQUIRE(a->attributes.as_path);
-  CHECK(a->attributes.as_path->to_string() == std::to_string(er::kGatewayAsn));
+  CHECK(a->attributes.as_path->to_string() == std::to_string(msee::kGatewayAsn));
   CHECK(a->attributes.as_path->to_string() == "65515");
   CHECK(a->attributes.communities.empty());
   CHECK(a->attributes.origin == wire::Origin::Igp);
@@ -285,7 +284,7 @@ TEST_CASE("R56: a custom VNet community comes with the regional 12076:50xxx", "[
   c.vnets.push_back(vnet("hub", "westeurope", {"10.1.0.0/16"}));
   c.vnets[0].bgp_community = comm(12076, 20001);
   c.vnets.push_back(vnet("spoke", "northeurope", {"10.2.0.0/16"}));
-  auto plan = er::make_plan(config({c}), {});
+  auto plan = msee::make_plan(config({c}), {});
   const auto* hub = advert(plan, "10.1.0.0/16");
   const auto* spoke = advert(plan, "10.2.0.0/16");
   REQUIRE(hub != nullptr);
@@ -302,7 +301,7 @@ TEST_CASE("R47: VNet IPv6 prefixes go to the IPv6 sessions only", "[msee]") {
   c.peerings.push_back(private_peering());
   c.peerings[0].ipv6_peering_config = v6_links("fdcc:0:0:1::/126", "fdcc:0:0:1::4/126");
   c.vnets.push_back(vnet("hub", "westeurope", {"10.1.0.0/16", "fd10:10::/48"}));
-  auto plan = er::make_plan(config({c}), {});
+  auto plan = msee::make_plan(config({c}), {});
   const auto* v4 = advert(plan, "10.1.0.0/16");
   const auto* v6 = advert(plan, "fd10:10::/48");
   REQUIRE(v4 != nullptr);
@@ -317,7 +316,7 @@ TEST_CASE("R51: private peering advertises no default route and no link subnet",
   // MSEE: R51, Q6
   auto c = circuit("ckt");
   c.peerings.push_back(private_peering());
-  auto plan = er::make_plan(config({c}), catalogue());
+  auto plan = msee::make_plan(config({c}), catalogue());
   CHECK(plan.advertisements.empty());
 }
 
@@ -326,13 +325,13 @@ TEST_CASE("R51: private peering advertises no default route and no link subnet",
 
 TEST_CASE("R52: Microsoft peering advertises nothing without a route filter", "[msee]") {
   // MSEE: R52
-  auto c = circuit("ckt", er::SkuTier::Premium);
+  auto c = circuit("ckt", msee::SkuTier::Premium);
   c.peerings.push_back(microsoft_peering(""));
-  auto plan = er::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
+  auto plan = msee::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
   CHECK(plan.advertisements.empty());
   SECTION("attaching the filter advertises its prefixes") {
     c.peerings[0].route_filter = "rf";
-    auto attached = er::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
+    auto attached = msee::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
     CHECK(advertised(attached) == std::vector<std::string>{"20.2.0.0/16", "2603:1002::/32"});
   }
 }
@@ -340,19 +339,19 @@ TEST_CASE("R52: Microsoft peering advertises nothing without a route filter", "[
 TEST_CASE("Q4: nothing is advertised while the customer's prefixes are ValidationNeeded",
           "[msee]") {
   // MSEE: Q4
-  auto c = circuit("ckt", er::SkuTier::Premium);
+  auto c = circuit("ckt", msee::SkuTier::Premium);
   c.peerings.push_back(microsoft_peering());
   c.peerings[0].microsoft_peering_config->advertised_public_prefixes_state =
-      er::PrefixesState::ValidationNeeded;
+      msee::PrefixesState::ValidationNeeded;
   c.peerings[0].ipv6_peering_config->microsoft_peering_config->advertised_public_prefixes_state =
-      er::PrefixesState::ValidationNeeded;
-  auto plan = er::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
+      msee::PrefixesState::ValidationNeeded;
+  auto plan = msee::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
   CHECK(plan.advertisements.empty());
   CHECK(plan.notes.size() == 2);
   SECTION("IPv4 validated, IPv6 not: only IPv4 is advertised") {
     c.peerings[0].microsoft_peering_config->advertised_public_prefixes_state =
-        er::PrefixesState::Configured;
-    auto half = er::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
+        msee::PrefixesState::Configured;
+    auto half = msee::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
     CHECK(advertised(half) == std::vector<std::string>{"20.2.0.0/16"});
   }
 }
@@ -360,9 +359,9 @@ TEST_CASE("Q4: nothing is advertised while the customer's prefixes are Validatio
 TEST_CASE("R52: only the filter's communities are advertised, with their communities",
           "[msee]") {
   // MSEE: R52, R55 — no 12076 in the originated path (it is prepended on export), IGP.
-  auto c = circuit("ckt", er::SkuTier::Premium);
+  auto c = circuit("ckt", msee::SkuTier::Premium);
   c.peerings.push_back(microsoft_peering());
-  auto plan = er::make_plan(config({c}, {filter({comm(12076, 5010)})}), catalogue());
+  auto plan = msee::make_plan(config({c}, {filter({comm(12076, 5010)})}), catalogue());
   CHECK(advertised(plan) == std::vector<std::string>{"40.92.0.0/15"});
   const auto* a = advert(plan, "40.92.0.0/15");
   REQUIRE(a != nullptr);
@@ -373,7 +372,7 @@ TEST_CASE("R52: only the filter's communities are advertised, with their communi
   CHECK(sorted(a->to) ==
         sorted({"ckt/MicrosoftPeering/primary", "ckt/MicrosoftPeering/secondary"}));
   SECTION("an empty filter advertises nothing") {
-    auto none = er::make_plan(config({c}, {filter({})}), catalogue());
+    auto none = msee::make_plan(config({c}, {filter({})}), catalogue());
     CHECK(none.advertisements.empty());
   }
 }
@@ -382,22 +381,22 @@ TEST_CASE("R53: Microsoft peering scope: Local, Standard and Premium", "[msee]")
   // MSEE: R53 — filter allows West Europe, North Europe, East US and Entra ID (global).
   auto rf = filter({comm(12076, 51002), comm(12076, 51003), comm(12076, 51004),
                     comm(12076, 5060)});
-  auto plan_for = [&](er::SkuTier tier) {
+  auto plan_for = [&](msee::SkuTier tier) {
     auto c = circuit("ckt", tier, "Amsterdam");
     c.peerings.push_back(microsoft_peering());
     c.peerings[0].ipv6_peering_config.reset();
-    return advertised(er::make_plan(config({c}, {rf}), catalogue()));
+    return advertised(msee::make_plan(config({c}, {rf}), catalogue()));
   };
   SECTION("Local: the region near Amsterdam and global prefixes") {
-    CHECK(plan_for(er::SkuTier::Local) ==
+    CHECK(plan_for(msee::SkuTier::Local) ==
           std::vector<std::string>{"20.190.128.0/18", "20.2.0.0/16"});
   }
   SECTION("Standard: every region of the geopolitical area") {
-    CHECK(plan_for(er::SkuTier::Standard) ==
+    CHECK(plan_for(msee::SkuTier::Standard) ==
           std::vector<std::string>{"20.190.128.0/18", "20.2.0.0/16", "20.3.0.0/16"});
   }
   SECTION("Premium: every region") {
-    CHECK(plan_for(er::SkuTier::Premium) ==
+    CHECK(plan_for(msee::SkuTier::Premium) ==
           std::vector<std::string>{"20.190.128.0/18", "20.2.0.0/16", "20.3.0.0/16",
                                    "20.4.0.0/16"});
   }
@@ -407,18 +406,18 @@ TEST_CASE("R52: without a filter of its own the IPv6 Microsoft peering uses the 
           "[msee]") {
   // MSEE: R52 — the spec does not say whether IPv6 needs its own filter attached; the emulator
   // applies the peering's routeFilter to both families (docs/circuit-config.md).
-  auto c = circuit("ckt", er::SkuTier::Premium);
+  auto c = circuit("ckt", msee::SkuTier::Premium);
   c.peerings.push_back(microsoft_peering());  // IPv4 filter "rf", IPv6 none
-  auto plan = er::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
+  auto plan = msee::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
   CHECK(advertised(plan) == std::vector<std::string>{"20.2.0.0/16", "2603:1002::/32"});
 }
 
 TEST_CASE("R52: an IPv6-only route filter advertises on the IPv6 sessions only", "[msee]") {
   // MSEE: R52, R7 — the filter attached to ipv6PeeringConfig only.
-  auto c = circuit("ckt", er::SkuTier::Premium);
+  auto c = circuit("ckt", msee::SkuTier::Premium);
   c.peerings.push_back(microsoft_peering(""));
   c.peerings[0].ipv6_peering_config->route_filter = "rf";
-  auto plan = er::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
+  auto plan = msee::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
   CHECK(advertised(plan) == std::vector<std::string>{"2603:1002::/32"});
   const auto* a = advert(plan, "2603:1002::/32");
   REQUIRE(a != nullptr);
@@ -428,13 +427,13 @@ TEST_CASE("R52: an IPv6-only route filter advertises on the IPv6 sessions only",
 
 TEST_CASE("R52: the IPv6 filter replaces the peering's filter for IPv6", "[msee]") {
   // MSEE: R52, R53 — IPv4 follows "rf" (West Europe), IPv6 follows "rf6" (global Entra ID v6).
-  auto c = circuit("ckt", er::SkuTier::Premium);
+  auto c = circuit("ckt", msee::SkuTier::Premium);
   c.peerings.push_back(microsoft_peering());
   c.peerings[0].ipv6_peering_config->route_filter = "rf6";
   auto cat = catalogue();
   cat.push_back(entry("Microsoft Entra ID", "global", {comm(12076, 5060)}, {"2603:1006::/40"}));
-  er::RouteFilter rf6{"rf6", {comm(12076, 5060)}, {}};
-  auto plan = er::make_plan(
+  msee::RouteFilter rf6{"rf6", {comm(12076, 5060)}, {}};
+  auto plan = msee::make_plan(
       config({c}, {filter({comm(12076, 51002), comm(12076, 5060)}), rf6}), cat);
   CHECK(advertised(plan) ==
         std::vector<std::string>{"20.190.128.0/18", "20.2.0.0/16", "2603:1006::/40"});
@@ -445,12 +444,12 @@ TEST_CASE("R52: the IPv6 filter replaces the peering's filter for IPv6", "[msee]
 
 TEST_CASE("R74: Global Reach exports each circuit's customer routes to the other", "[msee]") {
   // MSEE: R74 — symmetric, configured on one side.
-  auto a = circuit("ckt-a", er::SkuTier::Standard, "Amsterdam");
+  auto a = circuit("ckt-a", msee::SkuTier::Standard, "Amsterdam");
   a.peerings.push_back(private_peering());
   a.global_reach.push_back({"ckt-b", pfx("192.168.250.0/29"), {}});
-  auto b = circuit("ckt-b", er::SkuTier::Standard, "London");
+  auto b = circuit("ckt-b", msee::SkuTier::Standard, "London");
   b.peerings.push_back(private_peering("192.168.200.0/30", "192.168.200.4/30"));
-  auto plan = er::make_plan(config({a, b}), {});
+  auto plan = msee::make_plan(config({a, b}), {});
   const std::vector<std::string> a_sessions =
       sorted({"ckt-a/AzurePrivatePeering/primary", "ckt-a/AzurePrivatePeering/secondary"});
   const std::vector<std::string> b_sessions =
@@ -467,15 +466,15 @@ TEST_CASE("R74: Global Reach exports each circuit's customer routes to the other
 
 TEST_CASE("R74: Global Reach is not transitive", "[msee]") {
   // MSEE: R74 — A–B and B–C do not give A–C.
-  auto a = circuit("a", er::SkuTier::Standard, "Amsterdam");
+  auto a = circuit("a", msee::SkuTier::Standard, "Amsterdam");
   a.peerings.push_back(private_peering("192.168.1.0/30", "192.168.1.4/30"));
   a.global_reach.push_back({"b", std::nullopt, {}});
-  auto b = circuit("b", er::SkuTier::Standard, "London");
+  auto b = circuit("b", msee::SkuTier::Standard, "London");
   b.peerings.push_back(private_peering("192.168.2.0/30", "192.168.2.4/30"));
   b.global_reach.push_back({"c", std::nullopt, {}});
-  auto c = circuit("c", er::SkuTier::Standard, "Paris");
+  auto c = circuit("c", msee::SkuTier::Standard, "Paris");
   c.peerings.push_back(private_peering("192.168.3.0/30", "192.168.3.4/30"));
-  auto plan = er::make_plan(config({a, b, c}), {});
+  auto plan = msee::make_plan(config({a, b, c}), {});
   auto from = [&](const char* n) { return sorted(session(plan, n)->export_from); };
   CHECK(from("a/AzurePrivatePeering/primary") ==
         sorted({"b/AzurePrivatePeering/primary", "b/AzurePrivatePeering/secondary"}));
@@ -488,15 +487,15 @@ TEST_CASE("R74: Global Reach is not transitive", "[msee]") {
 
 TEST_CASE("R74: Global Reach links private peerings, IPv4 to IPv4 and IPv6 to IPv6", "[msee]") {
   // MSEE: R74 — IPv6 is supported; Microsoft peering never takes part.
-  auto a = circuit("a", er::SkuTier::Premium, "Amsterdam");
+  auto a = circuit("a", msee::SkuTier::Premium, "Amsterdam");
   a.peerings.push_back(private_peering("192.168.1.0/30", "192.168.1.4/30"));
   a.peerings[0].ipv6_peering_config = v6_links("fdcc:0:0:1::/126", "fdcc:0:0:1::4/126");
   a.peerings.push_back(microsoft_peering());
   a.global_reach.push_back({"b", std::nullopt, {}});
-  auto b = circuit("b", er::SkuTier::Premium, "London");
+  auto b = circuit("b", msee::SkuTier::Premium, "London");
   b.peerings.push_back(private_peering("192.168.2.0/30", "192.168.2.4/30"));
   b.peerings[0].ipv6_peering_config = v6_links("fdcc:0:0:2::/126", "fdcc:0:0:2::4/126");
-  auto plan = er::make_plan(config({a, b}, {filter({})}), {});
+  auto plan = msee::make_plan(config({a, b}, {filter({})}), {});
   CHECK(sorted(session(plan, "a/AzurePrivatePeering/primary/ipv6")->export_from) ==
         sorted({"b/AzurePrivatePeering/primary/ipv6", "b/AzurePrivatePeering/secondary/ipv6"}));
   CHECK(sorted(session(plan, "b/AzurePrivatePeering/secondary")->export_from) ==
@@ -504,7 +503,7 @@ TEST_CASE("R74: Global Reach links private peerings, IPv4 to IPv4 and IPv6 to IP
   CHECK(session(plan, "a/MicrosoftPeering/primary")->export_from.empty());
   SECTION("without Global Reach nothing is exported between circuits") {
     a.global_reach.clear();
-    auto alone = er::make_plan(config({a, b}, {filter({})}), {});
+    auto alone = msee::make_plan(config({a, b}, {filter({})}), {});
     for (const auto& s : alone.sessions) {
       CHECK(s.export_from.empty());
     }
@@ -513,10 +512,10 @@ TEST_CASE("R74: Global Reach links private peerings, IPv4 to IPv4 and IPv6 to IP
 
 TEST_CASE("R3: all_link_prefixes lists every IPv4 and IPv6 link subnet", "[msee]") {
   // MSEE: R11, R41
-  auto c = circuit("ckt", er::SkuTier::Premium);
+  auto c = circuit("ckt", msee::SkuTier::Premium);
   c.peerings.push_back(private_peering());
   c.peerings.push_back(microsoft_peering());
-  auto links = er::all_link_prefixes(config({c}));
+  auto links = msee::all_link_prefixes(config({c}));
   std::vector<std::string> got;
   for (const auto& p : links) {
     got.push_back(p.to_string());
@@ -528,14 +527,14 @@ TEST_CASE("R3: all_link_prefixes lists every IPv4 and IPv6 link subnet", "[msee]
 TEST_CASE("R41: all_link_prefixes can leave one circuit's links out", "[msee]") {
   auto a = circuit("a");
   a.peerings.push_back(private_peering());
-  auto b = circuit("b", er::SkuTier::Standard, "London");
+  auto b = circuit("b", msee::SkuTier::Standard, "London");
   b.peerings.push_back(private_peering("192.168.200.0/30", "192.168.200.4/30"));
   auto cfg = config({a, b});
-  auto links = er::all_link_prefixes(cfg, 0);
+  auto links = msee::all_link_prefixes(cfg, 0);
   std::vector<std::string> got;
   for (const auto& p : links) {
     got.push_back(p.to_string());
   }
   CHECK(sorted(got) == sorted({"192.168.200.0/30", "192.168.200.4/30"}));
-  CHECK(er::all_link_prefixes(cfg).size() == 4);
+  CHECK(msee::all_link_prefixes(cfg).size() == 4);
 }

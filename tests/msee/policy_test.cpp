@@ -13,7 +13,6 @@
 
 using namespace msee;
 namespace wire = msee::bgp::wire;
-namespace er = msee::er;
 
 namespace {
 
@@ -30,13 +29,13 @@ wire::AsPath seq(std::vector<wire::Asn> asns) {
 // The reference Microsoft peering, also declaring the public 80.81.0.0/16 next to the
 // documentation ranges 198.51.100.0/24 and 2001:db8:3000::/48 (used with the
 // documentation_public lab switch).
-er::Peering microsoft_peering(er::PrefixesState state = er::PrefixesState::Configured) {
+msee::Peering microsoft_peering(msee::PrefixesState state = msee::PrefixesState::Configured) {
   auto p = test::microsoft_peering(state);
   p.microsoft_peering_config->advertised_public_prefixes.push_back(pfx("80.81.0.0/16"));
   return p;
 }
 
-er::Circuit circuit(er::SkuTier tier) { return test::circuit("ckt", tier); }
+msee::Circuit circuit(msee::SkuTier tier) { return test::circuit("ckt", tier); }
 
 wire::PathAttributes with_path(std::vector<wire::Asn> asns) {
   wire::PathAttributes a;
@@ -48,7 +47,7 @@ wire::PathAttributes with_path(std::vector<wire::Asn> asns) {
 // The AS_PATH an MSEE sends to the customer for a route with `asns` (R23).
 std::string exported_path(std::vector<wire::Asn> asns, std::uint8_t extra_prepends = 0) {
   rib::ExportContext ctx;
-  ctx.local_as = er::kMicrosoftAsn;
+  ctx.local_as = msee::kMicrosoftAsn;
   ctx.peer_as = 65001;
   ctx.learned_from_ebgp = false;
   ctx.remove_private_as = true;
@@ -63,11 +62,11 @@ std::string exported_path(std::vector<wire::Asn> asns, std::uint8_t extra_prepen
 
 TEST_CASE("R9: in a /30 the customer takes .1 and the MSEE .2", "[msee]") {
   // MSEE: R9
-  auto a = er::link_addresses(pfx("192.168.100.128/30"));
+  auto a = msee::link_addresses(pfx("192.168.100.128/30"));
   REQUIRE(a);
   CHECK(a->ce.to_string() == "192.168.100.129");
   CHECK(a->msee.to_string() == "192.168.100.130");
-  auto b = er::link_addresses(pfx("10.0.0.252/30"));
+  auto b = msee::link_addresses(pfx("10.0.0.252/30"));
   REQUIRE(b);
   CHECK(b->ce.to_string() == "10.0.0.253");
   CHECK(b->msee.to_string() == "10.0.0.254");
@@ -76,8 +75,8 @@ TEST_CASE("R9: in a /30 the customer takes .1 and the MSEE .2", "[msee]") {
 TEST_CASE("R9: the worked example 192.168.100.128/29 splits into .129/.130 and .133/.134",
           "[msee]") {
   // MSEE: R9 — lower /30 primary, upper /30 secondary; MSEE even, customer odd.
-  auto primary = er::link_addresses(pfx("192.168.100.128/30"));
-  auto secondary = er::link_addresses(pfx("192.168.100.132/30"));
+  auto primary = msee::link_addresses(pfx("192.168.100.128/30"));
+  auto secondary = msee::link_addresses(pfx("192.168.100.132/30"));
   REQUIRE(primary);
   REQUIRE(secondary);
   CHECK(primary->ce.to_string() == "192.168.100.129");
@@ -92,8 +91,8 @@ TEST_CASE("R9: the worked example 192.168.100.128/29 splits into .129/.130 and .
 
 TEST_CASE("R10: in a /126 the customer takes ::1 and the MSEE ::2", "[msee]") {
   // MSEE: R10 — Microsoft's example 3FFE:FFFF:0:CD30::/126 and ::4/126.
-  auto primary = er::link_addresses(pfx("3ffe:ffff:0:cd30::/126"));
-  auto secondary = er::link_addresses(pfx("3ffe:ffff:0:cd30::4/126"));
+  auto primary = msee::link_addresses(pfx("3ffe:ffff:0:cd30::/126"));
+  auto secondary = msee::link_addresses(pfx("3ffe:ffff:0:cd30::4/126"));
   REQUIRE(primary);
   REQUIRE(secondary);
   CHECK(primary->ce == *wire::IpAddress::parse("3ffe:ffff:0:cd30::1"));
@@ -105,13 +104,13 @@ TEST_CASE("R10: in a /126 the customer takes ::1 and the MSEE ::2", "[msee]") {
 
 TEST_CASE("R9: a link that is not a /30 (or /126) has no addresses", "[msee]") {
   // MSEE: R9, R10
-  CHECK_FALSE(er::link_addresses(pfx("192.168.100.128/29")));
-  CHECK_FALSE(er::link_addresses(pfx("192.168.100.128/31")));
-  CHECK_FALSE(er::link_addresses(pfx("192.168.100.128/32")));
-  CHECK_FALSE(er::link_addresses(pfx("10.0.0.0/8")));
-  CHECK_FALSE(er::link_addresses(pfx("3ffe:ffff:0:cd30::/125")));
-  CHECK_FALSE(er::link_addresses(pfx("3ffe:ffff:0:cd30::/127")));
-  CHECK_FALSE(er::link_addresses(pfx("3ffe:ffff:0:cd30::/64")));
+  CHECK_FALSE(msee::link_addresses(pfx("192.168.100.128/29")));
+  CHECK_FALSE(msee::link_addresses(pfx("192.168.100.128/31")));
+  CHECK_FALSE(msee::link_addresses(pfx("192.168.100.128/32")));
+  CHECK_FALSE(msee::link_addresses(pfx("10.0.0.0/8")));
+  CHECK_FALSE(msee::link_addresses(pfx("3ffe:ffff:0:cd30::/125")));
+  CHECK_FALSE(msee::link_addresses(pfx("3ffe:ffff:0:cd30::/127")));
+  CHECK_FALSE(msee::link_addresses(pfx("3ffe:ffff:0:cd30::/64")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -122,28 +121,28 @@ TEST_CASE("R36: route limits per session and address family", "[msee]") {
   auto ms = microsoft_peering();
   SECTION("private peering IPv4: 4,000 on Local and Standard, 10,000 on Premium") {
     // MSEE: R36
-    CHECK(er::route_limit(circuit(er::SkuTier::Local), priv, wire::Afi::Ipv4) == 4000);
-    CHECK(er::route_limit(circuit(er::SkuTier::Standard), priv, wire::Afi::Ipv4) == 4000);
-    CHECK(er::route_limit(circuit(er::SkuTier::Premium), priv, wire::Afi::Ipv4) == 10000);
+    CHECK(msee::route_limit(circuit(msee::SkuTier::Local), priv, wire::Afi::Ipv4) == 4000);
+    CHECK(msee::route_limit(circuit(msee::SkuTier::Standard), priv, wire::Afi::Ipv4) == 4000);
+    CHECK(msee::route_limit(circuit(msee::SkuTier::Premium), priv, wire::Afi::Ipv4) == 10000);
   }
   SECTION("private peering IPv6: 100 on every SKU") {
     // MSEE: R36
-    for (auto tier : {er::SkuTier::Local, er::SkuTier::Standard, er::SkuTier::Premium}) {
-      CHECK(er::route_limit(circuit(tier), priv, wire::Afi::Ipv6) == 100);
+    for (auto tier : {msee::SkuTier::Local, msee::SkuTier::Standard, msee::SkuTier::Premium}) {
+      CHECK(msee::route_limit(circuit(tier), priv, wire::Afi::Ipv6) == 100);
     }
   }
   SECTION("Microsoft peering: 200 IPv4 and 200 IPv6, Premium or not") {
     // MSEE: R36
-    for (auto tier : {er::SkuTier::Standard, er::SkuTier::Premium}) {
-      CHECK(er::route_limit(circuit(tier), ms, wire::Afi::Ipv4) == 200);
-      CHECK(er::route_limit(circuit(tier), ms, wire::Afi::Ipv6) == 200);
+    for (auto tier : {msee::SkuTier::Standard, msee::SkuTier::Premium}) {
+      CHECK(msee::route_limit(circuit(tier), ms, wire::Afi::Ipv4) == 200);
+      CHECK(msee::route_limit(circuit(tier), ms, wire::Afi::Ipv6) == 200);
     }
   }
   SECTION("legacy public peering: 200 per session") {
     // MSEE: R36
-    er::Peering pub = microsoft_peering();
-    pub.peering_type = er::PeeringType::AzurePublicPeering;
-    CHECK(er::route_limit(circuit(er::SkuTier::Standard), pub, wire::Afi::Ipv4) == 200);
+    msee::Peering pub = microsoft_peering();
+    pub.peering_type = msee::PeeringType::AzurePublicPeering;
+    CHECK(msee::route_limit(circuit(msee::SkuTier::Standard), pub, wire::Afi::Ipv4) == 200);
   }
 }
 
@@ -151,14 +150,14 @@ TEST_CASE("Q2: the emulation overrides replace the limit of their family only", 
   // MSEE: Q2, R36 — configurable limits.
   auto priv = private_peering();
   priv.emulation.max_prefixes_v4 = 10;
-  CHECK(er::route_limit(circuit(er::SkuTier::Standard), priv, wire::Afi::Ipv4) == 10);
-  CHECK(er::route_limit(circuit(er::SkuTier::Standard), priv, wire::Afi::Ipv6) == 100);
+  CHECK(msee::route_limit(circuit(msee::SkuTier::Standard), priv, wire::Afi::Ipv4) == 10);
+  CHECK(msee::route_limit(circuit(msee::SkuTier::Standard), priv, wire::Afi::Ipv6) == 100);
   priv.emulation.max_prefixes_v6 = 7;
-  CHECK(er::route_limit(circuit(er::SkuTier::Premium), priv, wire::Afi::Ipv6) == 7);
+  CHECK(msee::route_limit(circuit(msee::SkuTier::Premium), priv, wire::Afi::Ipv6) == 7);
   auto ms = microsoft_peering();
   ms.emulation.max_prefixes_v6 = 3;
-  CHECK(er::route_limit(circuit(er::SkuTier::Standard), ms, wire::Afi::Ipv4) == 200);
-  CHECK(er::route_limit(circuit(er::SkuTier::Standard), ms, wire::Afi::Ipv6) == 3);
+  CHECK(msee::route_limit(circuit(msee::SkuTier::Standard), ms, wire::Afi::Ipv4) == 200);
+  CHECK(msee::route_limit(circuit(msee::SkuTier::Standard), ms, wire::Afi::Ipv6) == 3);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,19 +166,19 @@ TEST_CASE("Q2: the emulation overrides replace the limit of their family only", 
 TEST_CASE("R19: 65515-65520 are reserved on private peering", "[msee]") {
   // MSEE: R19
   for (wire::Asn a = 65515; a <= 65520; ++a) {
-    CHECK(er::is_reserved_private_peering_asn(a));
+    CHECK(msee::is_reserved_private_peering_asn(a));
   }
-  CHECK_FALSE(er::is_reserved_private_peering_asn(65514));
-  CHECK_FALSE(er::is_reserved_private_peering_asn(65521));
-  CHECK_FALSE(er::is_reserved_private_peering_asn(12076));
+  CHECK_FALSE(msee::is_reserved_private_peering_asn(65514));
+  CHECK_FALSE(msee::is_reserved_private_peering_asn(65521));
+  CHECK_FALSE(msee::is_reserved_private_peering_asn(12076));
 }
 
 TEST_CASE("R22: 64496-64511 are documentation ASNs", "[msee]") {
   // MSEE: R22
-  CHECK(er::is_documentation_asn(64496));
-  CHECK(er::is_documentation_asn(64511));
-  CHECK_FALSE(er::is_documentation_asn(64495));
-  CHECK_FALSE(er::is_documentation_asn(64512));
+  CHECK(msee::is_documentation_asn(64496));
+  CHECK(msee::is_documentation_asn(64511));
+  CHECK_FALSE(msee::is_documentation_asn(64495));
+  CHECK_FALSE(msee::is_documentation_asn(64512));
 }
 
 TEST_CASE("R41: public and non-public prefixes", "[msee]") {
@@ -190,20 +189,20 @@ TEST_CASE("R41: public and non-public prefixes", "[msee]") {
                         "198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24", "2001:db8::/32",
                         "2001:db8:3000::/48", "8.0.0.0/5"}) {
     INFO(s);
-    CHECK(er::is_non_public(pfx(s)));
+    CHECK(msee::is_non_public(pfx(s)));
   }
   for (const char* s : {"80.81.0.0/16", "20.2.0.0/16", "1.1.1.0/24", "2a01:111:f400::/48",
                         "2603:1002::/32"}) {
     INFO(s);
-    CHECK_FALSE(er::is_non_public(pfx(s)));
+    CHECK_FALSE(msee::is_non_public(pfx(s)));
   }
   SECTION("documentation ranges count as public with the lab switch, RFC 1918 never") {
-    CHECK_FALSE(er::is_non_public(pfx("198.51.100.0/24"), true));
-    CHECK_FALSE(er::is_non_public(pfx("203.0.113.0/30"), true));
-    CHECK_FALSE(er::is_non_public(pfx("192.0.2.128/25"), true));
-    CHECK_FALSE(er::is_non_public(pfx("2001:db8:3000::/48"), true));
-    CHECK(er::is_non_public(pfx("10.0.0.0/8"), true));
-    CHECK(er::is_non_public(pfx("0.0.0.0/0"), true));
+    CHECK_FALSE(msee::is_non_public(pfx("198.51.100.0/24"), true));
+    CHECK_FALSE(msee::is_non_public(pfx("203.0.113.0/30"), true));
+    CHECK_FALSE(msee::is_non_public(pfx("192.0.2.128/25"), true));
+    CHECK_FALSE(msee::is_non_public(pfx("2001:db8:3000::/48"), true));
+    CHECK(msee::is_non_public(pfx("10.0.0.0/8"), true));
+    CHECK(msee::is_non_public(pfx("0.0.0.0/0"), true));
   }
 }
 
@@ -212,14 +211,14 @@ TEST_CASE("R41: public and non-public prefixes", "[msee]") {
 
 TEST_CASE("R39: private peering accepts the default route", "[msee]") {
   // MSEE: R39
-  er::InboundPolicy policy(private_peering(), {});
+  msee::InboundPolicy policy(private_peering(), {});
   CHECK_FALSE(policy.prefix(pfx("0.0.0.0/0")));
   CHECK_FALSE(policy.prefix(pfx("::/0")));
 }
 
 TEST_CASE("R40: private peering accepts RFC 1918 and any length up to /32", "[msee]") {
   // MSEE: R40
-  er::InboundPolicy policy(private_peering(), {pfx("192.168.100.128/30")});
+  msee::InboundPolicy policy(private_peering(), {pfx("192.168.100.128/30")});
   for (const char* s : {"10.0.0.0/8", "172.16.0.0/12", "192.168.1.0/24", "10.9.8.7/32",
                         "100.64.0.0/10", "80.81.0.0/16", "fd00:1::/48", "2001:db8::1/128"}) {
     INFO(s);
@@ -229,15 +228,15 @@ TEST_CASE("R40: private peering accepts RFC 1918 and any length up to /32", "[ms
 
 TEST_CASE("R39: Microsoft peering refuses the default route", "[msee]") {
   // MSEE: R39
-  er::InboundPolicy policy(microsoft_peering(), {}, true);
+  msee::InboundPolicy policy(microsoft_peering(), {}, true);
   auto v4 = policy.prefix(pfx("0.0.0.0/0"));
   REQUIRE(v4);
   CHECK_THAT(*v4, Catch::Contains("R39"));
   CHECK(policy.prefix(pfx("::/0")));
   SECTION("legacy public peering too") {
-    er::Peering pub = microsoft_peering();
-    pub.peering_type = er::PeeringType::AzurePublicPeering;
-    er::InboundPolicy p(pub, {}, true);
+    msee::Peering pub = microsoft_peering();
+    pub.peering_type = msee::PeeringType::AzurePublicPeering;
+    msee::InboundPolicy p(pub, {}, true);
     CHECK(p.prefix(pfx("0.0.0.0/0")));
   }
 }
@@ -249,7 +248,7 @@ TEST_CASE("R41: Microsoft peering refuses RFC 1918, CGNAT and ULA prefixes", "[m
   peering.microsoft_peering_config->advertised_public_prefixes.push_back(pfx("100.64.0.0/10"));
   peering.ipv6_peering_config->microsoft_peering_config->advertised_public_prefixes.push_back(
       pfx("fd00::/8"));
-  er::InboundPolicy policy(peering, {}, true);
+  msee::InboundPolicy policy(peering, {}, true);
   for (const char* s : {"10.1.0.0/16", "172.16.0.0/12", "192.168.1.0/24", "100.64.1.0/24",
                         "fd00:1::/48"}) {
     INFO(s);
@@ -261,7 +260,7 @@ TEST_CASE("R41: Microsoft peering refuses RFC 1918, CGNAT and ULA prefixes", "[m
 
 TEST_CASE("Q4: Microsoft peering refuses prefixes not in advertisedPublicPrefixes", "[msee]") {
   // MSEE: Q4, R41
-  er::InboundPolicy policy(microsoft_peering(), {}, true);
+  msee::InboundPolicy policy(microsoft_peering(), {}, true);
   auto reason = policy.prefix(pfx("80.82.0.0/16"));
   REQUIRE(reason);
   CHECK_THAT(*reason, Catch::Contains("advertisedPublicPrefixes"));
@@ -272,7 +271,7 @@ TEST_CASE("Q4: Microsoft peering refuses prefixes not in advertisedPublicPrefixe
 TEST_CASE("R41: Microsoft peering accepts a declared prefix and any more specific of it",
           "[msee]") {
   // MSEE: R41, R40
-  er::InboundPolicy policy(microsoft_peering(), {}, true);
+  msee::InboundPolicy policy(microsoft_peering(), {}, true);
   CHECK_FALSE(policy.prefix(pfx("80.81.0.0/16")));
   CHECK_FALSE(policy.prefix(pfx("80.81.12.0/24")));
   CHECK_FALSE(policy.prefix(pfx("80.81.12.1/32")));
@@ -285,8 +284,8 @@ TEST_CASE("R41: Microsoft peering accepts a declared prefix and any more specifi
 TEST_CASE("R41: the documentation-ranges switch decides whether 198.51.100.0/24 is public",
           "[msee]") {
   // MSEE: R41 (lab setting documentation_prefixes_public)
-  er::InboundPolicy lab(microsoft_peering(), {}, true);
-  er::InboundPolicy strict(microsoft_peering(), {}, false);
+  msee::InboundPolicy lab(microsoft_peering(), {}, true);
+  msee::InboundPolicy strict(microsoft_peering(), {}, false);
   CHECK_FALSE(lab.prefix(pfx("198.51.100.0/24")));
   auto reason = strict.prefix(pfx("198.51.100.0/24"));
   REQUIRE(reason);
@@ -298,7 +297,7 @@ TEST_CASE("R41: the documentation-ranges switch decides whether 198.51.100.0/24 
 TEST_CASE("Q4: nothing is accepted on Microsoft peering while the prefixes are ValidationNeeded",
           "[msee]") {
   // MSEE: Q4, R41
-  er::InboundPolicy policy(microsoft_peering(er::PrefixesState::ValidationNeeded), {}, true);
+  msee::InboundPolicy policy(microsoft_peering(msee::PrefixesState::ValidationNeeded), {}, true);
   auto reason = policy.prefix(pfx("80.81.0.0/16"));
   REQUIRE(reason);
   CHECK_THAT(*reason, Catch::Contains("ValidationNeeded"));
@@ -306,8 +305,8 @@ TEST_CASE("Q4: nothing is accepted on Microsoft peering while the prefixes are V
   SECTION("IPv4 and IPv6 validation states are independent") {
     auto peering = microsoft_peering();
     peering.ipv6_peering_config->microsoft_peering_config->advertised_public_prefixes_state =
-        er::PrefixesState::ValidationNeeded;
-    er::InboundPolicy mixed(peering, {}, true);
+        msee::PrefixesState::ValidationNeeded;
+    msee::InboundPolicy mixed(peering, {}, true);
     CHECK_FALSE(mixed.prefix(pfx("80.81.0.0/16")));
     CHECK(mixed.prefix(pfx("2001:db8:3000::/48")));
   }
@@ -315,7 +314,7 @@ TEST_CASE("Q4: nothing is accepted on Microsoft peering while the prefixes are V
 
 TEST_CASE("R41: Microsoft peering refuses the peering link subnets", "[msee]") {
   // MSEE: R41 — prefixes used for (other circuits') peering links are not accepted.
-  er::InboundPolicy policy(microsoft_peering(), {pfx("80.81.5.0/30"), pfx("80.81.5.4/30")},
+  msee::InboundPolicy policy(microsoft_peering(), {pfx("80.81.5.0/30"), pfx("80.81.5.4/30")},
                            true);
   auto reason = policy.prefix(pfx("80.81.5.0/30"));
   REQUIRE(reason);
@@ -330,9 +329,9 @@ TEST_CASE("R41: Microsoft peering refuses the peering link subnets", "[msee]") {
 TEST_CASE("R42: customer communities are stripped on ingress", "[msee]") {
   // MSEE: R42, Q14
   for (auto peering : {private_peering(), microsoft_peering()}) {
-    er::InboundPolicy policy(peering, {}, true);
+    msee::InboundPolicy policy(peering, {}, true);
     auto a = with_path({65001});
-    if (peering.peering_type == er::PeeringType::MicrosoftPeering) {
+    if (peering.peering_type == msee::PeeringType::MicrosoftPeering) {
       a.as_path = seq({12345});
     }
     a.communities = {comm(65001, 100), comm(12076, 5010)};
@@ -349,7 +348,7 @@ TEST_CASE("Q14: customer communities pass through when configured", "[msee]") {
   // MSEE: Q14
   auto peering = private_peering();
   peering.emulation.strip_customer_communities = false;
-  er::InboundPolicy policy(peering, {});
+  msee::InboundPolicy policy(peering, {});
   auto a = with_path({65001});
   a.communities = {comm(65001, 100)};
   a.large_communities = {*wire::LargeCommunity::parse("65001:1:2")};
@@ -362,7 +361,7 @@ TEST_CASE("Q14: customer communities pass through when configured", "[msee]") {
 
 TEST_CASE("R22: Microsoft peering strips private ASNs from received paths", "[msee]") {
   // MSEE: R22
-  er::InboundPolicy policy(microsoft_peering(), {}, true);
+  msee::InboundPolicy policy(microsoft_peering(), {}, true);
   auto a = with_path({12345, 65001, 3356, 4200000001u, 65534});
   CHECK_FALSE(policy.attributes(a));
   CHECK(a.as_path->to_string() == "12345 3356");
@@ -375,7 +374,7 @@ TEST_CASE("R22: Microsoft peering strips private ASNs from received paths", "[ms
 
 TEST_CASE("R22: Microsoft peering refuses a path holding a documentation ASN", "[msee]") {
   // MSEE: R22
-  er::InboundPolicy policy(microsoft_peering(), {}, true);
+  msee::InboundPolicy policy(microsoft_peering(), {}, true);
   for (wire::Asn doc : {64496u, 64500u, 64511u}) {
     auto a = with_path({12345, doc});
     auto reason = policy.attributes(a);
@@ -388,7 +387,7 @@ TEST_CASE("R22: Microsoft peering refuses a path holding a documentation ASN", "
 
 TEST_CASE("R22: private peering keeps private ASNs in received paths", "[msee]") {
   // MSEE: R22 applies to Microsoft peering only.
-  er::InboundPolicy policy(private_peering(), {});
+  msee::InboundPolicy policy(private_peering(), {});
   auto a = with_path({65001, 65002, 4200000001u});
   CHECK_FALSE(policy.attributes(a));
   CHECK(a.as_path->to_string() == "65001 65002 4200000001");
@@ -399,7 +398,7 @@ TEST_CASE("R22: strip_private_asns removes every private ASN and empty segments"
   wire::AsPath p;
   p.segments.push_back({wire::AsSegmentType::AsSequence, {65001, 65002}});
   p.segments.push_back({wire::AsSegmentType::AsSequence, {3356, 65003}});
-  CHECK(er::strip_private_asns(p) == 3);
+  CHECK(msee::strip_private_asns(p) == 3);
   CHECK(p.to_string() == "3356");
   CHECK(p.segments.size() == 1);
 }
@@ -410,13 +409,13 @@ TEST_CASE("R22: strip_private_asns removes every private ASN and empty segments"
 TEST_CASE("R23: remove_private_as_if_all_private empties an all-private path only", "[msee]") {
   // MSEE: R23
   auto all = seq({65515, 65001});
-  CHECK(er::remove_private_as_if_all_private(all));
+  CHECK(msee::remove_private_as_if_all_private(all));
   CHECK(all.segments.empty());
   auto mixed = seq({65515, 1234});
-  CHECK_FALSE(er::remove_private_as_if_all_private(mixed));
+  CHECK_FALSE(msee::remove_private_as_if_all_private(mixed));
   CHECK(mixed.to_string() == "65515 1234");
   auto empty = seq({});
-  CHECK_FALSE(er::remove_private_as_if_all_private(empty));
+  CHECK_FALSE(msee::remove_private_as_if_all_private(empty));
 }
 
 TEST_CASE("R23: a VNet route from the gateway (AS 65515) reaches the customer as 12076",
@@ -440,7 +439,7 @@ TEST_CASE("R23: a path with a public ASN keeps its private members", "[msee]") {
 
 TEST_CASE("R23: without remove_private_as the private ASNs stay", "[msee]") {
   // MSEE: R23 is a per-neighbour switch (off for a plain router).
-  rib::ExportContext ctx{er::kMicrosoftAsn, 65001, false};
+  rib::ExportContext ctx{msee::kMicrosoftAsn, 65001, false};
   CHECK(rib::export_attributes(with_path({65515}), ctx).as_path->to_string() == "12076 65515");
 }
 

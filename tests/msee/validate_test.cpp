@@ -13,14 +13,13 @@
 
 using namespace msee;
 namespace wire = msee::bgp::wire;
-namespace er = msee::er;
 
 namespace {
 
 using test::comm, test::config, test::dump, test::microsoft_peering_ipv4, test::pfx,
       test::private_peering, test::valid_circuit, test::vnet;
 
-bool has(const std::vector<er::Finding>& findings, const std::string& path,
+bool has(const std::vector<msee::Finding>& findings, const std::string& path,
          const std::string& rule) {
   for (const auto& f : findings) {
     if (f.path == path && f.rule == rule) {
@@ -31,22 +30,22 @@ bool has(const std::vector<er::Finding>& findings, const std::string& path,
 }
 
 // Validates and checks that the only finding is `rule` at `path`.
-void expect_only(const er::EmulatorConfig& cfg, const std::string& path, const std::string& rule) {
-  auto findings = er::validate(cfg);
+void expect_only(const msee::EmulatorConfig& cfg, const std::string& path, const std::string& rule) {
+  auto findings = msee::validate(cfg);
   INFO(dump(findings));
   CHECK(findings.size() == 1);
   CHECK(has(findings, path, rule));
 }
 
-void expect_none(const er::EmulatorConfig& cfg) {
-  auto findings = er::validate(cfg);
+void expect_none(const msee::EmulatorConfig& cfg) {
+  auto findings = msee::validate(cfg);
   INFO(dump(findings));
   CHECK(findings.empty());
 }
 
 // Circuit ckt-a with a VNet on 10.50.0.0/16 and circuit ckt-b whose private peering links
 // sit inside it (R11 across circuits), ckt-a first or second.
-er::EmulatorConfig vnet_over_link(bool vnet_first) {
+msee::EmulatorConfig vnet_over_link(bool vnet_first) {
   auto a = valid_circuit("ckt-a", "Amsterdam");
   a.vnets.push_back(vnet("hub", "westeurope", {"10.50.0.0/16"}));
   auto b = valid_circuit("ckt-b", "London");
@@ -85,14 +84,14 @@ TEST_CASE("R9: both IPv4 link subnets are required", "[msee]") {
   c.peerings[0].secondary_peer_address_prefix.reset();
   expect_only(config({c}), kP0 + "/secondaryPeerAddressPrefix", "R9");
   c.peerings[0].primary_peer_address_prefix.reset();
-  auto findings = er::validate(config({c}));
+  auto findings = msee::validate(config({c}));
   CHECK(has(findings, kP0 + "/primaryPeerAddressPrefix", "R9"));
 }
 
 TEST_CASE("R10: an IPv6 link that is not a /126 is reported at its field", "[msee]") {
   // MSEE: R10
   auto c = valid_circuit("ckt");
-  er::Ipv6PeeringConfig v6;
+  msee::Ipv6PeeringConfig v6;
   v6.primary_peer_address_prefix = pfx("fdcc:0:0:1::/64");
   v6.secondary_peer_address_prefix = pfx("fdcc:0:0:2::/126");
   c.peerings[0].ipv6_peering_config = v6;
@@ -137,7 +136,7 @@ TEST_CASE("R11: a VNet overlapping a link subnet is reported at the VNet prefix"
 TEST_CASE("R11: a VNet overlapping the link subnet of an earlier circuit is reported",
           "[msee]") {
   // MSEE: R11 — link subnets "must not overlap any VNet address space".
-  auto findings = er::validate(vnet_over_link(/*vnet_first=*/false));
+  auto findings = msee::validate(vnet_over_link(/*vnet_first=*/false));
   INFO(dump(findings));
   CHECK(has(findings, "/circuits/1/vnets/0/addressPrefixes/0", "R11"));
 }
@@ -146,7 +145,7 @@ TEST_CASE("R11: a VNet overlapping the link subnet of a later circuit is reporte
           "[msee]") {
   // MSEE: R11 — same configuration as above with the circuits in the other order: VNets are
   // checked once every circuit's link subnets are known, so the order does not matter.
-  auto findings = er::validate(vnet_over_link(/*vnet_first=*/true));
+  auto findings = msee::validate(vnet_over_link(/*vnet_first=*/true));
   INFO(dump(findings));
   bool r11 = false;
   for (const auto& f : findings) {
@@ -219,7 +218,7 @@ TEST_CASE("R19: 65515-65520 are refused on Microsoft peering too", "[msee]") {
   c.peerings[1].peer_asn = 65515;
   expect_only(config({c}), kP1 + "/peerASN", "R19");
   c.peerings[1].microsoft_peering_config->advertised_public_prefixes_state =
-      er::PrefixesState::ValidationNeeded;
+      msee::PrefixesState::ValidationNeeded;
   expect_only(config({c}), kP1 + "/peerASN", "R19");
 }
 
@@ -229,7 +228,7 @@ TEST_CASE("R21: a private ASN on Microsoft peering needs validated prefixes", "[
   c.peerings.push_back(microsoft_peering_ipv4());
   c.peerings[1].peer_asn = 65010;
   expect_none(config({c}));
-  for (auto state : {er::PrefixesState::ValidationNeeded, er::PrefixesState::NotConfigured}) {
+  for (auto state : {msee::PrefixesState::ValidationNeeded, msee::PrefixesState::NotConfigured}) {
     c.peerings[1].microsoft_peering_config->advertised_public_prefixes_state = state;
     expect_only(config({c}), kP1 + "/peerASN", "R21");
   }
@@ -278,19 +277,19 @@ TEST_CASE("R26: the shared key is at most 25 letters and digits", "[msee]") {
 
 TEST_CASE("R74: Global Reach is not available on ExpressRoute Local", "[msee]") {
   // MSEE: R74, R72
-  auto a = valid_circuit("ckt-a", "Amsterdam", er::SkuTier::Local);
+  auto a = valid_circuit("ckt-a", "Amsterdam", msee::SkuTier::Local);
   auto b = valid_circuit("ckt-b", "London");
   b.peerings[0].primary_peer_address_prefix = pfx("192.168.200.0/30");
   b.peerings[0].secondary_peer_address_prefix = pfx("192.168.200.4/30");
   a.global_reach.push_back({"ckt-b", pfx("192.168.250.0/29"), {}});
   expect_only(config({a, b}), "/circuits/0/globalReach/0", "R74");
   SECTION("nor when the peer is the Local one") {
-    a.sku_tier = er::SkuTier::Standard;
-    b.sku_tier = er::SkuTier::Local;
+    a.sku_tier = msee::SkuTier::Standard;
+    b.sku_tier = msee::SkuTier::Local;
     expect_only(config({a, b}), "/circuits/0/globalReach/0", "R74");
   }
   SECTION("two Standard circuits in one geo are fine") {
-    a.sku_tier = er::SkuTier::Standard;
+    a.sku_tier = msee::SkuTier::Standard;
     expect_none(config({a, b}));
   }
 }
@@ -307,13 +306,13 @@ TEST_CASE("R74: Global Reach needs different peering locations", "[msee]") {
 
 TEST_CASE("R74: Global Reach across geopolitical regions needs Premium on both", "[msee]") {
   // MSEE: R74
-  auto a = valid_circuit("ckt-a", "Amsterdam", er::SkuTier::Premium);
-  auto b = valid_circuit("ckt-b", "Tokyo", er::SkuTier::Standard);
+  auto a = valid_circuit("ckt-a", "Amsterdam", msee::SkuTier::Premium);
+  auto b = valid_circuit("ckt-b", "Tokyo", msee::SkuTier::Standard);
   b.peerings[0].primary_peer_address_prefix = pfx("192.168.200.0/30");
   b.peerings[0].secondary_peer_address_prefix = pfx("192.168.200.4/30");
   a.global_reach.push_back({"ckt-b", std::nullopt, {}});
   expect_only(config({a, b}), "/circuits/0/globalReach/0", "R74");
-  b.sku_tier = er::SkuTier::Premium;
+  b.sku_tier = msee::SkuTier::Premium;
   expect_none(config({a, b}));
 }
 
@@ -343,7 +342,7 @@ TEST_CASE("R74: Global Reach names an existing other circuit, once, with an unus
   }
   SECTION("the /29 is not a link subnet") {
     a.global_reach.push_back({"ckt-b", pfx("192.168.100.128/29"), {}});
-    auto findings = er::validate(config({a, b}));
+    auto findings = msee::validate(config({a, b}));
     INFO(dump(findings));
     CHECK(has(findings, "/circuits/0/globalReach/0/addressPrefix", "R74"));
   }
@@ -359,13 +358,13 @@ TEST_CASE("R77: a route filter with Microsoft 365 communities needs Premium", "[
   auto c = valid_circuit("ckt");
   c.peerings.push_back(microsoft_peering_ipv4());
   c.peerings[1].route_filter = "rf";
-  er::RouteFilter rf{"rf", {comm(12076, 5010), comm(12076, 51002)}, {}};
+  msee::RouteFilter rf{"rf", {comm(12076, 5010), comm(12076, 51002)}, {}};
   expect_only(config({c}, {rf}), kP1 + "/routeFilter", "R77");
-  c.sku_tier = er::SkuTier::Premium;
+  c.sku_tier = msee::SkuTier::Premium;
   expect_none(config({c}, {rf}));
   SECTION("Azure communities need no Premium") {
-    c.sku_tier = er::SkuTier::Standard;
-    er::RouteFilter azure{"rf", {comm(12076, 51002), comm(12076, 5060)}, {}};
+    c.sku_tier = msee::SkuTier::Standard;
+    msee::RouteFilter azure{"rf", {comm(12076, 51002), comm(12076, 5060)}, {}};
     expect_none(config({c}, {azure}));
   }
 }
@@ -375,7 +374,7 @@ TEST_CASE("R77: a route filter must exist, attach to Microsoft peering and hold 
   // MSEE: R77
   auto c = valid_circuit("ckt");
   c.peerings.push_back(microsoft_peering_ipv4());
-  er::RouteFilter rf{"rf", {comm(12076, 51002)}, {}};
+  msee::RouteFilter rf{"rf", {comm(12076, 51002)}, {}};
   SECTION("unknown filter") {
     c.peerings[1].route_filter = "nope";
     expect_only(config({c}, {rf}), kP1 + "/routeFilter", "R77");
@@ -392,17 +391,17 @@ TEST_CASE("R77: a route filter must exist, attach to Microsoft peering and hold 
 
 TEST_CASE("R53: a VNet outside the geopolitical region needs Premium", "[msee]") {
   // MSEE: R53
-  auto c = valid_circuit("ckt", "Amsterdam", er::SkuTier::Standard);
+  auto c = valid_circuit("ckt", "Amsterdam", msee::SkuTier::Standard);
   c.vnets.push_back(vnet("we", "westeurope", {"10.1.0.0/16"}));
   c.vnets.push_back(vnet("us", "eastus", {"10.2.0.0/16"}));
   expect_only(config({c}), "/circuits/0/vnets/1/region", "R53");
-  c.sku_tier = er::SkuTier::Premium;
+  c.sku_tier = msee::SkuTier::Premium;
   expect_none(config({c}));
 }
 
 TEST_CASE("R53: a Local circuit reaches only the regions near its peering location", "[msee]") {
   // MSEE: R53
-  auto c = valid_circuit("ckt", "Amsterdam", er::SkuTier::Local);
+  auto c = valid_circuit("ckt", "Amsterdam", msee::SkuTier::Local);
   c.vnets.push_back(vnet("we", "westeurope", {"10.1.0.0/16"}));
   expect_none(config({c}));
   c.vnets.push_back(vnet("ne", "northeurope", {"10.2.0.0/16"}));
@@ -455,7 +454,7 @@ TEST_CASE("R41: Microsoft peering declares public prefixes of its own family", "
   SECTION("documentation ranges without the lab switch") {
     auto cfg = config({c});
     cfg.emulator.documentation_prefixes_public = false;
-    auto findings = er::validate(cfg);
+    auto findings = msee::validate(cfg);
     INFO(dump(findings));
     CHECK(has(findings, kP1 + "/microsoftPeeringConfig/advertisedPublicPrefixes/0", "R41"));
     CHECK(has(findings, kP1 + "/primaryPeerAddressPrefix", "R11"));
@@ -513,7 +512,7 @@ TEST_CASE("Q11: emulation timers, BFD and allowas-in are range-checked", "[msee]
   const std::string at = kP0 + "/emulation/";
   SECTION("hold time 1 or 2") {
     e.hold_time = 2;
-    auto findings = er::validate(config({c}));
+    auto findings = msee::validate(config({c}));
     CHECK(has(findings, at + "holdTime", "R27"));
   }
   SECTION("min hold time above the hold time") {
@@ -543,15 +542,15 @@ TEST_CASE("R9: loopback addressing needs a loopback /30 per link", "[msee]") {
   // MSEE: R9 — the loopback mapping stands in for the real /30s.
   auto c = valid_circuit("ckt");
   auto cfg = config({c});
-  cfg.emulator.addressing = er::Addressing::Loopback;
-  auto findings = er::validate(cfg);
+  cfg.emulator.addressing = msee::Addressing::Loopback;
+  auto findings = msee::validate(cfg);
   INFO(dump(findings));
   CHECK(findings.size() == 2);
   CHECK(has(findings, kP0 + "/emulation/loopback", "addressing"));
   auto& e = cfg.circuits[0].peerings[0].emulation;
   e.loopback_primary = pfx("127.1.0.0/30");
   e.loopback_secondary = pfx("127.1.0.4/30");
-  CHECK(er::validate(cfg).empty());
+  CHECK(msee::validate(cfg).empty());
   SECTION("outside 127.0.0.0/8") {
     e.loopback_secondary = pfx("10.0.0.4/30");
     expect_only(cfg, kP0 + "/emulation/loopback/secondaryPeerAddressPrefix", "addressing");
@@ -569,7 +568,7 @@ TEST_CASE("R9: every error is reported at once", "[msee]") {
   c.peerings[0].primary_peer_address_prefix = pfx("192.168.100.128/29");  // R9
   c.peerings[1].vlan_id = 100;                                            // R12
   c.peerings[1].shared_key = "has-a-dash";                                // R26
-  auto findings = er::validate(config({c}));
+  auto findings = msee::validate(config({c}));
   INFO(dump(findings));
   CHECK(findings.size() == 3);
   CHECK(has(findings, kP0 + "/primaryPeerAddressPrefix", "R9"));

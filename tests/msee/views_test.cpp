@@ -10,24 +10,24 @@ using namespace msee::test;
 using namespace std::chrono_literals;
 
 TEST_CASE("R83: Up/Down is Cisco-style: hh:mm:ss, then XdYYh, then XwYd", "[msee]") {
-  CHECK(er::cisco_up_down(0s) == "00:00:00");
-  CHECK(er::cisco_up_down(3725s) == "01:02:05");
-  CHECK(er::cisco_up_down(86399s) == "23:59:59");
-  CHECK(er::cisco_up_down(86400s) == "1d00h");
-  CHECK(er::cisco_up_down(3 * 86400s + 4 * 3600s) == "3d04h");
-  CHECK(er::cisco_up_down(7 * 86400s) == "1w0d");
-  CHECK(er::cisco_up_down(60 * 86400s) == "8w4d");  // the example Azure's docs show
-  CHECK(er::cisco_up_down(-5s) == "00:00:00");
+  CHECK(msee::cisco_up_down(0s) == "00:00:00");
+  CHECK(msee::cisco_up_down(3725s) == "01:02:05");
+  CHECK(msee::cisco_up_down(86399s) == "23:59:59");
+  CHECK(msee::cisco_up_down(86400s) == "1d00h");
+  CHECK(msee::cisco_up_down(3 * 86400s + 4 * 3600s) == "3d04h");
+  CHECK(msee::cisco_up_down(7 * 86400s) == "1w0d");
+  CHECK(msee::cisco_up_down(60 * 86400s) == "8w4d");  // the example Azure's docs show
+  CHECK(msee::cisco_up_down(-5s) == "00:00:00");
 }
 
 namespace {
-er::EmulatorConfig one_circuit() {
+msee::EmulatorConfig one_circuit() {
   auto c = circuit("ckt");
   c.peerings.push_back(private_peering());
   c.peerings.push_back(microsoft_peering());
   c.peerings[1].route_filter = "rf";
   c.vnets.push_back(vnet("hub", "westeurope", {"10.1.0.0/16"}));
-  er::RouteFilter rf;
+  msee::RouteFilter rf;
   rf.name = "rf";
   rf.communities = {comm(12076, 5010)};
   return config({c}, {rf});
@@ -37,13 +37,13 @@ er::EmulatorConfig one_circuit() {
 TEST_CASE("R82: private peering table: customer routes and VNet routes via each gateway instance",
           "[msee]") {
   auto cfg = one_circuit();
-  auto plan = er::make_plan(cfg, er::builtin_catalogue());
+  auto plan = msee::make_plan(cfg, msee::builtin_catalogue());
   const auto* s = session(plan, "ckt/AzurePrivatePeering/primary");
   REQUIRE(s != nullptr);
-  std::vector<er::ReceivedRoute> received = {
+  std::vector<msee::ReceivedRoute> received = {
       {pfx("10.50.0.0/16"), ip("192.168.100.129"), "65001"},
       {pfx("0.0.0.0/0"), ip("192.168.100.129"), "65001 65001"}};
-  auto rows = er::route_table(cfg, plan, *s, received);
+  auto rows = msee::route_table(cfg, plan, *s, received);
   REQUIRE(rows.size() == 4);
   // Sorted by prefix: the default route first.
   CHECK(rows[0].network == "0.0.0.0/0");
@@ -63,10 +63,10 @@ TEST_CASE("R82: private peering table: customer routes and VNet routes via each 
 
 TEST_CASE("R82: Microsoft peering table holds the filter's prefixes, not the VNets", "[msee]") {
   auto cfg = one_circuit();
-  auto plan = er::make_plan(cfg, er::builtin_catalogue());
+  auto plan = msee::make_plan(cfg, msee::builtin_catalogue());
   const auto* s = session(plan, "ckt/MicrosoftPeering/primary");
   REQUIRE(s != nullptr);
-  auto rows = er::route_table(cfg, plan, *s, {});
+  auto rows = msee::route_table(cfg, plan, *s, {});
   REQUIRE_FALSE(rows.empty());
   for (const auto& r : rows) {
     CHECK(r.network != "10.1.0.0/16");
@@ -80,11 +80,11 @@ TEST_CASE("R82: Microsoft peering table holds the filter's prefixes, not the VNe
 
 TEST_CASE("R83: statePfxRcd is the count when Established, else the state name", "[msee]") {
   auto cfg = one_circuit();
-  auto plan = er::make_plan(cfg, er::builtin_catalogue());
+  auto plan = msee::make_plan(cfg, msee::builtin_catalogue());
   const auto* s = session(plan, "ckt/AzurePrivatePeering/secondary");
   REQUIRE(s != nullptr);
-  er::SessionState up{true, "Established", 42, 3725s};
-  auto rows = er::route_table_summary(cfg, *s, up, 90000s);
+  msee::SessionState up{true, "Established", 42, 3725s};
+  auto rows = msee::route_table_summary(cfg, *s, up, 90000s);
   REQUIRE(rows.size() == 3);  // the CE and the two gateway instances
   CHECK(rows[0].neighbor == "192.168.100.133");
   CHECK(rows[0].v == 4);
@@ -96,17 +96,17 @@ TEST_CASE("R83: statePfxRcd is the count when Established, else the state name",
   CHECK(rows[1].state_pfx_rcd == "1");
   CHECK(rows[1].up_down == "1d01h");
 
-  er::SessionState down{false, "Active", 0, 10s};
-  rows = er::route_table_summary(cfg, *s, down, 10s);
+  msee::SessionState down{false, "Active", 0, 10s};
+  rows = msee::route_table_summary(cfg, *s, down, 10s);
   CHECK(rows[0].state_pfx_rcd == "Active");
 }
 
 TEST_CASE("R83: Microsoft peering summary lists only the customer neighbour", "[msee]") {
   auto cfg = one_circuit();
-  auto plan = er::make_plan(cfg, er::builtin_catalogue());
+  auto plan = msee::make_plan(cfg, msee::builtin_catalogue());
   const auto* s = session(plan, "ckt/MicrosoftPeering/primary");
   REQUIRE(s != nullptr);
-  auto rows = er::route_table_summary(cfg, *s, er::SessionState{false, "Idle", 0, 0s}, 0s);
+  auto rows = msee::route_table_summary(cfg, *s, msee::SessionState{false, "Idle", 0, 0s}, 0s);
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].state_pfx_rcd == "Idle");
 }

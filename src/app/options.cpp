@@ -1,0 +1,171 @@
+// msee-emu's command line (options.hpp): the --help text and the option parser.
+#include "app/options.hpp"
+
+#include <iostream>
+
+#include "util/log.hpp"
+
+namespace msee::app {
+namespace {
+
+constexpr std::string_view kVersion = "0.1.0";
+
+constexpr std::string_view kHelp = R"(msee-emu — BGP-4 speaker and Azure ExpressRoute MSEE emulator
+
+Usage:
+  msee-emu --config FILE [options]   run the speaker on FILE
+  msee-emu --check FILE              validate FILE only; print every error and exit
+  msee-emu --plan FILE               validate FILE and print, as JSON, the MSEE sessions
+                                     (addresses, VLAN, ASNs, MD5 key, BFD, limits) and the
+                                     prefixes they advertise (what msee-ctl lab up builds on)
+  msee-emu --help | --version
+
+Options:
+  --config FILE            configuration (JSON): ExpressRoute circuits (native, az CLI output
+                           or ARM JSON; docs/circuit-config.md) or a plain router
+                           (docs/config.md); examples in config/
+  --check FILE             validate and exit: 0 valid, 2 invalid (every error with its JSON
+                           path and the Azure rule it breaks)
+  --events FILE            append a JSON-lines event log (sessions, routes, errors) to FILE
+  --log-level LEVEL        debug | info | warn | error (default info)
+  --log-format FORMAT      text | json (default text), written to stderr
+  --shutdown-message TEXT  RFC 9003 text sent with Cease/Administrative Shutdown on exit
+                           (default "msee-emu shutting down")
+  --api ADDR:PORT | off    REST API of an emulator config (default 127.0.0.1:8179): Azure's
+                           route tables and summary, circuits, sessions, /metrics (msee-ctl)
+  --api-token TOKEN        bearer token the API requires; mandatory when ADDR is not loopback
+  --mrt FILE               record every session's messages and state changes in MRT
+                           (RFC 6396 BGP4MP_ET, microsecond timestamps) to FILE; strftime
+                           fields (%Y%m%d.%H%M) name rotated files (bgpdump -m FILE reads it)
+  --mrt-rotate SECONDS     start a new MRT file every SECONDS (default 0: never)
+  --table-dump FILE        where SIGUSR2 / POST /v1/mrt/tableDump write a TABLE_DUMP_V2 of the
+                           RIB (default msee-rib.%Y%m%d.%H%M%S.mrt, strftime fields in UTC)
+
+Signals:
+  SIGTERM, SIGINT  send Cease/Administrative Shutdown to every peer, then exit 0
+  SIGUSR1          send ROUTE-REFRESH for every negotiated family to every peer
+  SIGUSR2          write a TABLE_DUMP_V2 snapshot of the RIB (see --table-dump)
+  SIGHUP           re-read the circuit config and apply the difference: unaffected sessions
+                   stay up (msee-ctl reload does the same and prints the changes)
+
+Exit codes: 0 ok, 1 runtime error (e.g. cannot listen), 2 usage or config error.
+)";
+
+}  // namespace
+
+int usage_error(std::string_view msg) {
+  std::cerr << "msee-emu: " << msg << "\n(see msee-emu --help)\n";
+  return 2;
+}
+
+ParsedOptions parse_options(int argc, const char* const* argv) {
+  Options opt;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&](std::string_view name) -> std::optional<std::string> {
+      if (i + 1 >= argc) {
+        return std::nullopt;
+      }
+      (void)name;
+      return std::string(argv[++i]);
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << kHelp;
+      return 0;
+    }
+    if (a == "--version") {
+      std::cout << "msee-emu " << kVersion << "\n";
+      return 0;
+    }
+    if (a == "--config" || a == "--check" || a == "--plan" || a == "--events" ||
+        a == "--log-level" || a == "--log-format" || a == "--shutdown-message" || a == "--api" ||
+        a == "--api-token" || a == "--mrt" || a == "--mrt-rotate" || a == "--table-dump") {
+      auto v = value(a);
+      if (!v) {
+        return usage_error(std::string(a) + " needs a value");
+      }
+      if (a == "--config") {
+        opt.config = *v;
+      } else if (a == "--check") {
+        opt.config = *v;
+        opt.check_only = true;
+      } else if (a == "--plan") {
+        opt.config = *v;
+        opt.check_only = opt.plan_only = true;
+      } else if (a == "--events") {
+        opt.events = *v;
+      } else if (a == "--shutdown-message") {
+        opt.shutdown_message = *v;
+      } else if (a == "--api") {
+        opt.api = *v;
+      } else if (a == "--api-token") {
+        opt.api_token = *v;
+      } else if (a == "--mrt") {
+        opt.mrt = *v;
+      } else if (a == "--table-dump") {
+        opt.table_dump = *v;
+      } else if (a == "--mrt-rotate") {
+        try {
+          std::size_t used = 0;
+          auto n = std::stoul(*v, &used);
+          if (used != v->size() || n > 86400 * 7) {
+            throw std::out_of_range("");
+          }
+          opt.mrt_rotate = static_cast<std::uint32_t>(n);
+        } catch (const std::exception&) {
+          return usage_error("--mrt-rotate wants seconds (0 .. 604800)");
+        }
+      } else if (a == "--log-format") {
+        if (*v != "text" && *v != "json") {
+          return usage_error("--log-format must be text or json");
+        }
+        log::set_json(*v == "json");
+      } else {
+        if (*v == "debug") {
+          log::set_level(log::Level::Debug);
+        } else if (*v == "info") {
+          log::set_level(log::Level::Info);
+        } else if (*v == "warn") {
+          log::set_level(log::Level::Warn);
+        } else if (*v == "error") {
+          log::set_level(log::Level::Error);
+        } else {
+          return usage_error("--log-level must be debug, info, warn or error");
+        }
+      }
+      continue;
+    }
+    return usage_error("unknown argument '" + std::string(a) + "'");
+  }
+  if (opt.config.empty()) {
+    return usage_error("--config FILE or --check FILE is required");
+  }
+  return opt;
+}
+
+std::variant<api::ApiConfig, std::string> api_config(const Options& opt) {
+  api::ApiConfig api;
+  api.token = opt.api_token;
+  api.table_dump = opt.table_dump;
+  if (opt.api != "off") {
+    auto colon = opt.api.rfind(':');
+    int port = 0;
+    try {
+      port = colon == std::string::npos ? -1 : std::stoi(opt.api.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      return std::string("--api wants ADDR:PORT (e.g. 127.0.0.1:8179) or off");
+    }
+    api.address = opt.api.substr(0, colon);
+    if (api.address.size() > 2 && api.address.front() == '[') {
+      api.address = api.address.substr(1, api.address.size() - 2);
+    }
+    api.port = static_cast<std::uint16_t>(port);
+  }
+  return api;
+
+}
+
+}  // namespace msee::app

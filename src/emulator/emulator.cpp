@@ -1,0 +1,308 @@
+// Emulator: plan → Speaker neighbours, local routes and BFD sessions.
+#include "emulator/emulator.hpp"
+
+#include <set>
+
+#include <fmt/core.h>
+
+#include "msee/policy.hpp"
+#include "util/log.hpp"
+
+namespace msee::emulator {
+
+namespace wire = bgp::wire;
+
+speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, const msee::Plan& plan) {
+  speaker::RouterConfig rc;
+  rc.asn = msee::kMicrosoftAsn;  // MSEE: R18
+  rc.log_routes = config.emulator.log_routes;
+  // One inbound policy per peering, shared by its sessions.
+  std::map<std::pair<std::size_t, std::size_t>, std::shared_ptr<const rib::ImportPolicy>>
+      policies;
+  std::set<wire::IpAddress> bound;
+  for (const auto& s : plan.sessions) {
+    if (rc.router_id == 0 && s.afi == wire::Afi::Ipv4) {
+      rc.router_id = s.router_id;
+    }
+    if (bound.insert(s.msee_address).second) {
+      rc.listen.push_back({s.msee_address, config.emulator.bgp_port});
+    }
+    const auto& peering = config.circuits[s.circuit_index].peerings[s.peering_index];
+    auto key = std::make_pair(s.circuit_index, s.peering_index);
+    if (policies.count(key) == 0) {
+      policies[key] = std::make_shared<msee::InboundPolicy>(
+          // MSEE: R41 — Microsoft peering refuses other circuits' peering link subnets.
+          peering, msee::all_link_prefixes(config, s.circuit_index),
+          config.emulator.documentation_prefixes_public);
+    }
+    speaker::NeighborConfig nb;
+    nb.name = s.name;
+    nb.address = s.ce_address;
+    nb.port = config.emulator.bgp_port;
+    nb.local_address = s.msee_address;
+    nb.peer_asn = s.peer_asn;
+    nb.passive = false;  // MSEE: Q12 — both initiates and accepts
+    nb.hold_time = s.hold_time;  // MSEE: R27 — 180 s, keepalive 60 s; RFC negotiation
+    nb.min_hold_time = s.min_hold_time;  // MSEE: Q11
+    nb.connect_retry = 30;
+    nb.idle_hold_time = 5;
+    nb.md5_password = s.md5_password;  // MSEE: R26
+    // MSEE: R32, Q3 — one family per session; MP-BGP, 4-octet AS (R20), route refresh; no
+    // graceful restart, enhanced refresh or extended messages (undocumented for the MSEE).
+    nb.capabilities.families = {s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast
+                                                         : wire::kIpv6Unicast};
+    nb.capabilities.route_refresh = true;
+    nb.capabilities.enhanced_route_refresh = false;
+    nb.capabilities.extended_message = false;
+    nb.capabilities.four_octet_as = true;
+    nb.import = true;
+    nb.export_routes = false;  // customer routes are never reflected to other sessions (R43)
+    nb.export_from = s.export_from;  // MSEE: R74 — Global Reach
+    nb.remove_private_as = true;     // MSEE: R23
+    nb.allow_as_in = s.allow_as_in;  // MSEE: R24
+    nb.router_id = s.router_id;
+    nb.import_policy = policies[key];
+    // MSEE: R36, R37, Q1, Q2 — per session and family.
+    rib::PrefixLimitConfig limit{s.route_limit, s.warning_percent};
+    (s.afi == wire::Afi::Ipv4 ? nb.max_prefix_v4 : nb.max_prefix_v6) = limit;
+    nb.max_prefix_restart_s = s.restart_s;
+    nb.max_prefix_count_rejected = s.count_rejected;
+    // MSEE: R3, R66 — a Disabled peering keeps its sessions configured but shut (they come up
+    // when it is enabled at run time).
+    nb.admin_down = !s.enabled;
+    rc.neighbors.push_back(std::move(nb));
+  }
+  for (const auto& a : plan.advertisements) {
+    speaker::Announcement ann;
+    ann.prefixes = {a.prefix};
+    ann.attributes = a.attributes;
+    ann.to = a.to;
+    if (!ann.to.empty()) {
+      rc.announce.push_back(std::move(ann));
+    }
+  }
+  if (rc.router_id == 0) {
+    rc.router_id = 0x0a000001;
+  }
+  return rc;
+}
+
+namespace {
+// MSEE: R28, R29 — BFD configured on the MSEE, passive until the CE starts it, 300 ms × 3 (the
+// slower side wins in the RFC 5880 negotiation).
+bfd::SessionConfig bfd_config(const msee::SessionPlan& s) {
+  bfd::SessionConfig bc;
+  bc.desired_min_tx = std::chrono::milliseconds(s.bfd_interval_ms);
+  bc.required_min_rx = std::chrono::milliseconds(s.bfd_interval_ms);
+  bc.detect_mult = s.bfd_multiplier;
+  bc.passive = true;
+  return bc;
+}
+}  // namespace
+
+Emulator::Emulator(boost::asio::io_context& io, msee::EmulatorConfig config,
+                   std::vector<msee::CatalogueEntry> catalogue, speaker::EventLog& events)
+    : io_(io), config_(std::move(config)), events_(events) {
+  plan_ = msee::make_plan(config_, catalogue);
+  speaker_ = std::make_unique<speaker::Speaker>(io_, router_config_for(config_, plan_), events_);
+  bfd_ = std::make_unique<bfd::io::BfdTransport>(
+      io_, [this](const std::string& name, bfd::State from, bfd::State to, bfd::Diag diag) {
+        on_bfd_change(name, from, to, diag);
+      });
+}
+
+Emulator::~Emulator() = default;
+
+bool Emulator::start() {
+  for (const auto& note : plan_.notes) {
+    log::warn("{}", note);
+  }
+  for (const auto& s : plan_.sessions) {
+    log::info("{}: MSEE {} <-> CE {} (AS {}), limit {}{}{}", s.name,
+              s.msee_address.to_string(), s.ce_address.to_string(), s.peer_asn, s.route_limit,
+              s.bfd ? ", BFD passive" : "", s.enabled ? "" : ", peering Disabled");
+  }
+  if (!speaker_->start()) {
+    log::error("the MSEE addresses must exist on an interface (the lab or your namespace sets "
+               "them up), or use \"emulator\": {{\"addressing\": \"loopback\"}}");
+    return false;
+  }
+  for (const auto& s : plan_.sessions) {
+    if (!s.bfd) {
+      continue;
+    }
+    if (auto ec = bfd_->add_session(s.name, s.msee_address, s.ce_address, bfd_config(s))) {
+      log::warn("{}: BFD not started: {}", s.name, ec.message());
+    } else if (!s.enabled) {
+      (void)bfd_->set_admin_down(s.name, true);  // RFC 5880 §6.8.16: the peering is Disabled
+    }
+  }
+  return true;
+}
+
+std::optional<std::string> Emulator::set_peering_state(const std::string& circuit,
+                                                       msee::PeeringType type,
+                                                       std::optional<wire::Afi> family,
+                                                       msee::PeeringState state) {
+  auto* c = config_.circuit(circuit);
+  if (c == nullptr) {
+    return "no circuit named '" + circuit + "'";
+  }
+  msee::Peering* peering = nullptr;
+  for (auto& p : c->peerings) {
+    if (p.peering_type == type) {
+      peering = &p;
+    }
+  }
+  if (peering == nullptr) {
+    return "circuit '" + circuit + "' has no " + std::string(msee::to_string(type));
+  }
+  // MSEE: R66, R67 — the peering's state (IPv4, and IPv6 with it) or the IPv6 config's.
+  if (family == wire::Afi::Ipv6) {
+    if (!peering->ipv6_peering_config) {
+      return std::string(msee::to_string(type)) + " of '" + circuit + "' has no IPv6 peering";
+    }
+    peering->ipv6_peering_config->state = state;
+  } else {
+    peering->state = state;
+  }
+  auto subject = circuit + "/" + std::string(msee::to_string(type));
+  auto reason = fmt::format("{} {} by the operator", subject,
+                            state == msee::PeeringState::Enabled ? "enabled" : "disabled");
+  events_.admin("peering-state", subject,
+                {{"state", msee::to_string(state)},
+                 {"ipVersion", family == wire::Afi::Ipv6 ? "IPv6" : "IPv4"}});
+  for (auto& s : plan_.sessions) {
+    if (s.circuit != circuit || s.peering_type != type) {
+      continue;
+    }
+    s.enabled = msee::session_enabled(*peering, s.afi);
+    speaker_->set_admin_down(s.name, !s.enabled, reason);
+    if (bfd_->session_info(s.name)) {
+      (void)bfd_->set_admin_down(s.name, !s.enabled);
+    }
+  }
+  return std::nullopt;
+}
+
+void Emulator::on_bfd_change(const std::string& name, bfd::State from, bfd::State to,
+                             bfd::Diag diag) {
+  log::info("{}: BFD {} -> {} ({})", name, bfd::to_string(from), bfd::to_string(to),
+            bfd::to_string(diag));
+  events_.bfd(name, bfd::to_string(from), bfd::to_string(to), bfd::to_string(diag));
+  if (from != bfd::State::Up || to == bfd::State::Up) {
+    return;
+  }
+  if (auto info = bfd_->session_info(name); info && info->remote_state == bfd::State::AdminDown) {
+    // RFC 5882 §3.2: a neighbour that signals AdminDown took BFD down on purpose (the CE
+    // turned it off); that is not a path failure and the BGP session stays.
+    log::info("{}: the CE set BFD AdminDown: BGP session unaffected (RFC 5882 §3.2)", name);
+    return;
+  }
+  // MSEE: R31 — BFD Down tears the BGP session down at once: Cease/BFD Down (RFC 9384) on a
+  // Cisco-like MSEE, Cease/Hard Reset as observed on Juniper MSEEs.
+  auto subcode = wire::CeaseSubcode::BfdDown;
+  for (const auto& s : plan_.sessions) {
+    if (s.name == name && s.personality == msee::Personality::Juniper) {
+      subcode = wire::CeaseSubcode::HardReset;
+    }
+  }
+  speaker_->liveness_lost(name, subcode,
+                          std::string("BFD down (") + std::string(bfd::to_string(diag)) + ")");
+}
+
+Result<std::vector<std::string>, std::string> Emulator::reload(
+    msee::EmulatorConfig config, std::vector<msee::CatalogueEntry> catalogue) {
+  auto plan = msee::make_plan(config, catalogue);
+  // What a running emulator cannot change: the set of sessions and their addresses (the
+  // listeners and BFD sockets are bound to them).
+  std::vector<std::string> blockers;
+  if (config.emulator.addressing != config_.emulator.addressing ||
+      config.emulator.bgp_port != config_.emulator.bgp_port) {
+    blockers.push_back("the emulator's addressing or BGP port changed");
+  }
+  auto find = [](const msee::Plan& p, const std::string& name) -> const msee::SessionPlan* {
+    for (const auto& s : p.sessions) {
+      if (s.name == name) {
+        return &s;
+      }
+    }
+    return nullptr;
+  };
+  for (const auto& s : plan_.sessions) {
+    const auto* n = find(plan, s.name);
+    if (n == nullptr) {
+      blockers.push_back("session " + s.name + " removed");
+    } else if (n->msee_address != s.msee_address || n->ce_address != s.ce_address) {
+      blockers.push_back("session " + s.name + " moved to other addresses");
+    }
+  }
+  for (const auto& s : plan.sessions) {
+    if (find(plan_, s.name) == nullptr) {
+      blockers.push_back("session " + s.name + " added");
+    }
+  }
+  if (!blockers.empty()) {
+    std::string why;
+    for (const auto& b : blockers) {
+      why += (why.empty() ? "" : "; ") + b;
+    }
+    return unexpected("not applied, restart msee-emu for: " + why);
+  }
+  // Import policies depend on the peering (Microsoft peering prefixes, filters) and on every
+  // other circuit's link subnets (R41): refresh the sessions whose peering changed at all.
+  std::set<std::string> refresh;
+  for (const auto& s : plan.sessions) {
+    const auto* old = find(plan_, s.name);
+    const auto& op = config_.circuits[old->circuit_index].peerings[old->peering_index];
+    const auto& np = config.circuits[s.circuit_index].peerings[s.peering_index];
+    if (op.microsoft_peering_config.has_value() != np.microsoft_peering_config.has_value() ||
+        (op.microsoft_peering_config &&
+         (op.microsoft_peering_config->advertised_public_prefixes !=
+              np.microsoft_peering_config->advertised_public_prefixes ||
+          op.microsoft_peering_config->advertised_public_prefixes_state !=
+              np.microsoft_peering_config->advertised_public_prefixes_state ||
+          op.microsoft_peering_config->customer_asn !=
+              np.microsoft_peering_config->customer_asn)) ||
+        op.emulation.strip_customer_communities != np.emulation.strip_customer_communities ||
+        config.emulator.documentation_prefixes_public !=
+            config_.emulator.documentation_prefixes_public) {
+      refresh.insert(s.name);
+    }
+  }
+  auto changes = speaker_->reconfigure(router_config_for(config, plan), refresh);
+  // BFD parameters (R28, R29): a changed session is replaced.
+  for (const auto& s : plan.sessions) {
+    const auto* old = find(plan_, s.name);
+    if (old->bfd == s.bfd && old->bfd_interval_ms == s.bfd_interval_ms &&
+        old->bfd_multiplier == s.bfd_multiplier) {
+      if (old->enabled != s.enabled && bfd_->session_info(s.name)) {
+        (void)bfd_->set_admin_down(s.name, !s.enabled);
+      }
+      continue;
+    }
+    bfd_->remove_session(s.name);
+    changes.push_back(s.name + ": BFD " +
+                      (s.bfd ? fmt::format("{} ms x {}", s.bfd_interval_ms, s.bfd_multiplier)
+                             : std::string("off")));
+    if (s.bfd) {
+      if (auto ec = bfd_->add_session(s.name, s.msee_address, s.ce_address, bfd_config(s))) {
+        changes.push_back(s.name + ": BFD not started: " + ec.message());
+      } else if (!s.enabled) {
+        (void)bfd_->set_admin_down(s.name, true);
+      }
+    }
+  }
+  config_ = std::move(config);
+  plan_ = std::move(plan);
+  return changes;
+}
+
+void Emulator::shutdown(const std::string& message, std::function<void()> done) {
+  for (const auto& s : bfd_->sessions()) {
+    (void)bfd_->set_admin_down(s.name, true);
+  }
+  speaker_->shutdown(message, std::move(done));
+}
+
+}  // namespace msee::emulator

@@ -1,0 +1,113 @@
+// The ExpressRoute emulator: runs the MSEE pair(s) of every configured circuit. Builds the
+// plan (msee/plan.hpp), maps each session onto a Speaker neighbour (AS 12076, its own MSEE
+// address and BGP Identifier, MD5, timers, inbound policy, route limit, Global Reach export)
+// and each advertisement onto a local route, and runs single-hop BFD for the IPv4 sessions:
+// BFD Down tears the BGP session down at once (R28–R31).
+//
+// Concurrency contract: lives on the protocol io_context thread; not thread-safe.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "speaker/event_log.hpp"
+#include "speaker/speaker.hpp"
+#include "bfd/io/transport.hpp"
+#include "msee/failover.hpp"
+#include "msee/plan.hpp"
+#include "util/result.hpp"
+
+namespace msee::emulator {
+
+// The Speaker configuration for a plan (pure; unit-tested).
+speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, const msee::Plan& plan);
+
+class Emulator {
+ public:
+  Emulator(boost::asio::io_context& io, msee::EmulatorConfig config,
+           std::vector<msee::CatalogueEntry> catalogue, speaker::EventLog& events);
+  ~Emulator();
+
+  // Binds every MSEE address and starts sessions and BFD. False (with log lines) if an
+  // address cannot be bound — typically because it is not configured on any interface.
+  bool start();
+  void shutdown(const std::string& message, std::function<void()> done);
+  void request_refresh_all() { speaker_->request_refresh_all(); }
+  // `peering update --state` (MSEE: R66, R67): Disabled shuts both paths' sessions (Cease/
+  // Administrative Shutdown, BFD AdminDown), Enabled starts them. `family` IPv6 changes the
+  // IPv6 peering config only; otherwise the peering (and its IPv6 sessions with it). An error
+  // message if the circuit, peering or IPv6 config does not exist.
+  std::optional<std::string> set_peering_state(const std::string& circuit, msee::PeeringType type,
+                                               std::optional<bgp::wire::Afi> family,
+                                               msee::PeeringState state);
+
+  // Applies a new configuration by difference (SIGHUP, POST /v1/reload): sessions whose
+  // parameters did not change stay up, VNet and route-filter advertisements are announced or
+  // withdrawn, limits and peering states change in place, changed import policies trigger a
+  // ROUTE-REFRESH. Adding or removing sessions or moving their addresses needs a restart: then
+  // nothing is applied and the error says why. The changes, one line each, otherwise.
+  Result<std::vector<std::string>, std::string> reload(msee::EmulatorConfig config,
+                                                       std::vector<msee::CatalogueEntry> catalogue);
+
+  // Azure's link failover test (R68, Q7; emulator_failover.cpp): BgpDisconnect shuts the
+  // sessions of one link of the circuit (Cease/Administrative Shutdown), ASPathPrepend makes
+  // that link's MSEE prepend 12076 three more times; the other link is never touched, and only
+  // one test per circuit runs at a time. `duration` 0 runs until stopped; `prepends` is the
+  // number of extra 12076s for ASPathPrepend (Q7: default 3).
+  Result<const msee::FailoverTest*, std::string> start_failover_test(
+      const std::string& circuit, msee::LinkPath link, msee::FailoverCategory category,
+      std::chrono::seconds duration, std::uint8_t prepends = 3);
+  Result<const msee::FailoverTest*, std::string> stop_failover_test(const std::string& circuit,
+                                                                  msee::LinkPath link);
+  const std::vector<msee::FailoverTest>& failover_tests() const { return failover_tests_; }
+
+  // Fault injection for the drills (msee-ctl drill maintenance|flap; MSEE: R64, Q7): on one
+  // link of a circuit, shut its BGP sessions (Cease/Administrative Shutdown) or bring them
+  // back, and prepend 12076 `prepends` more times. Unset fields stay as they are. Refused while
+  // a failover test runs on the circuit, and on one link while the other is drained or down
+  // (never both links at once). The error message, or nothing.
+  struct LinkDrill {
+    bool bgp_down = false;
+    std::uint8_t prepends = 0;
+  };
+  std::optional<std::string> set_link_drill(const std::string& circuit, msee::LinkPath link,
+                                            std::optional<bool> bgp_down,
+                                            std::optional<std::uint8_t> prepends);
+  LinkDrill link_drill(const std::string& circuit, msee::LinkPath link) const;
+  // The circuit now: each session's state and the CE's prefixes on each link.
+  msee::FailoverSnapshot snapshot(const std::string& circuit) const;
+
+  const msee::Plan& plan() const { return plan_; }
+  const msee::EmulatorConfig& config() const { return config_; }
+  speaker::Speaker& speaker() { return *speaker_; }
+  const speaker::Speaker& speaker() const { return *speaker_; }
+  const bfd::io::BfdTransport& bfd() const { return *bfd_; }
+  speaker::EventLog& events() { return events_; }
+  const speaker::EventLog& events() const { return events_; }
+
+ private:
+  void on_bfd_change(const std::string& name, bfd::State from, bfd::State to, bfd::Diag diag);
+
+  boost::asio::io_context& io_;
+  msee::EmulatorConfig config_;
+  msee::Plan plan_;
+  speaker::EventLog& events_;
+  std::unique_ptr<speaker::Speaker> speaker_;
+  std::unique_ptr<bfd::io::BfdTransport> bfd_;
+  std::vector<msee::FailoverTest> failover_tests_;
+  struct FailoverRun {
+    std::vector<std::string> touched;  // sessions the test changed (restored at stop)
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
+  std::map<std::size_t, FailoverRun> failover_runs_;  // by index in failover_tests_
+  std::map<std::pair<std::string, msee::LinkPath>, LinkDrill> link_drills_;  // only non-idle ones
+};
+
+}  // namespace msee::emulator

@@ -1,0 +1,204 @@
+// The BGP speaker instance: wires configured neighbours (bgp::io::Peer) to listeners, the
+// Loc-RIB (every peer's routes, best path per prefix), locally originated routes (static
+// announcements and generators), per-peer export queues and the event log. It is the
+// PeerObserver for every peer. MSEE behaviour (issue #4) builds on top of this.
+//
+// Propagation: an UPDATE changes the Loc-RIB; every prefix whose best path changed is queued
+// for every other established peer; a peer's queue is turned into UPDATEs only while its
+// socket queue is below the high-water mark (back-pressure: a slow receiver holds at most one
+// queue entry per changed prefix, never unbounded encoded bytes).
+//
+// Concurrency contract: lives on the protocol io_context thread; not thread-safe.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "speaker/event_log.hpp"
+#include "mrt/recorder.hpp"
+#include "speaker/router_config.hpp"
+#include "bgp/io/listener.hpp"
+#include "bgp/io/peer.hpp"
+#include "mrt/mrt.hpp"
+#include "rib/loc_rib.hpp"
+#include "rib/prefix_limit.hpp"
+#include "util/result.hpp"
+
+namespace msee::speaker {
+
+class Speaker : public bgp::io::PeerObserver {
+ public:
+  Speaker(boost::asio::io_context& io, RouterConfig config, EventLog& events);
+  ~Speaker() override;
+
+  // Opens every listener, originates the local routes and starts every neighbour. False (with
+  // log lines) if a listener cannot be opened: nothing is left half-started in that case.
+  bool start();
+  // RFC 8203/9003 Cease/Administrative Shutdown with `message` to every peer, then closes
+  // everything; `done` runs once all NOTIFICATIONs left (or after a bounded wait).
+  void shutdown(const std::string& message, std::function<void()> done);
+  // Sends ROUTE-REFRESH for every negotiated family to every peer that supports it.
+  void request_refresh_all();
+  // Liveness lost (BFD Down, RFC 5882 §4.3): tear the session down at once with Cease/`subcode`
+  // (BFD Down, RFC 9384; Hard Reset on a Juniper-like MSEE, R31).
+  void liveness_lost(const std::string& peer_name, bgp::wire::CeaseSubcode subcode,
+                     const std::string& why);
+  bgp::io::Peer* find_peer(std::string_view name) const;
+
+  // Administrative state of a neighbour (MSEE: R66 peering Disabled/Enabled). Down sends
+  // Cease/Administrative Shutdown with `reason` (RFC 9003) and keeps the session Idle, refusing
+  // its connections; up starts it again. False if there is no such neighbour.
+  bool set_admin_down(std::string_view name, bool down, const std::string& reason);
+  bool admin_down(std::string_view name) const;
+  // Prepend our AS `n` more times on everything sent to `name` (MSEE: R64 maintenance drain,
+  // R68 ASPathPrepend); the current table is re-sent with the new path. False if unknown.
+  bool set_extra_prepends(std::string_view name, std::uint8_t n);
+  std::uint8_t extra_prepends(std::string_view name) const;
+
+  // The Adj-RIB-Out of `peer` for `family` as it stands: every prefix it is sent, with the
+  // attributes after export policy and the next hop. Nothing unless Established.
+  using AdvertisedFn = std::function<void(const bgp::wire::Prefix&,
+                                          const bgp::wire::PathAttributes&,
+                                          const bgp::wire::IpAddress& next_hop)>;
+  void for_each_advertised(const bgp::io::Peer& peer, bgp::wire::AfiSafi family,
+                           const AdvertisedFn& fn) const;
+
+  // MRT (RFC 6396, speaker_mrt.cpp): record every session's messages and state changes as
+  // BGP4MP_ET to `pattern` (strftime fields, new file every `rotate_seconds`; 0 = one file).
+  // False with `error` if the file cannot be opened.
+  bool record_mrt(const std::string& pattern, std::uint32_t rotate_seconds, std::string& error);
+  void close_mrt();  // flush and stop recording
+  // A TABLE_DUMP_V2 snapshot of the Loc-RIB (every neighbour's paths and our own) to a file.
+  struct TableDump {
+    std::string path;
+    std::uint64_t prefixes = 0;
+    std::uint64_t entries = 0;
+  };
+  Result<TableDump, std::string> dump_table_mrt(const std::string& pattern) const;
+
+  // Applies a new configuration with the same neighbours (matched by name; speaker_reload.cpp)
+  // without touching what did not change: a neighbour whose session parameters changed (AS,
+  // MD5 key, hold time, identifier, addresses) is restarted with Cease/Other Configuration
+  // Change (RFC 4486); limits, export rules and the administrative state change in place;
+  // `refresh` names neighbours whose import policy changed — they are asked for their routes
+  // again (ROUTE-REFRESH, RFC 2918); local routes are announced, replaced or withdrawn by
+  // difference. Returns one line per change. The caller checks the neighbour names match.
+  std::vector<std::string> reconfigure(RouterConfig config, const std::set<std::string>& refresh);
+
+  // Route-limit crossings of a neighbour since start (MSEE: R37; metrics).
+  struct LimitCounters {
+    std::uint64_t warnings = 0;  // the warning threshold was reached
+    std::uint64_t exceeded = 0;  // Cease/Maximum Number of Prefixes Reached sent
+  };
+  LimitCounters limit_counters(const bgp::io::Peer& peer) const;
+  // Prefixes refused by the import policy since start.
+  std::uint64_t policy_rejected(const bgp::io::Peer& peer) const;
+
+  const std::vector<std::unique_ptr<bgp::io::Peer>>& peers() const { return peers_; }
+  const rib::LocRib& loc_rib() const { return loc_rib_; }
+  rib::PeerId peer_id(const bgp::io::Peer& peer) const;
+
+  // PeerObserver
+  void on_state_change(bgp::io::Peer& peer, bgp::fsm::State from, bgp::fsm::State to) override;
+  void on_established(bgp::io::Peer& peer, const bgp::fsm::Negotiated& negotiated) override;
+  void on_down(bgp::io::Peer& peer, const bgp::fsm::SessionDown& down) override;
+  void on_update(bgp::io::Peer& peer, bgp::wire::UpdateMessage&& update) override;
+  void on_route_refresh(bgp::io::Peer& peer,
+                        const bgp::wire::RouteRefreshMessage& request) override;
+  void on_transport_note(bgp::io::Peer& peer, std::string_view kind,
+                         std::string_view text) override;
+  void on_drained(bgp::io::Peer& peer) override;
+
+ private:
+  // Per-peer export state for one address family.
+  struct FamilyOut {
+    std::vector<bgp::wire::Prefix> pending;  // prefixes whose best path may have changed
+    std::size_t next = 0;                    // first unprocessed entry
+    std::size_t dump_end = 0;                // entries before this index come from a dump
+    std::size_t compacted = 0;               // distinct entries after the last compaction
+    bool eor_due = false;    // End-of-RIB (RFC 4724) once the initial dump is through
+    bool eorr_due = false;   // EoRR (RFC 7313) once a refresh dump is through
+  };
+  struct PeerState {
+    bgp::io::Peer* peer = nullptr;
+    const NeighborConfig* config = nullptr;
+    rib::PeerId id = 0;
+    FamilyOut v4, v6;
+    bool flush_posted = false;
+    std::unique_ptr<boost::asio::steady_timer> gr_timer;  // RFC 4724 helper: stale routes
+    std::optional<bgp::wire::GracefulRestartCap> peer_gr;  // from its last OPEN
+    std::uint64_t loops_dropped = 0;  // routes refused for our AS in their path
+    std::uint64_t policy_rejected = 0;  // prefixes refused by the import policy
+    std::set<bgp::wire::Prefix> rejected_now;  // refused and not withdrawn (count_rejected)
+    std::uint64_t rejected_v4 = 0, rejected_v6 = 0;  // rejected_now per family
+    void forget_rejected(const bgp::wire::Prefix& p) {
+      if (!rejected_now.empty() && rejected_now.erase(p) > 0) {
+        --(p.addr.is_v4() ? rejected_v4 : rejected_v6);
+      }
+    }
+    rib::PrefixLimit limit_v4, limit_v6;
+    bool limit_tripped = false;  // Cease/1 sent; ignore the rest of its UPDATEs
+    std::set<rib::PeerId> export_from;  // resolved NeighborConfig::export_from
+    bool admin_down = false;            // set_admin_down
+    std::uint8_t extra_prepends = 0;    // set_extra_prepends
+    LimitCounters limit_counters;
+    rib::PrefixLimit& limit(bgp::wire::AfiSafi f) {
+      return f == bgp::wire::kIpv4Unicast ? limit_v4 : limit_v6;
+    }
+    FamilyOut& out(bgp::wire::AfiSafi f) { return f == bgp::wire::kIpv4Unicast ? v4 : v6; }
+  };
+
+  void dispatch_inbound(bgp::io::tcp::socket socket);
+  // After an UPDATE: count the peer's prefixes against its limits (MSEE: R37).
+  void check_limits(PeerState& ps, bool v4, bool v6);
+  void originate_local_routes();
+  void start_flaps();
+  // A best path changed: queue the prefix for every established peer that may need it.
+  // `local_change`: one of our own routes was added or withdrawn.
+  void changed(const bgp::wire::Prefix& prefix, bool local_change = false);
+  void queue_dump(PeerState& ps, bgp::wire::AfiSafi family);
+  // Re-evaluate every prefix for the peer (after its export rules changed).
+  void requeue_all(PeerState& ps);
+  bgp::fsm::PeerConfig peer_config(const NeighborConfig& nb) const;
+  bgp::io::TransportConfig transport_config(const NeighborConfig& nb) const;
+  void schedule_flush(PeerState& ps);
+  void flush(PeerState& ps);
+  bool exportable(const PeerState& ps, const rib::Path& best,
+                  const bgp::wire::Prefix& prefix) const;
+  PeerState& state_of(const bgp::io::Peer& peer);
+  const PeerState& state_of(const bgp::io::Peer& peer) const;
+  PeerState* state_named(std::string_view name);
+  const PeerState* state_named(std::string_view name) const;
+  std::optional<bgp::wire::IpAddress> next_hop_for(const PeerState& ps,
+                                                   bgp::wire::AfiSafi family) const;
+
+  boost::asio::io_context& io_;
+  RouterConfig config_;
+  EventLog& events_;
+  std::vector<std::unique_ptr<bgp::io::Listener>> listeners_;
+  std::vector<std::unique_ptr<bgp::io::Peer>> peers_;
+  std::vector<PeerState> states_;   // index = PeerId - 1
+  rib::AttrStore attrs_;
+  rib::LocRib loc_rib_{attrs_};
+  // Locally originated prefixes restricted to some neighbours (announce[].to / generate[].to).
+  std::map<bgp::wire::Prefix, std::set<std::string>> local_to_;
+  bool any_export_off_ = false;  // some neighbour has "export": false
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> flap_timers_;
+  std::vector<std::shared_ptr<std::function<void()>>> flap_ticks_;
+
+  mrt::SessionKey mrt_key(const bgp::io::Peer& peer) const;
+  void mrt_state_change(const bgp::io::Peer& peer, bgp::fsm::State from, bgp::fsm::State to);
+  void schedule_mrt_flush();
+  std::unique_ptr<mrt::Recorder> mrt_;
+  std::unique_ptr<boost::asio::steady_timer> mrt_timer_;
+  bool mrt_error_logged_ = false;
+};
+
+}  // namespace msee::speaker
