@@ -129,6 +129,8 @@ it_require_ports() {
 }
 
 it__record() { echo "$1 $2" >> "$IT_PIDS_FILE"; }
+# it__cp SRC DST : a daemon's config into its directory, unless it was written there already
+it__cp() { [ "$1" -ef "$2" ] || cp "$1" "$2"; }
 it_pid_of() { awk -v n="$1" '$1==n{print $2}' "$IT_PIDS_FILE" | tail -1; }
 # it_watch LABEL FILE : dump FILE (last lines) if the test fails
 it_watch() { IT_LOGS+=("$1|$2"); }
@@ -212,6 +214,60 @@ it_finish() {
   fi
   echo "RESULT: $IT_NAME FAILED ($IT_FAILS of $((IT_PASSES + IT_FAILS)) checks failed, $((dt / 1000)).$((dt % 1000 / 100)) s)"
   exit 1
+}
+
+# ------------------------------------------------------------------ configs
+# itconf circuit|frr|bird ... : the MSEE tests' circuit JSON and their CE's FRR / BIRD config,
+# written by the code `msee-ctl lab up` configures its CE with (itconf.py -h)
+itconf() { "$IT_PY" "$IT_LIB_DIR/itconf.py" "$@" || die "itconf.py $1 failed"; }
+# router_head ASN ADDRESS V6_PORT|- [ADDRESS...] : the opening members of msee-emu's router config
+# in the interop tests: AS ASN, router ID ADDRESS, listening on each ADDRESS at port 179 and on
+# [::1]:V6_PORT (::1 is one address for every test: a port each), every route logged (the
+# checks read the event log).
+router_head() {
+  local asn=$1 id=$2 v6=$3 a listen; shift 3
+  listen="{ \"address\": \"$id\", \"port\": 179 }"
+  [ "$v6" = - ] || listen+=", { \"address\": \"::1\", \"port\": $v6 }"
+  for a in "$@"; do listen+=", { \"address\": \"$a\", \"port\": 179 }"; done
+  printf '  "router": { "asn": %s, "routerId": "%s" },\n  "listen": [ %s ],\n  "logRoutes": true,\n' \
+    "$asn" "$id" "$listen"
+}
+# attr_announce TO4 TO6 [ORIGIN6 ASPATH6 EXT6] : msee-emu's "announce" array of the attribute
+# tests, every attribute set (MED, communities incl. no-export, large and extended communities,
+# a 4-octet AS in the path): 10.10.1.0/24 + 10.10.2.0/24 to neighbor TO4, 2001:db8:10::/48 to
+# TO6. ASPATH6 is a JSON list body; EXT6 "" sends the IPv6 route without extended communities.
+attr_announce() {
+  local ext6=${5-'"rt:65010:6"'}
+  [ -n "$ext6" ] && ext6="\"extCommunities\": [$ext6], "
+  cat <<JSON
+[ { "prefixes": ["10.10.1.0/24", "10.10.2.0/24"], "origin": "igp",
+      "asPath": [4200000001, 65020], "med": 50, "communities": ["65010:100", "no-export"],
+      "largeCommunities": ["4200000001:1:2"], "extCommunities": ["rt:65010:1"], "to": ["$1"] },
+    { "prefixes": ["2001:db8:10::/48"], "origin": "${3:-igp}", "asPath": [${4:-4200000001, 65020}],
+      "med": 60, "communities": ["65010:6"], "largeCommunities": ["4200000001:6:6"],
+      $ext6"to": ["$2"] } ]
+JSON
+}
+# bird_to_msee ASN LOCAL4 ME ME_ASN V6_PORT ME_V6_PORT NH6 EXPORT4 [EXPORT6] : BIRD's side of an
+# interop test: template "fast" (the tests' fast timers; multihop, as BIRD takes no 127.x peer
+# for directly connected; strict bind to share port 179) and its sessions msee4 (LOCAL4 <-> ME)
+# and msee6 (::1 port V6_PORT <-> ::1 port ME_V6_PORT) exporting through those filters.
+bird_to_msee() {
+  cat <<CONF
+template bgp fast {
+  local as $1; strict bind yes; multihop;
+  error wait time 1, 10; connect delay time 1; connect retry time 2; hold time 9;
+}
+protocol bgp msee4 from fast {
+  local $2 as $1; neighbor $3 as $4;
+  ipv4 { import all; export filter $8; };
+}
+# BIRD refuses a next hop equal to the neighbor address (both ::1): attribute-only next hop
+protocol bgp msee6 from fast {
+  local ::1 port $5 as $1; neighbor ::1 port $6 as $4;
+  ipv6 { import all; export filter ${9:-$8}; next hop address $7; };
+}
+CONF
 }
 
 # ------------------------------------------------------------------ the lab (msee-ctl lab)
@@ -331,7 +387,7 @@ it__wrap() { if [ -n "${IT_IN_NS:-}" ]; then echo "ip netns exec $IT_IN_NS"; fi;
 start_msee() {
   local name=$1 conf=$2 d="$T/$1"; shift 2
   mkdir -p "$d"
-  [ "$conf" = "$d/config.json" ] || cp "$conf" "$d/config.json"
+  it__cp "$conf" "$d/config.json"
   if ! "$MSEE_EMU" --check "$d/config.json" > "$d/check.log" 2>&1; then
     cat "$d/check.log"; die "msee-emu --check rejected the config of $name"
   fi
@@ -358,7 +414,7 @@ msee_established() {
 start_frr() {
   local name=$1 conf=$2 port=$3 d="$T/$1" a largs=(); shift 3
   for a in "$@"; do largs+=(-l "$a"); done
-  mkdir -p "$d"; cp "$conf" "$d/bgpd.conf"
+  mkdir -p "$d"; it__cp "$conf" "$d/bgpd.conf"
   /usr/lib/frr/bgpd -S -Z "${largs[@]}" -p "$port" -f "$d/bgpd.conf" --vty_socket "$d" \
     -i "$d/bgpd.pid" -P 0 --log "file:$d/bgpd.log" > "$d/stdout.log" 2>&1 &
   it__record "$name" $!
@@ -381,7 +437,8 @@ start_frr_zebra() {
   local name=$1 ns=$2 d="$T/$1" a largs=(); shift 2
   local zconf=$1 bconf=$2 gconf=$3; shift 3
   for a in "$@"; do largs+=(-l "$a"); done
-  mkdir -p "$d"; cp "$zconf" "$d/zebra.conf"; cp "$bconf" "$d/bfdd.conf"; cp "$gconf" "$d/bgpd.conf"
+  mkdir -p "$d"; it__cp "$zconf" "$d/zebra.conf"; it__cp "$bconf" "$d/bfdd.conf"
+  it__cp "$gconf" "$d/bgpd.conf"
   chown -R frr:frr "$d"
   ip netns exec "$ns" /usr/lib/frr/zebra --vty_socket "$d" -i "$d/zebra.pid" -P 0 \
     --log "file:$d/zebra.log" -z "$d/zserv.api" -f "$d/zebra.conf" > "$d/zebra.out" 2>&1 &
@@ -404,7 +461,7 @@ start_frr_zebra() {
 # ------------------------------------------------------------------ BIRD 2
 start_bird() {
   local name=$1 conf=$2 d="$T/$1"
-  mkdir -p "$d"; cp "$conf" "$d/bird.conf"
+  mkdir -p "$d"; it__cp "$conf" "$d/bird.conf"
   bird -p -c "$d/bird.conf" > "$d/parse.log" 2>&1 || { cat "$d/parse.log"; die "BIRD $name config rejected"; }
   $(it__wrap) bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid" > "$d/bird.log" 2>&1 &
   it__record "$name" $!

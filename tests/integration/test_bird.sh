@@ -35,19 +35,7 @@ filter to_msee {
   bgp_ext_community.add((rt,65002,5));
   accept;
 }
-template bgp fast {
-  local as 65002; strict bind yes; multihop;
-  error wait time 1, 10; connect delay time 1; connect retry time 2; hold time 9;
-}
-protocol bgp msee4 from fast {
-  local $BIRD as 65002; neighbor $ME as 65010;
-  ipv4 { import all; export filter to_msee; };
-}
-# BIRD refuses a next hop equal to the neighbor address (both ::1): attribute-only next hop
-protocol bgp msee6 from fast {
-  local ::1 port $BIRD_V6_PORT as 65002; neighbor ::1 port $ME_V6_PORT as 65010;
-  ipv6 { import all; export filter to_msee; next hop address 2001:db8:22::2; };
-}
+$(bird_to_msee 65002 "$BIRD" "$ME" 65010 "$BIRD_V6_PORT" "$ME_V6_PORT" 2001:db8:22::2 to_msee)
 protocol bgp md5ok from fast {
   local $A.3 as 65002; neighbor $A.13 as 65010; password "$KEY";
   ipv4 { import all; export none; };
@@ -72,11 +60,7 @@ nb() {  # nb NAME ADDR LOCAL [extra JSON members]
 mkdir -p "$T/msee"
 cat > "$T/msee/config.json" <<CONF
 {
-  "router": { "asn": 65010, "routerId": "$ME" },
-  "listen": [ { "address": "$ME", "port": 179 }, { "address": "::1", "port": $ME_V6_PORT },
-              { "address": "$A.13", "port": 179 }, { "address": "$A.14", "port": 179 },
-              { "address": "$A.15", "port": 179 }, { "address": "$A.16", "port": 179 } ],
-  "logRoutes": true,
+$(router_head 65010 "$ME" "$ME_V6_PORT" $A.13 $A.14 $A.15 $A.16)
   "neighbors": [
     $(nb bird4 "$BIRD" "$ME"),
     { "name": "bird6", "address": "::1", "port": $BIRD_V6_PORT, "localAddress": "::1",
@@ -87,14 +71,7 @@ cat > "$T/msee/config.json" <<CONF
     $(nb md5none "$A.5" "$A.15" "\"md5Password\": \"$KEY\""),
     $(nb md5birdonly "$A.6" "$A.16")
   ],
-  "announce": [
-    { "prefixes": ["10.10.1.0/24", "10.10.2.0/24"], "origin": "igp",
-      "asPath": [4200000001, 65020], "med": 50, "communities": ["65010:100", "no-export"],
-      "largeCommunities": ["4200000001:1:2"], "extCommunities": ["rt:65010:1"], "to": ["bird4"] },
-    { "prefixes": ["2001:db8:10::/48"], "origin": "igp", "asPath": [4200000001, 65020],
-      "med": 60, "communities": ["65010:6"], "largeCommunities": ["4200000001:6:6"],
-      "extCommunities": ["rt:65010:6"], "to": ["bird6"] }
-  ]
+  "announce": $(attr_announce bird4 bird6)
 }
 CONF
 

@@ -32,9 +32,7 @@ done
 mkdir -p "$T/msee"
 cat > "$T/msee/config.json" <<CONF
 {
-  "router": { "asn": 65010, "routerId": "$ME" },
-  "listen": [ { "address": "$ME", "port": 179 } ],
-  "logRoutes": true,
+$(router_head 65010 "$ME" -)
   "neighbors": [
     $neighbors
   ]

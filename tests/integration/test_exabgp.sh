@@ -55,23 +55,14 @@ CONF
 mkdir -p "$T/msee"
 cat > "$T/msee/config.json" <<CONF
 {
-  "router": { "asn": 65010, "routerId": "$ME" },
-  "listen": [ { "address": "$ME", "port": 179 }, { "address": "::1", "port": $ME_V6_PORT } ],
-  "logRoutes": true,
+$(router_head 65010 "$ME" "$ME_V6_PORT")
   "neighbors": [
     { "name": "exa4", "address": "$EXA", "peerAsn": 65004, "passive": true,
       "idleHoldTime": 1, "families": ["ipv4-unicast"] },
     { "name": "exa6", "address": "::1", "peerAsn": 65004, "passive": true,
       "idleHoldTime": 1, "families": ["ipv6-unicast"] }
   ],
-  "announce": [
-    { "prefixes": ["10.10.1.0/24", "10.10.2.0/24"], "origin": "igp",
-      "asPath": [4200000001, 65020], "med": 50, "communities": ["65010:100", "no-export"],
-      "largeCommunities": ["4200000001:1:2"], "extCommunities": ["rt:65010:1"], "to": ["exa4"] },
-    { "prefixes": ["2001:db8:10::/48"], "origin": "incomplete", "asPath": [4200000001],
-      "med": 60, "communities": ["65010:6"], "largeCommunities": ["4200000001:6:6"],
-      "extCommunities": ["rt:65010:6"], "to": ["exa6"] }
-  ]
+  "announce": $(attr_announce exa4 exa6 incomplete 4200000001)
 }
 CONF
 

@@ -18,10 +18,11 @@ ME_V6_PORT=17211
 SHUT_MSG="msee-emu h4 integration shutdown"
 it_require_ports "$ME 179" "$FRR $FRR_PORT" "::1 $FRR_PORT" "::1 $ME_V6_PORT"
 
+# The log file's path is absolute: bgpd resolves a relative one against its working directory.
 cat > "$T/bgpd.conf" <<CONF
 frr defaults datacenter
 hostname frr21
-log file bgpd.log informational
+log file $T/frr/bgpd.log informational
 route-map FRR_V4_ATTRS permit 10
  set as-path prepend 4200000002
  set metric 77
@@ -65,9 +66,7 @@ CONF
 mkdir -p "$T/msee"
 cat > "$T/msee/config.json" <<CONF
 {
-  "router": { "asn": 65010, "routerId": "$ME" },
-  "listen": [ { "address": "$ME", "port": 179 }, { "address": "::1", "port": $ME_V6_PORT } ],
-  "logRoutes": true,
+$(router_head 65010 "$ME" "$ME_V6_PORT")
   "neighbors": [
     { "name": "frr4", "address": "$FRR", "port": $FRR_PORT, "localAddress": "$ME",
       "peerAsn": 65001, "holdTime": 3, "minHoldTime": 3, "connectRetry": 1, "idleHoldTime": 1,
@@ -77,14 +76,7 @@ cat > "$T/msee/config.json" <<CONF
       "families": ["ipv6-unicast"], "nextHop6": "2001:db8:21::10",
       "capabilities": { "gracefulRestart": 120 } }
   ],
-  "announce": [
-    { "prefixes": ["10.10.1.0/24", "10.10.2.0/24"], "origin": "igp",
-      "asPath": [4200000001, 65020], "med": 50, "communities": ["65010:100", "no-export"],
-      "largeCommunities": ["4200000001:1:2"], "extCommunities": ["rt:65010:1"], "to": ["frr4"] },
-    { "prefixes": ["2001:db8:10::/48"], "origin": "igp", "asPath": [4200000001, 65020],
-      "med": 60, "communities": ["65010:6"], "largeCommunities": ["4200000001:6:6"],
-      "to": ["frr6"] }
-  ]
+  "announce": $(attr_announce frr4 frr6 igp "4200000001, 65020" "")
 }
 CONF
 

@@ -54,9 +54,7 @@ CONF
 mkdir -p "$T/msee"
 cat > "$T/msee/config.json" <<CONF
 {
-  "router": { "asn": 65010, "routerId": "$ME" },
-  "listen": [ { "address": "$ME", "port": 179 }, { "address": "::1", "port": $ME_V6_PORT } ],
-  "logRoutes": true,
+$(router_head 65010 "$ME" "$ME_V6_PORT")
   "neighbors": [
     { "name": "gobgp4", "address": "$GB", "port": $GB_PORT, "localAddress": "$ME",
       "peerAsn": 65003, "connectRetry": 1, "idleHoldTime": 1, "families": ["ipv4-unicast"],
@@ -65,14 +63,7 @@ cat > "$T/msee/config.json" <<CONF
       "peerAsn": 65003, "connectRetry": 1, "idleHoldTime": 1, "families": ["ipv6-unicast"],
       "nextHop6": "2001:db8:23::10" }
   ],
-  "announce": [
-    { "prefixes": ["10.10.1.0/24", "10.10.2.0/24"], "origin": "igp",
-      "asPath": [4200000001, 65020], "med": 50, "communities": ["65010:100", "no-export"],
-      "largeCommunities": ["4200000001:1:2"], "extCommunities": ["rt:65010:1"], "to": ["gobgp4"] },
-    { "prefixes": ["2001:db8:10::/48"], "origin": "igp", "asPath": [4200000001, 65020],
-      "med": 60, "communities": ["65010:6"], "largeCommunities": ["4200000001:6:6"],
-      "extCommunities": ["rt:65010:6"], "to": ["gobgp6"] }
-  ]
+  "announce": $(attr_announce gobgp4 gobgp6)
 }
 CONF
 

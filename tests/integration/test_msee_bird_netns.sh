@@ -31,69 +31,32 @@ for p in cfg["circuits"][0]["peerings"]:
 json.dump(cfg, open(sys.argv[2], "w"), indent=1)
 PY
 
-# BIRD as the CE: one BGP protocol per MSEE session, BFD on the IPv4 ones (R30), its own
-# prefixes only. big4/big6/bigms are the route-limit generators (empty at first).
-write_bird() {  # write_bird N4 N6 NMS [BFD on|off]
-  local bfd=${4:-on}
-  {
-    cat <<CONF
-log stderr all;
-router id 172.16.0.1;
-protocol device { scan time 1; }
-protocol bfd { interface "*" { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; }; }
-protocol static onprem4 { ipv4; route 10.50.0.0/16 blackhole; route 0.0.0.0/0 blackhole; }
-protocol static onprem6 { ipv6; route fd50::/48 blackhole; }
-protocol static ms4 { ipv4; route 198.51.100.0/24 blackhole; route 10.60.0.0/16 blackhole; }
-template bgp msee { local as 65010; hold time 180; error wait time 1, 5; connect retry time 2; }
-CONF
-    python3 - "$@" <<'PY'
-import ipaddress, sys
-n4, n6, nms = (int(x) for x in sys.argv[1:4])
-b = int(ipaddress.ip_address("100.64.0.0"))
-print("protocol static big4 { ipv4;")
-for i in range(n4): print(" route %s/24 blackhole;" % ipaddress.ip_address(b + i * 256))
-print("}")
-b6 = int(ipaddress.ip_address("fd60::"))
-print("protocol static big6 { ipv6;")
-for i in range(n6): print(" route %s/64 blackhole;" % ipaddress.ip_address(b6 + (i << 64)))
-print("}")
-bm = int(ipaddress.ip_address("198.51.100.0"))
-print("protocol static bigms { ipv4;")
-for i in range(nms): print(" route %s/32 blackhole;" % ipaddress.ip_address(bm + i))
-print("}")
-PY
-    cat <<CONF | sed "s/bfd on;/bfd $bfd;/"
-protocol bgp pri4 from msee { neighbor 172.16.0.2 as 12076; local 172.16.0.1; bfd on;
-  ipv4 { import all; export where proto = "onprem4" || proto = "big4"; }; }
-protocol bgp sec4 from msee { neighbor 172.16.0.6 as 12076; local 172.16.0.5; bfd on;
-  ipv4 { import all; export where proto = "onprem4" || proto = "big4"; }; }
-protocol bgp pri6 from msee { neighbor fdcc:0:0:1::2 as 12076; local fdcc:0:0:1::1;
-  ipv6 { import all; export where proto = "onprem6" || proto = "big6"; }; }
-protocol bgp sec6 from msee { neighbor fdcc:0:0:1::6 as 12076; local fdcc:0:0:1::5;
-  ipv6 { import all; export where proto = "onprem6" || proto = "big6"; }; }
-protocol bgp mspri4 from msee { local as 64999; neighbor 203.0.113.2 as 12076; local 203.0.113.1; bfd on;
-  ipv4 { import all; export where proto = "ms4" || proto = "bigms" || net = 0.0.0.0/0; }; }
-protocol bgp mssec4 from msee { local as 64999; neighbor 203.0.113.6 as 12076; local 203.0.113.5; bfd on;
-  ipv4 { import all; export where proto = "ms4" || proto = "bigms" || net = 0.0.0.0/0; }; }
-protocol bgp mspri6 from msee { local as 64999; neighbor 2001:db8:300::2 as 12076; local 2001:db8:300::1;
-  ipv6 { import all; export none; }; }
-protocol bgp mssec6 from msee { local as 64999; neighbor 2001:db8:300::6 as 12076; local 2001:db8:300::5;
-  ipv6 { import all; export none; }; }
-CONF
-  } > "$T/bird-next.conf"
+# BIRD as the CE: the lab's BIRD CE — one BGP protocol per MSEE session, BFD on the IPv4 ones
+# (R30), its own prefixes only — which also sends Microsoft peering what the MSEE must refuse:
+# an RFC 1918 prefix and the default route (R39, R41).
+# write_bird N4 N6 NMS [--no-bfd]: plus N4 / N6 / NMS extra prefixes on private IPv4, private
+# IPv6 and Microsoft peering IPv4, the route-limit generators ($T/ce/extra.conf).
+write_bird() {
+  mkdir -p "$T/ce"
+  itconf bird "$T/circuit.json" --dir "$T/ce" --connect-retry 2 \
+    --prefixes 10.50.0.0/16,0.0.0.0/0,fd50::/48 --ms-extra 10.60.0.0/16,0.0.0.0/0 \
+    --extra "AzurePrivatePeering/ipv4=$1" --extra "AzurePrivatePeering/ipv6=$2" \
+    --extra "MicrosoftPeering/ipv4=$3" "${@:4}" > "$T/ce/bird.conf"
 }
-reconfigure_bird() {  # reconfigure_bird N4 N6 NMS [BFD]
+reconfigure_bird() {  # reconfigure_bird N4 N6 NMS [--no-bfd]
   write_bird "$@"
-  cp "$T/bird-next.conf" "$T/ce/bird.conf"
   birdc_ ce configure > "$T/ce/configure.out" 2>&1 || { cat "$T/ce/configure.out"; return 1; }
 }
+# The lab CE's BGP protocols: c<circuit>_<peering>_<path>_<family>.
+PRI4=c0_priv_pri_v4; SEC4=c0_priv_sec_v4; PRI6=c0_priv_pri_v6; SEC6=c0_priv_sec_v6
+MSPRI4=c0_ms_pri_v4; MSSEC4=c0_ms_sec_v4; MSPRI6=c0_ms_pri_v6; MSSEC6=c0_ms_sec_v6
 
 IT_IN_NS=$NS_ER start_msee msee "$T/circuit.json"
 write_bird 0 0 0
-IT_IN_NS=$NS_CE start_bird ce "$T/bird-next.conf"
+IT_IN_NS=$NS_CE start_bird ce "$T/ce/bird.conf"
 EV=$(msee_events msee)
 
-for p in pri4 sec4 pri6 sec6 mspri4 mssec4 mspri6 mssec6; do
+for p in $PRI4 $SEC4 $PRI6 $SEC6 $MSPRI4 $MSSEC4 $MSPRI6 $MSSEC6; do
   check_wait 40 "BIRD session $p Established" bird_established ce $p
 done
 
@@ -112,13 +75,13 @@ for line in sys.stdin:
 print(" ".join(sorted(out)))'
 }
 check_wait 15 "IPv4 VNet 10.10.0.0/16 via both MSEEs with path 12076" \
-  it_wait_eq 1 "pri4:172.16.0.2:12076 sec4:172.16.0.6:12076" routes_via 10.10.0.0/16
+  it_wait_eq 1 "$PRI4:172.16.0.2:12076 $SEC4:172.16.0.6:12076" routes_via 10.10.0.0/16
 check_wait 15 "IPv6 VNet fd10:10::/48 via both MSEEs with path 12076 (R32)" \
-  it_wait_eq 1 "pri6:fdcc:0:0:1::2:12076 sec6:fdcc:0:0:1::6:12076" routes_via fd10:10::/48
+  it_wait_eq 1 "$PRI6:fdcc:0:0:1::2:12076 $SEC6:fdcc:0:0:1::6:12076" routes_via fd10:10::/48
 check_wait 15 "Exchange Online 40.92.0.0/15 on Microsoft peering only" \
-  it_wait_eq 1 "mspri4:203.0.113.2:12076 mssec4:203.0.113.6:12076" routes_via 40.92.0.0/15
+  it_wait_eq 1 "$MSPRI4:203.0.113.2:12076 $MSSEC4:203.0.113.6:12076" routes_via 40.92.0.0/15
 check_wait 15 "Exchange Online IPv6 2a01:111:f400::/48 on IPv6 Microsoft peering" \
-  it_wait_eq 1 "mspri6:2001:db8:300::2:12076 mssec6:2001:db8:300::6:12076" routes_via 2a01:111:f400::/48
+  it_wait_eq 1 "$MSPRI6:2001:db8:300::2:12076 $MSSEC6:2001:db8:300::6:12076" routes_via 2a01:111:f400::/48
 check "community 12076:5010 on Exchange prefixes (R55, R58)" \
   bash -c "birdc -s $T/ce/bird.ctl show route all 40.92.0.0/15 | grep -q '(12076,5010)'"
 check "hub VNet carries 12076:20010 and 12076:50002 (R56)" \
@@ -146,12 +109,12 @@ check_wait 10 "RFC 1918 refused on Microsoft peering (R41)" \
 MARK=$(ev_lines "$EV")
 # Watch BIRD through its control socket (what birdc speaks; a fraction of a millisecond per
 # poll, where forking birdc + grep costs tens of ms under CI load). It prints the wall-clock
-# ms at which pri4 left Established (at most 6 s from now).
-PYTHONPATH=$MSEE_SOURCE_DIR/src/lab "$IT_PY" - "$T/ce/bird.ctl" > "$T/detect.ms" <<'PY' &
+# ms at which the primary IPv4 session left Established (at most 6 s from now).
+PYTHONPATH=$MSEE_SOURCE_DIR/src/lab "$IT_PY" - "$T/ce/bird.ctl" "$PRI4" > "$T/detect.ms" <<'PY' &
 import sys, time
 from msee_lab.ce import ControlSocket
 bird, end = ControlSocket(sys.argv[1], "bird"), time.time() + 6
-while "Established" in bird("show protocols pri4") and time.time() < end:
+while "Established" in bird("show protocols " + sys.argv[2]) and time.time() < end:
     time.sleep(0.002)
 print(int(time.time() * 1000))
 PY
@@ -164,53 +127,53 @@ it_log "BIRD lost the primary session $DETECT ms after the silent failure"
 check "CE detects the silent primary failure in under 1 s via BFD ($DETECT ms)" test "$DETECT" -lt 1000
 check_wait 3 "CE's best path for 10.10.0.0/16 moved to the secondary MSEE" \
   bash -c "birdc -s $T/ce/bird.ctl show route 10.10.0.0/16 | grep -q 'via 172.16.0.6'"
-check "the secondary session stayed Established" bird_established ce sec4
+check "the secondary session stayed Established" bird_established ce $SEC4
 check_wait 3 "MSEE's BFD saw the failure too (Control Detection Time Expired)" \
   ev_since "$EV" "$MARK" "e.get('event')=='bfd' and e['peer']=='er-ams-premium/AzurePrivatePeering/primary' and e['to']=='Down' and e['diagnostic']=='ControlDetectionTimeExpired'"
 check_wait 3 "MSEE tore the BGP session down with Cease/BFD Down (R31, RFC 9384)" \
   ev_since "$EV" "$MARK" "e.get('event')=='session-down' and e['peer']=='er-ams-premium/AzurePrivatePeering/primary' and g(e,'notification.subcode')==10"
 ns_link_restore 1
-check_wait 30 "primary session back after the link returns" bird_established ce pri4
+check_wait 30 "primary session back after the link returns" bird_established ce $PRI4
 check_wait 10 "BFD Up again" bfd_up 172.16.0.2
 check_wait 10 "both paths for 10.10.0.0/16 again" \
-  it_wait_eq 1 "pri4:172.16.0.2:12076 sec4:172.16.0.6:12076" routes_via 10.10.0.0/16
+  it_wait_eq 1 "$PRI4:172.16.0.2:12076 $SEC4:172.16.0.6:12076" routes_via 10.10.0.0/16
 
 # Route limits (R36, R37): Premium private IPv4 10,000. BIRD turns BFD off first: loading
 # 10,000 routes keeps single-threaded BIRD busy for longer than 900 ms on a loaded 2-core
 # machine, and its BFD would then flap the sessions under test (seen in CI under ASan).
 # BIRD drops its BFD sessions silently, so the MSEE's BFD times out once and tears BGP down
 # (it cannot tell this from a failure); the sessions then come back and stay without BFD (R28).
-reconfigure_bird 0 0 0 off
+reconfigure_bird 0 0 0 --no-bfd
 sleep 2
-check_wait 30 "BFD off at the CE: primary back without BFD" bird_established ce pri4
-check_wait 30 "BFD off at the CE: Microsoft peering back without BFD" bird_established ce mspri4
+check_wait 30 "BFD off at the CE: primary back without BFD" bird_established ce $PRI4
+check_wait 30 "BFD off at the CE: Microsoft peering back without BFD" bird_established ce $MSPRI4
 sleep 2
-check "and they stay up without BFD (R28)" bird_established ce pri4
+check "and they stay up without BFD (R28)" bird_established ce $PRI4
 sess_down_count() { ev_count "$EV" "e.get('event')=='session-down' and e['peer']=='$1' and g(e,'notification.subcode')==1"; }
 S4=er-ams-premium/AzurePrivatePeering/primary
 S6=er-ams-premium/AzurePrivatePeering/primary/ipv6
 SM=er-ams-premium/MicrosoftPeering/primary
-reconfigure_bird 9998 0 0 off  # + 10.50.0.0/16 + default = 10,000
+reconfigure_bird 9998 0 0 --no-bfd  # + 10.50.0.0/16 + default = 10,000
 check_wait 20 "MSEE warned at 80 % of 10,000" \
   ev_has "$EV" "e.get('event')=='prefix-limit' and e['peer']=='$S4' and e['kind']=='warning' and e['limit']==10000"
 sleep 2
-check "10,000 prefixes on Premium private IPv4: still Established" bird_established ce pri4
+check "10,000 prefixes on Premium private IPv4: still Established" bird_established ce $PRI4
 check "no Cease/1 at 10,000" test "$(sess_down_count $S4)" = 0
-reconfigure_bird 9999 0 0 off
+reconfigure_bird 9999 0 0 --no-bfd
 check_wait 15 "10,001st prefix drops the primary session with Cease/1 (R37)" test "$(sess_down_count $S4)" -ge 1
 check_wait 5 "BIRD saw the NOTIFICATION" \
-  bash -c "birdc -s $T/ce/bird.ctl show protocols all pri4 | grep -qi 'maximum number of prefixes'"
-reconfigure_bird 9998 0 0 off
-check_wait 40 "primary IPv4 back at 10,000 after the restart time" bird_established ce pri4
+  bash -c "birdc -s $T/ce/bird.ctl show protocols all $PRI4 | grep -qi 'maximum number of prefixes'"
+reconfigure_bird 9998 0 0 --no-bfd
+check_wait 40 "primary IPv4 back at 10,000 after the restart time" bird_established ce $PRI4
 
 # Private IPv6 100 and Microsoft peering 200 together: 1 + 99 = 100, 1 + 199 = 200.
-reconfigure_bird 0 99 199 off
+reconfigure_bird 0 99 199 --no-bfd
 sleep 3
-check "100 IPv6 prefixes on private peering: Established" bird_established ce pri6
-check "200 prefixes on Microsoft peering: Established" bird_established ce mspri4
+check "100 IPv6 prefixes on private peering: Established" bird_established ce $PRI6
+check "200 prefixes on Microsoft peering: Established" bird_established ce $MSPRI4
 check "no Cease/1 on IPv6 at 100" test "$(sess_down_count $S6)" = 0
 check "no Cease/1 on Microsoft peering at 200" test "$(sess_down_count $SM)" = 0
-reconfigure_bird 0 100 200 off
+reconfigure_bird 0 100 200 --no-bfd
 check_wait 15 "101st IPv6 prefix drops the private IPv6 session with Cease/1 (R36)" \
   test "$(sess_down_count $S6)" -ge 1
 check "Cease data says AFI 2 / SAFI 1 / 100" \
@@ -219,7 +182,7 @@ check_wait 15 "201st prefix drops the Microsoft peering session with Cease/1 (R3
   test "$(sess_down_count $SM)" -ge 1
 check "Cease data says AFI 1 / SAFI 1 / 200" \
   ev_has "$EV" "e.get('event')=='session-down' and e['peer']=='$SM' and g(e,'notification.data')=='000101000000c8'"
-reconfigure_bird 0 99 199 off
-check_wait 40 "private IPv6 back at 100" bird_established ce pri6
-check_wait 40 "Microsoft peering back at 200" bird_established ce mspri4
+reconfigure_bird 0 99 199 --no-bfd
+check_wait 40 "private IPv6 back at 100" bird_established ce $PRI6
+check_wait 40 "Microsoft peering back at 200" bird_established ce $MSPRI4
 it_finish

@@ -12,24 +12,13 @@ it_init msee_count_rejected
 A=127.43.0; B=127.43.1
 it_require_ports "$A.2 179" "$A.6 179" "$B.2 179" "$B.6 179"
 
-peering() {  # peering LOOPBACK_NET COUNT_REJECTED
-  cat <<JSON
-{ "peeringType": "MicrosoftPeering", "peerASN": 3320,
-  "primaryPeerAddressPrefix": "203.0.113.$3/30", "secondaryPeerAddressPrefix": "203.0.113.$4/30",
-  "vlanId": 300,
-  "microsoftPeeringConfig": { "advertisedPublicPrefixes": ["198.51.100.0/24"] },
-  "emulation": { "countRejectedPrefixes": $2, "maxPrefixes": { "ipv4": 3 }, "maxPrefixRestartSeconds": 60,
-    "loopback": { "primaryPeerAddressPrefix": "$1.0/30", "secondaryPeerAddressPrefix": "$1.4/30" } } }
-JSON
+circuit() {  # circuit NAME NET LOCATION COUNT_REJECTED
+  itconf circuit "$T/circuit.json" "$1" --microsoft "$2" --location "$3" --peer-asn 3320 \
+    --emulator '{ "documentationPrefixesArePublic": true }' --emulation "{ \"countRejectedPrefixes\": $4,
+      \"maxPrefixes\": { \"ipv4\": 3 }, \"maxPrefixRestartSeconds\": 60 }"
 }
-cat > "$T/circuit.json" <<JSON
-{ "emulator": { "addressing": "loopback", "documentationPrefixesArePublic": true },
-  "circuits": [
-    { "name": "counting", "serviceProviderProperties": { "peeringLocation": "Amsterdam" },
-      "peerings": [ $(peering $A true 0 4) ] },
-    { "name": "default", "serviceProviderProperties": { "peeringLocation": "London" },
-      "peerings": [ $(peering $B false 8 12) ] } ] }
-JSON
+circuit counting $A Amsterdam true
+circuit default $B London false
 
 # ExaBGP: 198.51.100.0/24 is declared (accepted); RFC 1918 prefixes are refused (R41).
 neighbor() {  # neighbor LOCAL REMOTE N_REFUSED

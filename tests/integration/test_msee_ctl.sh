@@ -17,43 +17,10 @@ API=$A.100:18179
 TOKEN=lab-token-44
 it_require_ports "$A.2 179" "$A.6 179" "$A.1 179" "$A.5 179" "$A.100 18179"
 
-cat > "$T/circuit.json" <<JSON
-{ "emulator": { "addressing": "loopback" },
-  "circuits": [ { "name": "er-ctl", "serviceKey": "00000000-0000-4000-8000-000000000044",
-    "sku": { "tier": "Standard", "family": "MeteredData" },
-    "serviceProviderProperties": { "peeringLocation": "Amsterdam", "bandwidthInMbps": 1000 },
-    "peerings": [ { "peeringType": "AzurePrivatePeering", "peerASN": 65001, "vlanId": 100,
-      "primaryPeerAddressPrefix": "192.168.44.0/30", "secondaryPeerAddressPrefix": "192.168.44.4/30",
-      "sharedKey": "SecretKey44",
-      "emulation": { "loopback": { "primaryPeerAddressPrefix": "$A.0/30", "secondaryPeerAddressPrefix": "$A.4/30" } } } ],
-    "vnets": [ { "name": "hub", "region": "westeurope", "addressPrefixes": ["10.1.0.0/16"] } ] } ] }
-JSON
-cat > "$T/bgpd.conf" <<CONF
-frr defaults traditional
-hostname ce-ctl
-bgp as-path access-list ONPREM permit ^\$
-route-map ONPREM_ONLY permit 10
- match as-path ONPREM
-router bgp 65001
- bgp router-id $A.1
- no bgp ebgp-requires-policy
- no bgp network import-check
- bgp allow-martian-nexthop
- neighbor $A.2 remote-as 12076
- neighbor $A.2 update-source $A.1
- neighbor $A.2 password SecretKey44
- neighbor $A.2 timers connect 1
- neighbor $A.6 remote-as 12076
- neighbor $A.6 update-source $A.5
- neighbor $A.6 password SecretKey44
- neighbor $A.6 timers connect 1
- address-family ipv4 unicast
-  network 10.50.0.0/16
-  network 10.51.0.0/24
-  neighbor $A.2 route-map ONPREM_ONLY out
-  neighbor $A.6 route-map ONPREM_ONLY out
- exit-address-family
-CONF
+# The CE is the lab's FRR CE (Microsoft's sample shape, R88) with MD5 and two prefixes.
+itconf circuit "$T/circuit.json" er-ctl --private $A --key SecretKey44 \
+  --service-key 00000000-0000-4000-8000-000000000044 --vnet "hub westeurope 10.1.0.0/16"
+itconf frr "$T/circuit.json" --dir "$T/ce" --prefixes 10.50.0.0/16,10.51.0.0/24 > "$T/bgpd.conf"
 start_msee msee "$T/circuit.json" --api "$API" --api-token "$TOKEN"
 start_frr ce "$T/bgpd.conf" 179 $A.1 $A.5
 check_wait 30 "FRR session to the primary MSEE Established" frr_established ce $A.2

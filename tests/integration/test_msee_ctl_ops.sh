@@ -18,41 +18,10 @@ A=127.45.0
 API=$A.100:18180
 it_require_ports "$A.2 179" "$A.6 179" "$A.1 179" "$A.5 179" "$A.100 18180"
 
-cat > "$T/circuit.json" <<JSON
-{ "emulator": { "addressing": "loopback" },
-  "circuits": [ { "name": "er-ops", "serviceKey": "00000000-0000-4000-8000-000000000045",
-    "sku": { "tier": "Standard", "family": "MeteredData" },
-    "serviceProviderProperties": { "peeringLocation": "Amsterdam", "bandwidthInMbps": 1000 },
-    "peerings": [ { "peeringType": "AzurePrivatePeering", "peerASN": 65001, "vlanId": 100,
-      "primaryPeerAddressPrefix": "192.168.45.0/30", "secondaryPeerAddressPrefix": "192.168.45.4/30",
-      "emulation": { "maxPrefixWarningPercent": 50, "maxPrefixes": { "ipv4": 4 }, "maxPrefixRestartSeconds": 2,
-        "loopback": { "primaryPeerAddressPrefix": "$A.0/30", "secondaryPeerAddressPrefix": "$A.4/30" } } } ],
-    "vnets": [ { "name": "hub", "region": "westeurope", "addressPrefixes": ["10.1.0.0/16"], "bgpCommunity": "12076:20045" } ] } ] }
-JSON
-cat > "$T/bgpd.conf" <<CONF
-frr defaults traditional
-hostname ce-ops
-bgp as-path access-list ONPREM permit ^\$
-route-map ONPREM_ONLY permit 10
- match as-path ONPREM
-router bgp 65001
- bgp router-id $A.1
- no bgp ebgp-requires-policy
- no bgp network import-check
- bgp allow-martian-nexthop
- neighbor $A.2 remote-as 12076
- neighbor $A.2 update-source $A.1
- neighbor $A.2 timers connect 1
- neighbor $A.6 remote-as 12076
- neighbor $A.6 update-source $A.5
- neighbor $A.6 timers connect 1
- address-family ipv4 unicast
-  network 10.60.0.0/16
-  network 10.61.0.0/24
-  neighbor $A.2 route-map ONPREM_ONLY out
-  neighbor $A.6 route-map ONPREM_ONLY out
- exit-address-family
-CONF
+itconf circuit "$T/circuit.json" er-ops --private $A \
+  --service-key 00000000-0000-4000-8000-000000000045 --vnet "hub westeurope 10.1.0.0/16 12076:20045" \
+  --emulation '{ "maxPrefixWarningPercent": 50, "maxPrefixes": { "ipv4": 4 }, "maxPrefixRestartSeconds": 2 }'
+itconf frr "$T/circuit.json" --dir "$T/ce" --prefixes 10.60.0.0/16,10.61.0.0/24 > "$T/bgpd.conf"
 start_msee msee "$T/circuit.json" --api "$API" --mrt "$T/updates.mrt" \
   --table-dump "$T/rib.%Y%m%d.%H%M%S.mrt"
 start_frr ce "$T/bgpd.conf" 179 $A.1 $A.5
@@ -126,15 +95,16 @@ check "events --follow: the session-down events carry the administrative reason"
   bash -c "grep '\"event\":\"session-down\"' '$T/follow.jsonl' | grep -qi 'administrative'"
 kill "$FOLLOW" 2>/dev/null; wait "$FOLLOW" 2>/dev/null
 
-# Route limit (lowered to 4 here, warning at 50 %): the crossing shows in the metrics.
-frr_ ce "configure terminal" "router bgp 65001" "address-family ipv4 unicast" \
-  "network 10.62.0.0/24" "network 10.63.0.0/24" "network 10.64.0.0/24" > /dev/null
+# Route limit (lowered to 4 here, warning at 50 %): the crossing shows in the metrics. The
+# extra prefixes come from the range the lab's CE keeps for route-limit drills (its outbound
+# prefix-list lets them out).
+EXTRA=("network 100.64.0.0/24" "network 100.64.1.0/24" "network 100.64.2.0/24")
+frr_ ce "configure terminal" "router bgp 65001" "address-family ipv4 unicast" "${EXTRA[@]}" > /dev/null
 check_wait 15 "over the limit of 4: the MSEE dropped the primary session (Cease/1)" \
   bash -c "'$MSEE_CTL' --api http://$API metrics | grep -q '^msee_bgp_route_limit_exceeded_total{.*peer=\"primary\".*} [1-9]'"
 check "the warning was counted before the crossing" \
   bash -c "'$MSEE_CTL' --api http://$API metrics | grep -q '^msee_bgp_route_limit_warnings_total{.*peer=\"primary\".*} [1-9]'"
-frr_ ce "configure terminal" "router bgp 65001" "address-family ipv4 unicast" \
-  "no network 10.62.0.0/24" "no network 10.63.0.0/24" "no network 10.64.0.0/24" > /dev/null
+frr_ ce "configure terminal" "router bgp 65001" "address-family ipv4 unicast" "${EXTRA[@]/#/no }" > /dev/null
 check_wait 30 "back under the limit: primary Established again after the restart time" frr_established ce $A.2
 check_wait 30 "back under the limit: secondary Established again" frr_established ce $A.6
 it_wait 10 bash -c "'$MSEE_CTL' --api http://$API -o json routes --circuit er-ops --peering-name AzurePrivatePeering --path secondary --received | grep -q 10.61.0.0/24"

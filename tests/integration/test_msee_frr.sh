@@ -22,78 +22,27 @@ P1=$A.2; P2=$A.6; M1=$M.2; M2=$M.6
 RESTART=6
 it_require_ports "$P1 179" "$P2 179" "$M1 179" "$M2 179" "$A.1 179" "$A.5 179" "$M.1 179" "$M.5 179"
 
-cat > "$T/circuit.json" <<JSON
-{
-  "emulator": { "addressing": "loopback", "logRoutes": true, "documentationPrefixesArePublic": true },
-  "routeFilters": [ { "name": "rf-lab", "communities": ["12076:5060", "12076:51002"] } ],
-  "circuits": [ {
-    "name": "er-test",
-    "sku": { "tier": "Standard", "family": "MeteredData" },
-    "serviceProviderProperties": { "peeringLocation": "Amsterdam", "bandwidthInMbps": 1000 },
-    "peerings": [
-      { "peeringType": "AzurePrivatePeering", "peerASN": 65001,
-        "primaryPeerAddressPrefix": "192.168.100.128/30", "secondaryPeerAddressPrefix": "192.168.100.132/30",
-        "vlanId": 100,
-        "emulation": { "maxPrefixRestartSeconds": $RESTART,
-          "loopback": { "primaryPeerAddressPrefix": "$A.0/30", "secondaryPeerAddressPrefix": "$A.4/30" } } },
-      { "peeringType": "MicrosoftPeering", "peerASN": 65001,
-        "primaryPeerAddressPrefix": "203.0.113.0/30", "secondaryPeerAddressPrefix": "203.0.113.4/30",
-        "vlanId": 200,
-        "microsoftPeeringConfig": { "advertisedPublicPrefixes": ["198.51.100.0/24"], "advertisedPublicPrefixesState": "Configured" },
-        "routeFilter": "rf-lab",
-        "emulation": { "loopback": { "primaryPeerAddressPrefix": "$M.0/30", "secondaryPeerAddressPrefix": "$M.4/30" } } }
-    ],
-    "vnets": [
-      { "name": "hub", "region": "westeurope", "addressPrefixes": ["10.1.0.0/16"], "bgpCommunity": "12076:20001" },
-      { "name": "spoke", "region": "northeurope", "addressPrefixes": ["10.2.0.0/16"] }
-    ]
-  } ]
-}
-JSON
+itconf circuit "$T/circuit.json" er-test --private $A --microsoft $M \
+  --route-filter rf-lab=12076:5060,12076:51002 --emulation "{ \"maxPrefixRestartSeconds\": $RESTART }" \
+  --emulator '{ "logRoutes": true, "documentationPrefixesArePublic": true }' \
+  --vnet "hub westeurope 10.1.0.0/16 12076:20001" --vnet "spoke northeurope 10.2.0.0/16"
 
-# The CE: Microsoft's sample shape (neighbour = own address + 1, remote-as 12076), advertising
-# only its own prefixes (what it learns from one MSEE is not sent back to the other), plus the
-# prefixes under test. FRR's traditional defaults keep hold 180 / keepalive 60.
-cat > "$T/bgpd.conf" <<CONF
-frr defaults traditional
-hostname ce-frr
-log file bgpd.log informational
-bgp as-path access-list ONPREM permit ^\$
-route-map ONPREM_ONLY permit 10
- match as-path ONPREM
+# The CE: the lab's FRR CE, but sending every prefix it originates on every session (never
+# what it learned from one MSEE to the other), so the prefixes under test reach both
+# peerings: RFC 1918, undeclared public, customer communities, a default route, and the
+# route-limit prefixes (Microsoft peering must take them and not count them, Q1). FRR's
+# traditional defaults keep hold 180 / keepalive 60.
+itconf frr "$T/circuit.json" --dir "$T/ce" --announce-all \
+  --prefixes 10.50.0.0/16,198.51.100.0/24,203.0.113.128/25,10.60.0.0/16 --append - > "$T/bgpd.conf" <<CONF
 route-map TAG permit 10
  set community 65001:999
  set large-community 65001:1:1
 router bgp 65001
- bgp router-id $A.1
- no bgp ebgp-requires-policy
- no bgp network import-check
- bgp allow-martian-nexthop
- neighbor $P1 remote-as 12076
- neighbor $P1 update-source $A.1
- neighbor $P1 timers connect 1
- neighbor $P2 remote-as 12076
- neighbor $P2 update-source $A.5
- neighbor $P2 timers connect 1
- neighbor $M1 remote-as 12076
- neighbor $M1 update-source $M.1
- neighbor $M1 timers connect 1
- neighbor $M2 remote-as 12076
- neighbor $M2 update-source $M.5
- neighbor $M2 timers connect 1
  address-family ipv4 unicast
   network 10.50.0.0/16 route-map TAG
-  network 198.51.100.0/24
-  network 203.0.113.128/25
-  network 10.60.0.0/16
-  neighbor $P1 route-map ONPREM_ONLY out
-  neighbor $P2 route-map ONPREM_ONLY out
-  neighbor $M1 route-map ONPREM_ONLY out
-  neighbor $M2 route-map ONPREM_ONLY out
   neighbor $P1 default-originate
   neighbor $P2 default-originate
   neighbor $M1 default-originate
- exit-address-family
 CONF
 
 start_msee msee "$T/circuit.json"

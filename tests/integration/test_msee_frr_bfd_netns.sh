@@ -14,40 +14,13 @@ it_init msee_frr_bfd
 ns_lab "mf$$"
 ns_peering 1 100 "192.168.100.129/30" "192.168.100.130/30"
 ns_peering 2 100 "192.168.100.133/30" "192.168.100.134/30"
-KEY=$(python3 -c "import json;print(json.load(open('$MSEE_SOURCE_DIR/config/standard-private.json'))['circuits'][0]['peerings'][0]['sharedKey'])")
+CIRCUIT=$MSEE_SOURCE_DIR/config/standard-private.json
 
-cat > "$T/zebra.conf" <<CONF
-hostname ce-zebra
-CONF
-cat > "$T/bfdd.conf" <<CONF
-bfd
- profile msee
-  receive-interval 300
-  transmit-interval 300
-  detect-multiplier 3
-CONF
-cat > "$T/bgpd.conf" <<CONF
-frr defaults traditional
-hostname ce-frr
-router bgp 65001
- bgp router-id 192.168.100.129
- no bgp ebgp-requires-policy
- no bgp network import-check
- neighbor 192.168.100.130 remote-as 12076
- neighbor 192.168.100.130 password $KEY
- neighbor 192.168.100.130 bfd profile msee
- neighbor 192.168.100.130 timers connect 2
- neighbor 192.168.100.134 remote-as 12076
- neighbor 192.168.100.134 password $KEY
- neighbor 192.168.100.134 bfd profile msee
- neighbor 192.168.100.134 timers connect 2
- address-family ipv4 unicast
-  network 10.50.0.0/16
- exit-address-family
-CONF
-
-IT_IN_NS=$NS_ER start_msee msee "$MSEE_SOURCE_DIR/config/standard-private.json" --api 127.0.0.1:18181
-start_frr_zebra ce "$NS_CE" "$T/zebra.conf" "$T/bfdd.conf" "$T/bgpd.conf" 192.168.100.129 192.168.100.133
+# The CE is the lab's FRR CE (MD5, BFD profile 300 ms × 3), written to $T/ce with its zebra.conf
+# and bfdd.conf.
+itconf frr "$CIRCUIT" --dir "$T/ce" --daemons --connect-retry 2 > "$T/bgpd.conf"
+IT_IN_NS=$NS_ER start_msee msee "$CIRCUIT" --api 127.0.0.1:18181
+start_frr_zebra ce "$NS_CE" "$T/ce/zebra.conf" "$T/ce/bfdd.conf" "$T/bgpd.conf" 192.168.100.129 192.168.100.133
 EV=$(msee_events msee)
 P1=192.168.100.130; P2=192.168.100.134
 
@@ -81,10 +54,10 @@ check_wait 15 "CE's FIB has the hub VNet 10.1.0.0/16 from an MSEE" bash -c "ip -
 check_wait 10 "FRR holds two paths for 10.1.0.0/16 (one per MSEE, R50)" \
   it_wait_eq 1 2 frr_get ce "show bgp ipv4 unicast 10.1.0.0/16 json" "len(d['paths'])"
 
-# Make the primary the CE's active path (as a CE prefers its primary with local preference),
-# then cut it silently.
-frr_ ce "configure terminal" "route-map PREFER_PRIMARY permit 10" "set local-preference 200" \
-  "router bgp 65001" "address-family ipv4 unicast" "neighbor $P1 route-map PREFER_PRIMARY in" >/dev/null
+# Make the primary the CE's active path (as a CE prefers its primary with local preference:
+# the lab CE's route-map PREFER-PRIMARY, R91), then cut it silently.
+frr_ ce "configure terminal" "router bgp 65001" "address-family ipv4 unicast" \
+  "neighbor $P1 route-map PREFER-PRIMARY in" >/dev/null
 frr_ ce "clear bgp ipv4 unicast $P1 soft in" >/dev/null
 check_wait 10 "the CE forwards 10.1.0.0/16 via the primary MSEE" it_wait_eq 1 "via $P1" fib_via
 MARK=$(ev_lines "$EV")

@@ -12,42 +12,22 @@ it_init msee_global_reach
 A=127.2.0; B=127.2.1
 it_require_ports "$A.2 179" "$A.6 179" "$B.2 179" "$B.6 179" "$A.1 179" "$A.5 179" "$B.1 179" "$B.5 179"
 
-site_conf() {  # site_conf NET ASN PREFIX EXTRA_ROUTEMAP_LINE
-  cat <<CONF
-frr defaults traditional
-hostname site-$2
-log file bgpd.log informational
-bgp as-path access-list ONPREM permit ^\$
-route-map ONPREM_ONLY permit 10
- match as-path ONPREM
+GR=$MSEE_SOURCE_DIR/config/global-reach.json
+# Each site's CE is the lab's FRR CE for its circuit; the second prefix leaves through a transit
+# AS (a public ASN in the path, which Global Reach must keep).
+site_conf() {  # site_conf CIRCUIT DIR ASN PREFIX TRANSIT_PREFIX
+  itconf frr "$GR" --circuit "$1" --dir "$2" --prefixes "$4,$5" --append - <<CONF
 route-map VIA_TRANSIT permit 10
  set as-path prepend 3320
-router bgp $2
- bgp router-id $1.1
- no bgp ebgp-requires-policy
- no bgp network import-check
- bgp allow-martian-nexthop
- neighbor $1.2 remote-as 12076
- neighbor $1.2 update-source $1.1
- neighbor $1.2 timers connect 1
- neighbor $1.6 remote-as 12076
- neighbor $1.6 update-source $1.5
- neighbor $1.6 timers connect 1
+router bgp $3
  address-family ipv4 unicast
-  network $3
-  network $4 route-map VIA_TRANSIT
-  neighbor $1.2 route-map ONPREM_ONLY out
-  neighbor $1.6 route-map ONPREM_ONLY out
- exit-address-family
+  network $5 route-map VIA_TRANSIT
 CONF
 }
-site_conf $A 65001 10.50.0.0/16 10.51.0.0/16 > "$T/a.conf"
-site_conf $B 65002 10.60.0.0/16 10.61.0.0/16 > "$T/b.conf"
-# The ONPREM_ONLY filter matches an empty path; the prepended prefix leaves with "3320" in it,
-# so allow that one explicitly.
-sed -i 's|^bgp as-path access-list ONPREM permit ^\$|&\nbgp as-path access-list ONPREM permit ^3320$|' "$T/a.conf" "$T/b.conf"
+site_conf er-amsterdam "$T/site-a" 65001 10.50.0.0/16 10.51.0.0/16 > "$T/a.conf"
+site_conf er-london "$T/site-b" 65002 10.60.0.0/16 10.61.0.0/16 > "$T/b.conf"
 
-start_msee msee "$MSEE_SOURCE_DIR/config/global-reach.json"
+start_msee msee "$GR"
 start_frr site-a "$T/a.conf" 179 $A.1 $A.5
 start_frr site-b "$T/b.conf" 179 $B.1 $B.5
 for n in $A.2 $A.6; do check_wait 30 "site A session to MSEE $n Established" frr_established site-a $n; done

@@ -52,26 +52,16 @@ filter to_msee6 {
   bgp_large_community.add((65001,26,6));
   accept;
 }
-template bgp fast {
-  local as 65001; strict bind yes; multihop;
-  error wait time 1, 10; connect delay time 1; connect retry time 2; hold time 9;
-}
-protocol bgp msee4 from fast {
-  local $BIRD as 65001; neighbor $ME as 65000;
-  ipv4 { import all; export filter to_msee4; };
-}
-# BIRD refuses a next hop equal to the neighbor address (both ::1): attribute-only next hop
-protocol bgp msee6 from fast {
-  local ::1 port $BIRD_V6_PORT as 65001; neighbor ::1 port $ME_V6_PORT as 65000;
-  ipv6 { import all; export filter to_msee6; next hop address 2001:db8:26::1; };
-}
+$(bird_to_msee 65001 "$BIRD" "$ME" 65000 "$BIRD_V6_PORT" "$ME_V6_PORT" 2001:db8:26::1 to_msee4 to_msee6)
 CONF
 
+# HOSTNAME is also the daemon's directory, where its log goes (an absolute path: bgpd resolves
+# a relative one against its working directory).
 frr_conf() {  # frr_conf HOSTNAME ASN ADDR [extra lines of address-family ipv4] [ipv6 af lines]
   cat <<CONF
 frr defaults datacenter
 hostname $1
-log file bgpd.log informational
+log file $T/$1/bgpd.log informational
 router bgp $2
  bgp router-id $3
  no bgp ebgp-requires-policy
@@ -102,9 +92,7 @@ nb() {  # nb NAME ADDR PEER_ASN [extra JSON members]
 mkdir -p "$T/msee"
 cat > "$T/msee/config.json" <<CONF
 {
-  "router": { "asn": 65000, "routerId": "$ME" },
-  "listen": [ { "address": "$ME", "port": 179 }, { "address": "::1", "port": $ME_V6_PORT } ],
-  "logRoutes": true,
+$(router_head 65000 "$ME" "$ME_V6_PORT")
   "neighbors": [
     $(nb bird4 "$BIRD" 65001 '"families": ["ipv4-unicast"]'),
     { "name": "bird6", "address": "::1", "port": $BIRD_V6_PORT, "localAddress": "::1",

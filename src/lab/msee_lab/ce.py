@@ -65,6 +65,16 @@ def group_key(s):
     return (s["peeringType"], s["family"])
 
 
+def connect_retry(ce):
+    """Seconds between the CE's connection attempts (the tests' fast timers take 1)."""
+    return ce.opts.get("ceConnectRetry") or 2
+
+
+def announce_all(ce):
+    """Whether every MSEE gets every prefix the CE originates, not just its peering's own."""
+    return bool(ce.opts.get("ceAnnounceAll"))
+
+
 class ControlSocket:
     """A persistent connection to a daemon's own control socket, so sampling a CE costs a
     fraction of a millisecond instead of a CLI process start (~60 ms for vtysh).
@@ -176,14 +186,25 @@ class FrrCe(Ce):
     def asn(self):
         return self.sessions[0]["peerASN"]
 
+    # MSEE: R89 — 300 ms × 3, as the samples configure the CE.
+    ZEBRA_CONF = "hostname ce-zebra\n"
+    BFDD_CONF = ("bfd\n profile msee\n  receive-interval 300\n  transmit-interval 300\n"
+                 "  detect-multiplier 3\n")
+
     def config(self):
         asn, lines = self.asn(), []
-        lines += ["frr defaults traditional", "hostname ce-frr", "log file bgpd.log informational",
-                  "!"]
+        # An absolute path: bgpd resolves a relative one against its working directory.
+        lines += ["frr defaults traditional", "hostname ce-frr",
+                  f"log file {self.dir}/bgpd.log informational", "!"]
         groups = {}
         for s in self.sessions:
             groups.setdefault(group_key(s), []).append(s)
-        for (pt, fam), ss in groups.items():
+        if announce_all(self):
+            # Every session gets every prefix the CE originates (an empty AS path), never what
+            # it learned: a CE that also sends what the MSEE must refuse (the tests' Q1, R41).
+            lines += ["bgp as-path access-list ORIGINATED permit ^$",
+                      "route-map ORIGINATED permit 10", " match as-path ORIGINATED", "!"]
+        for (pt, fam), ss in ({} if announce_all(self) else groups).items():
             name = f"OUT-{PT_SHORT[pt]}-{fam}"
             kw = "ip" if fam == "ipv4" else "ipv6"
             n = 5
@@ -200,6 +221,10 @@ class FrrCe(Ce):
                   # Equal paths from both MSEEs: the lower router ID (the primary MSEE) wins,
                   # not whichever session came up first.
                   " bgp bestpath compare-routerid", " no bgp default ipv4-unicast"]
+        if any(ipaddress.ip_address(s["mseeAddress"]).is_loopback for s in self.sessions):
+            # A loopback-addressed circuit (the integration tests): FRR takes the MSEEs' 127.x
+            # next hops for martians and resets the session with 3/8 unless told otherwise.
+            lines.append(" bgp allow-martian-nexthop")
         for s in self.sessions:
             a = s["mseeAddress"]
             lines.append(f" neighbor {a} remote-as {s['mseeASN']}")
@@ -210,7 +235,7 @@ class FrrCe(Ce):
                 lines.append(f" neighbor {a} password {s['sharedKey']}")
             if s["bfd"] and not self.opts.get("noCeBfd"):
                 lines.append(f" neighbor {a} bfd profile msee")
-            lines.append(f" neighbor {a} timers connect 2")
+            lines.append(f" neighbor {a} timers connect {connect_retry(self)}")
             if self.hold_time():
                 h = self.hold_time()
                 lines.append(f" neighbor {a} timers {max(1, h // 3)} {h}")
@@ -222,7 +247,8 @@ class FrrCe(Ce):
             for s in ss:
                 a = s["mseeAddress"]
                 lines.append(f"  neighbor {a} activate")
-                lines.append(f"  neighbor {a} prefix-list OUT-{PT_SHORT[s['peeringType']]}-{fam} out")
+                lines.append(f"  neighbor {a} route-map ORIGINATED out" if announce_all(self) else
+                             f"  neighbor {a} prefix-list OUT-{PT_SHORT[s['peeringType']]}-{fam} out")
                 if self.prefer(s):
                     lines.append(f"  neighbor {a} route-map PREFER-PRIMARY in")
             for p in sorted(set(sum((own_prefixes(s, self.opts) for s in ss), []))):
@@ -233,10 +259,9 @@ class FrrCe(Ce):
     def start(self):
         d = self.dir
         with open(f"{d}/zebra.conf", "w") as f:
-            f.write("hostname ce-zebra\n")
+            f.write(self.ZEBRA_CONF)
         with open(f"{d}/bfdd.conf", "w") as f:
-            f.write("bfd\n profile msee\n  receive-interval 300\n  transmit-interval 300\n"
-                    "  detect-multiplier 3\n")  # MSEE: R89
+            f.write(self.BFDD_CONF)
         with open(f"{d}/bgpd.conf", "w") as f:
             f.write(self.config())
         shutil.chown(d, "frr", "frr")
@@ -314,6 +339,7 @@ class FrrCe(Ce):
 class BirdCe(Ce):
     """BIRD 2 in the CE namespace, one BGP protocol per MSEE session."""
     kind = "bird"
+    log_to = None  # BIRD's log: bird.log in the CE directory unless set (the tests: stderr)
 
     def proto(self, s):
         return (f"c{s['circuitIndex']}_{PT_SHORT[s['peeringType']]}_"
@@ -330,20 +356,19 @@ class BirdCe(Ce):
             f.write("\n".join(lines) + "\n")
 
     def config(self):
-        L = [f'log "{self.dir}/bird.log" all;', f"router id {self.router_id()};",
+        log = self.log_to or f'"{self.dir}/bird.log"'
+        L = [f"log {log} all;", f"router id {self.router_id()};",
              "protocol device { scan time 1; }",
              # MSEE: R89 — 300 ms × 3, as the samples configure the CE.
              'protocol bfd { interface "*" { min rx interval 300 ms; min tx interval 300 ms; '
              'multiplier 3; }; }']
-        seen = set()
-        for s in self.sessions:
-            key = group_key(s)
-            if key in seen:
-                continue
-            seen.add(key)
+        # One static protocol per family, each session exporting its own prefixes by prefix:
+        # a prefix announced on two peerings (a default route) is one route in BIRD's table,
+        # and BIRD exports only a table's best route, whichever protocol holds it.
+        for fam in sorted({s["family"] for s in self.sessions}):
             pfx = sorted(set(sum((own_prefixes(x, self.opts) for x in self.sessions
-                                  if group_key(x) == key), [])))
-            L.append(f"protocol static own_{PT_SHORT[key[0]]}_{key[1][-2:]} {{ {key[1]}; " +
+                                  if x["family"] == fam), [])))
+            L.append(f"protocol static own_{fam[-2:]} {{ {fam}; " +
                      " ".join(f"route {p} blackhole;" for p in pfx) + " }")
         L.append(f'include "{self.dir}/extra.conf";')
         for s in self.sessions:
@@ -351,16 +376,21 @@ class BirdCe(Ce):
             imp = "filter { bgp_local_pref = 200; accept; }" if self.prefer(s) else "all"
             opts = [f"local {s['ceAddress']} as {s['peerASN']};",
                     f"neighbor {s['mseeAddress']} as {s['mseeASN']};",
-                    "error wait time 1, 5;", "connect retry time 2;"]
+                    "error wait time 1, 5;", f"connect retry time {connect_retry(self)};"]
             if s["sharedKey"]:
                 opts.append(f'password "{s["sharedKey"]}";')
             if s["bfd"] and not self.opts.get("noCeBfd"):
                 opts.append("bfd on;")
             if self.hold_time():
                 opts.append(f"hold time {self.hold_time()};")
+            own = ", ".join(own_prefixes(s, self.opts))
+            exp = f'proto = "extra_{k}"'
+            if own:
+                exp = f"(source = RTS_STATIC && net ~ [ {own} ]) || {exp}"
+            if announce_all(self):
+                exp = "source = RTS_STATIC"
             L.append(f"protocol bgp {self.proto(s)} {{ " + " ".join(opts) +
-                     f" {s['family']} {{ import {imp}; export where proto = \"own_{k}\" || "
-                     f"proto = \"extra_{k}\"; }}; }}")
+                     f" {s['family']} {{ import {imp}; export where {exp}; }}; }}")
         return "\n".join(L) + "\n"
 
     def start(self):
