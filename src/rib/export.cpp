@@ -7,6 +7,34 @@ namespace msee::rib {
 
 namespace wire = bgp::wire;
 
+bool exportable(const ExportRule& rule, const Path& best, const wire::Prefix& prefix) {
+  if (best.peer == rule.self) {
+    return false;
+  }
+  if (best.peer == kLocalPeer) {
+    if (rule.local_to == nullptr) {
+      return true;
+    }
+    auto it = rule.local_to->find(prefix);
+    return it == rule.local_to->end() ||
+           (rule.name != nullptr && it->second.count(*rule.name) > 0);
+  }
+  if (rule.export_from != nullptr && !rule.export_from->empty()) {
+    return rule.export_from->count(best.peer) > 0;
+  }
+  return rule.export_routes;
+}
+
+std::optional<wire::IpAddress> export_next_hop(wire::AfiSafi family,
+                                               const std::optional<wire::IpAddress>& configured_v4,
+                                               const std::optional<wire::IpAddress>& configured_v6,
+                                               const std::optional<wire::IpAddress>& local) {
+  if (family.afi == wire::Afi::Ipv4) {
+    return configured_v4 ? configured_v4 : (local && local->is_v4() ? local : std::nullopt);
+  }
+  return configured_v6 ? configured_v6 : (local && local->is_v6() ? local : std::nullopt);
+}
+
 wire::PathAttributes export_attributes(const wire::PathAttributes& attrs,
                                        const ExportContext& ctx) {
   wire::PathAttributes out = attrs;

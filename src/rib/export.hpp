@@ -3,11 +3,16 @@
 // as the negotiated message size allows (RFC 4271 §9.2, RFC 8654). Pure functions.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <set>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "bgp/wire/codec.hpp"
 #include "bgp/wire/message.hpp"
+#include "rib/loc_rib.hpp"
 
 namespace msee::rib {
 
@@ -19,6 +24,24 @@ struct ExportContext {
   std::uint8_t extra_prepends = 0;  // prepend our AS this many more times (drain, R64)
   bool ebgp() const { return local_as != peer_as; }
 };
+
+// Which Loc-RIB routes go to one peer (the speaker's per-neighbour export settings).
+struct ExportRule {
+  PeerId self = 0;             // never back to the peer a route came from
+  bool export_routes = true;   // routes learned from peers; false: only our own
+  const std::set<PeerId>* export_from = nullptr;  // when not empty: only these peers' routes
+  // Our own routes restricted to some neighbours (by name); a prefix not in the map goes to all.
+  const std::map<bgp::wire::Prefix, std::set<std::string>>* local_to = nullptr;
+  const std::string* name = nullptr;  // this peer's name, for local_to
+};
+bool exportable(const ExportRule& rule, const Path& best, const bgp::wire::Prefix& prefix);
+
+// The next hop we put on routes to a peer: the configured one for the family, else our end of
+// the session when it is of that family; none otherwise (the routes are then not announced).
+std::optional<bgp::wire::IpAddress> export_next_hop(
+    bgp::wire::AfiSafi family, const std::optional<bgp::wire::IpAddress>& configured_v4,
+    const std::optional<bgp::wire::IpAddress>& configured_v6,
+    const std::optional<bgp::wire::IpAddress>& local_address);
 
 // RFC 4271 §5.1.2: on eBGP prepend our AS (to the leading AS_SEQUENCE, or a new one if the
 // path starts with an AS_SET or the sequence is full at 255); §5.1.5: LOCAL_PREF is sent to

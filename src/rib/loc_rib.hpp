@@ -43,6 +43,7 @@ class LocRib {
   LocRib& operator=(const LocRib&) = delete;
 
   void set_peer(PeerId id, PeerInfo info);
+  const PeerInfo& peer_info(PeerId id) const { return peers_[id]; }  // id given to set_peer
 
   // Adds or replaces `peer`'s path for `prefix`. The caller gives one reference on `attr`
   // (from AttrStore::intern); the RIB owns it from now on. True if the best path changed.

@@ -35,6 +35,38 @@ LimitEvent PrefixLimit::update(std::uint64_t count) {
   return LimitEvent::None;
 }
 
+std::optional<LimitAction> verify_limit(PrefixLimit& limit, bgp::wire::AfiSafi family,
+                                        std::uint64_t count) {
+  if (!limit.enabled()) {
+    return std::nullopt;
+  }
+  LimitAction a;
+  a.family = family;
+  a.count = count;
+  a.limit = limit.config().limit;
+  a.warning_percent = limit.config().warning_percent;
+  switch (limit.update(count)) {
+    case LimitEvent::None:
+      return std::nullopt;
+    case LimitEvent::Warning:
+      a.kind = LimitAction::Kind::Warn;
+      return a;
+    case LimitEvent::WarningCleared:
+      a.kind = LimitAction::Kind::WarnCleared;
+      return a;
+    case LimitEvent::Exceeded:
+      // MSEE: R37, Q1 — over the limit: Cease/Maximum Number of Prefixes Reached with the
+      // RFC 4486 data; the session stays down for the restart time.
+      a.kind = LimitAction::Kind::Restart;
+      a.notification = bgp::wire::NotificationMessage{
+          static_cast<std::uint8_t>(bgp::wire::ErrorCode::Cease),
+          static_cast<std::uint8_t>(bgp::wire::CeaseSubcode::MaximumNumberOfPrefixesReached),
+          max_prefix_cease_data(family, a.limit)};
+      return a;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::uint8_t> max_prefix_cease_data(bgp::wire::AfiSafi family, std::uint32_t limit) {
   auto afi = static_cast<std::uint16_t>(family.afi);
   return {static_cast<std::uint8_t>(afi >> 8),    static_cast<std::uint8_t>(afi),

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "bgp/wire/message.hpp"
 #include "bgp/wire/types.hpp"
 
 namespace msee::rib {
@@ -40,6 +42,22 @@ class PrefixLimit {
   PrefixLimitConfig config_;
   bool warned_ = false;
 };
+
+// What the caller must do after a count changed, after BIRD's channel_verify_limits():
+// Warn (PLA_WARN: a log line and an event), WarnCleared (an event), Restart (PLA_RESTART: send
+// `notification`, drop the session and keep it down for the restart time). MSEE: R37, Q1.
+struct LimitAction {
+  enum class Kind { Warn, WarnCleared, Restart };
+  Kind kind = Kind::Warn;
+  bgp::wire::AfiSafi family;
+  std::uint64_t count = 0;  // prefixes counted now
+  std::uint32_t limit = 0;
+  std::uint8_t warning_percent = 0;
+  bgp::wire::NotificationMessage notification;  // Restart: Cease/1 with the RFC 4486 data
+};
+// Tells `limit` the new count of `family` and returns what to do, if anything.
+std::optional<LimitAction> verify_limit(PrefixLimit& limit, bgp::wire::AfiSafi family,
+                                        std::uint64_t count);
 
 // RFC 4486 §4: Cease subcode 1 data = AFI (2 octets), SAFI (1), upper bound (4).
 std::vector<std::uint8_t> max_prefix_cease_data(bgp::wire::AfiSafi family, std::uint32_t limit);

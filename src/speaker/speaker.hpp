@@ -27,6 +27,9 @@
 #include "bgp/io/listener.hpp"
 #include "bgp/io/peer.hpp"
 #include "mrt/mrt.hpp"
+#include "rib/adj_rib_out.hpp"
+#include "rib/export.hpp"
+#include "rib/import.hpp"
 #include "rib/loc_rib.hpp"
 #include "rib/prefix_limit.hpp"
 #include "util/result.hpp"
@@ -117,20 +120,11 @@ class Speaker : public bgp::io::PeerObserver {
   void on_drained(bgp::io::Peer& peer) override;
 
  private:
-  // Per-peer export state for one address family.
-  struct FamilyOut {
-    std::vector<bgp::wire::Prefix> pending;  // prefixes whose best path may have changed
-    std::size_t next = 0;                    // first unprocessed entry
-    std::size_t dump_end = 0;                // entries before this index come from a dump
-    std::size_t compacted = 0;               // distinct entries after the last compaction
-    bool eor_due = false;    // End-of-RIB (RFC 4724) once the initial dump is through
-    bool eorr_due = false;   // EoRR (RFC 7313) once a refresh dump is through
-  };
   struct PeerState {
     bgp::io::Peer* peer = nullptr;
     const NeighborConfig* config = nullptr;
     rib::PeerId id = 0;
-    FamilyOut v4, v6;
+    rib::AdjRibOut out;  // what is still to be sent to it
     bool flush_posted = false;
     std::unique_ptr<boost::asio::steady_timer> gr_timer;  // RFC 4724 helper: stale routes
     std::optional<bgp::wire::GracefulRestartCap> peer_gr;  // from its last OPEN
@@ -152,30 +146,35 @@ class Speaker : public bgp::io::PeerObserver {
     rib::PrefixLimit& limit(bgp::wire::AfiSafi f) {
       return f == bgp::wire::kIpv4Unicast ? limit_v4 : limit_v6;
     }
-    FamilyOut& out(bgp::wire::AfiSafi f) { return f == bgp::wire::kIpv4Unicast ? v4 : v6; }
   };
 
   void dispatch_inbound(bgp::io::tcp::socket socket);
-  // After an UPDATE: count the peer's prefixes against its limits (MSEE: R37).
+  // Applies what import decided for one UPDATE to the Loc-RIB (inbound.cpp).
+  void apply_import(PeerState& ps, rib::ImportDelta&& delta);
+  // After an UPDATE: count the peer's prefixes against its limits and carry out what the
+  // limit says (MSEE: R37).
   void check_limits(PeerState& ps, bool v4, bool v6);
   void originate_local_routes();
   void start_flaps();
   // A best path changed: queue the prefix for every established peer that may need it.
   // `local_change`: one of our own routes was added or withdrawn.
   void changed(const bgp::wire::Prefix& prefix, bool local_change = false);
-  void queue_dump(PeerState& ps, bgp::wire::AfiSafi family);
   // Re-evaluate every prefix for the peer (after its export rules changed).
   void requeue_all(PeerState& ps);
   bgp::fsm::PeerConfig peer_config(const NeighborConfig& nb) const;
   bgp::io::TransportConfig transport_config(const NeighborConfig& nb) const;
   void schedule_flush(PeerState& ps);
   void flush(PeerState& ps);
-  bool exportable(const PeerState& ps, const rib::Path& best,
-                  const bgp::wire::Prefix& prefix) const;
+  // Which routes go to the peer (its export settings and our restricted local routes).
+  rib::ExportRule export_rule(const PeerState& ps) const {
+    return rib::ExportRule{ps.id, ps.config->export_routes, &ps.export_from, &local_to_,
+                           &ps.config->name};
+  }
   PeerState& state_of(const bgp::io::Peer& peer);
   const PeerState& state_of(const bgp::io::Peer& peer) const;
   PeerState* state_named(std::string_view name);
   const PeerState* state_named(std::string_view name) const;
+  rib::ExportContext export_context(const PeerState& ps, bgp::wire::Asn peer_as) const;
   std::optional<bgp::wire::IpAddress> next_hop_for(const PeerState& ps,
                                                    bgp::wire::AfiSafi family) const;
 

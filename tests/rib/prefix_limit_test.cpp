@@ -129,3 +129,29 @@ TEST_CASE("R37: Cease/1 data is AFI, SAFI and the upper bound (RFC 4486 §4)", "
   CHECK(rib::max_prefix_cease_data(wire::kIpv4Unicast, 0xfedcba98u) ==
         std::vector<std::uint8_t>{0x00, 0x01, 0x01, 0xfe, 0xdc, 0xba, 0x98});
 }
+
+TEST_CASE("verify_limit turns the crossings into actions the caller carries out",
+          "[rib][limit]") {
+  using Kind = rib::LimitAction::Kind;
+  rib::PrefixLimit limit({10, 80});
+  CHECK_FALSE(rib::verify_limit(limit, wire::kIpv4Unicast, 7).has_value());
+  auto warn = rib::verify_limit(limit, wire::kIpv4Unicast, 8);
+  REQUIRE(warn);
+  CHECK(warn->kind == Kind::Warn);
+  CHECK(warn->count == 8);
+  CHECK(warn->limit == 10);
+  CHECK(warn->warning_percent == 80);
+  CHECK_FALSE(rib::verify_limit(limit, wire::kIpv4Unicast, 10).has_value());  // 10 is allowed
+  auto over = rib::verify_limit(limit, wire::kIpv4Unicast, 11);
+  REQUIRE(over);
+  CHECK(over->kind == Kind::Restart);
+  // MSEE: R37 — Cease / Maximum Number of Prefixes Reached with the RFC 4486 §4 data.
+  CHECK(over->notification.code == 6);
+  CHECK(over->notification.subcode == 1);
+  CHECK(over->notification.data == std::vector<std::uint8_t>{0, 1, 1, 0, 0, 0, 10});
+  limit.reset();
+  CHECK(rib::verify_limit(limit, wire::kIpv4Unicast, 9)->kind == Kind::Warn);
+  CHECK(rib::verify_limit(limit, wire::kIpv4Unicast, 2)->kind == Kind::WarnCleared);
+  rib::PrefixLimit off;
+  CHECK_FALSE(rib::verify_limit(off, wire::kIpv6Unicast, 1000000).has_value());
+}

@@ -1,0 +1,92 @@
+// Adj-RIB-Out of one peer (RFC 4271 §3.2, §9.2): which prefixes still have to be (re)sent, and
+// the UPDATEs that carry them. Like OpenBGPD's rde_update.c it never holds a socket: the speaker
+// asks for the next batch while the peer's socket queue has room, sends it, and asks again
+// (back-pressure: a slow receiver costs one queue entry per changed prefix, never unbounded
+// encoded bytes).
+//
+// The queue holds prefixes, not routes: when a batch is built, each prefix's current best path
+// decides — announce with the exported attributes, or withdraw. Entries of an initial dump (or a
+// refresh) never withdraw: the peer has nothing from us yet.
+//
+// Concurrency contract: single-threaded (the protocol thread), like the Loc-RIB it reads.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "bgp/wire/codec.hpp"
+#include "bgp/wire/message.hpp"
+#include "rib/export.hpp"
+#include "rib/loc_rib.hpp"
+
+namespace msee::rib {
+
+class AdjRibOut {
+ public:
+  // Queued prefixes turned into UPDATEs per batch, before the caller looks at its socket queue.
+  static constexpr std::size_t kBatch = 4096;
+
+  // The best path of `prefix` may have changed. `table_size` (prefixes of its family in the
+  // Loc-RIB) bounds the queue: a prefix that flaps while the peer is not reading is queued
+  // again each time, so duplicates are collapsed once the queue holds twice as many entries as
+  // there can be distinct ones (and never below twice the last compacted size, so a mass
+  // withdrawal does not sort the queue every few entries).
+  void changed(const bgp::wire::Prefix& prefix, std::size_t table_size);
+  // The whole table of `family` (session up, ROUTE-REFRESH): supersedes what was queued.
+  void dump(const LocRib& rib, bgp::wire::AfiSafi family);
+  // Every prefix of `family` re-evaluated, withdrawing what no longer goes to this peer (its
+  // export rules or prepends changed). Withdrawing what it never had is harmless (RFC 4271
+  // §9.1.3 ignores it).
+  void requeue(const LocRib& rib, bgp::wire::AfiSafi family);
+  // Session down: forget everything.
+  void reset();
+
+  // End-of-RIB (RFC 4724 §2) after the current pass of `family`; EoRR (RFC 7313) likewise.
+  void set_eor_due(bgp::wire::AfiSafi family) { out(family).eor_due = true; }
+  void set_eorr_due(bgp::wire::AfiSafi family, bool due) { out(family).eorr_due = due; }
+
+  // True while prefixes of `family` wait to be sent.
+  bool pending(bgp::wire::AfiSafi family) const {
+    const auto& o = out(family);
+    return o.next < o.pending.size();
+  }
+  std::size_t queued(bgp::wire::AfiSafi family) const {
+    return out(family).pending.size() - out(family).next;
+  }
+
+  // The next batch (at most kBatch queued prefixes) of `family` as UPDATEs: withdrawals first,
+  // then announcements grouped by attribute set and by "learned from an external peer" (which
+  // decides whether MED is passed on, RFC 4271 §5.1.4), each packed to the message size.
+  // `rule` says which routes this peer gets; without a next hop nothing is announced.
+  std::vector<bgp::wire::UpdateMessage> next_batch(
+      bgp::wire::AfiSafi family, const LocRib& rib, const ExportRule& rule, ExportContext ectx,
+      const std::optional<bgp::wire::IpAddress>& next_hop, const bgp::wire::EncodeContext& ctx);
+
+  // The pass of `family` is through (pending() is false): clears the queue and says which end
+  // markers are due, in the order they are sent (EoRR, then End-of-RIB).
+  struct PassEnd {
+    bool eorr = false;
+    bool eor = false;
+    std::size_t dumped = 0;  // entries of the pass that came from a dump
+  };
+  PassEnd finish(bgp::wire::AfiSafi family);
+
+ private:
+  struct FamilyOut {
+    std::vector<bgp::wire::Prefix> pending;  // prefixes whose best path may have changed
+    std::size_t next = 0;                    // first unprocessed entry
+    std::size_t dump_end = 0;                // entries before this index come from a dump
+    std::size_t compacted = 0;               // distinct entries after the last compaction
+    bool eor_due = false;
+    bool eorr_due = false;
+  };
+  FamilyOut& out(bgp::wire::AfiSafi f) { return f == bgp::wire::kIpv4Unicast ? v4_ : v6_; }
+  const FamilyOut& out(bgp::wire::AfiSafi f) const {
+    return f == bgp::wire::kIpv4Unicast ? v4_ : v6_;
+  }
+
+  FamilyOut v4_, v6_;
+};
+
+}  // namespace msee::rib
