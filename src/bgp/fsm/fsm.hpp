@@ -46,15 +46,26 @@ struct TcpConnectionFails {};      // Event 18: refused, reset, EOF, timeout
 struct TimerExpired {              // Events 9 (ConnectRetry), 10 (Hold), 11 (Keepalive),
   Timer which;                     // 13 (IdleHoldTimer_Expires)
 };
-struct MessageReceived {           // Events 19 (BGPOpen), 25 (NotifMsg), 26 (KeepAliveMsg),
-  wire::Message message;           // 27 (UpdateMsg), RFC 2918 ROUTE-REFRESH
+// Every message but UPDATE: the FSM reads their contents (the peer's OPEN, a NOTIFICATION's
+// code, a ROUTE-REFRESH's AFI/SAFI).
+using ControlMessage = std::variant<wire::OpenMessage, wire::NotificationMessage,
+                                    wire::KeepaliveMessage, wire::RouteRefreshMessage>;
+struct MessageReceived {           // Events 19 (BGPOpen), 24/25 (NotifMsgVerErr, NotifMsg),
+  ControlMessage message;          // 26 (KeepAliveMsg), RFC 2918 ROUTE-REFRESH
 };
+struct UpdateReceived {};          // Event 27 (UpdateMsg): a well-formed UPDATE arrived. The FSM
+                                   // only needs the fact; the I/O layer keeps the UPDATE and, if
+                                   // the session is still Established after this event, hands it
+                                   // to the RIB itself (as holo-bgp's events.rs feeds
+                                   // Event::RcvdUpdate, then runs process_nbr_update).
 struct DecodeFailed {              // Events 21 (BGPHeaderErr), 22 (BGPOpenMsgErr),
   wire::DecodeError error;         // 28 (UpdateMsgErr)
 };
 using Event = std::variant<ManualStart, ManualStop, AutomaticStop, TcpConnectionConfirmed,
-                           TcpConnectionFails, TimerExpired, MessageReceived, DecodeFailed>;
+                           TcpConnectionFails, TimerExpired, MessageReceived, UpdateReceived,
+                           DecodeFailed>;
 std::string describe(const Event& e);  // "TimerExpired(Hold)", for logs and test failures
+                                       // (describe.cpp, as are the other to_string/describe)
 
 // ---- Actions, carried out by the I/O layer in the order given. ----------------------------
 struct Connect {};                 // initiate the outbound TCP connection
@@ -88,13 +99,11 @@ struct SessionDown {
   std::optional<wire::NotificationMessage> notification;  // sent or received
   std::string reason;  // one line: "hold timer expired (180 s)", "peer sent Cease/..."
 };
-struct DeliverUpdate {};           // the UPDATE of the current event is valid for Established:
-                                   // hand it to the RIB (the I/O layer still holds it)
 struct DeliverRouteRefresh {       // RFC 2918 §4 / RFC 7313: the peer asks us to re-advertise
-  wire::RouteRefreshMessage request;
+  wire::RouteRefreshMessage request;  // (only for a negotiated AFI/SAFI: the FSM decides)
 };
 using Action = std::variant<Connect, Disconnect, Send, StartTimer, StopTimer,
-                            SessionEstablished, SessionDown, DeliverUpdate, DeliverRouteRefresh>;
+                            SessionEstablished, SessionDown, DeliverRouteRefresh>;
 std::string describe(const Action& a);
 
 // ---- Configuration of one peer as the FSM needs it. ---------------------------------------
@@ -134,7 +143,7 @@ class Fsm {
   std::chrono::milliseconds idle_hold() const noexcept { return idle_hold_; }
 
  private:
-  // (implementation detail; see fsm.cpp)
+  // (implementation detail; see fsm.cpp for the state handlers, steps.cpp for the rest)
   using Actions = std::vector<Action>;
 
   // One handler per state of RFC 4271 §8.2.2; each names every event kind explicitly.
@@ -167,7 +176,7 @@ class Fsm {
   Actions open_received(const wire::OpenMessage& open);
   Actions keepalive_timer_expired();
   void restart_hold_timer(Actions& out);
-  Actions unexpected_message(const wire::Message& message);
+  Actions unexpected_message(const char* what);  // "UPDATE", ...
   Actions notification_received(const wire::NotificationMessage& notification);
   Actions hold_timer_expired();
   Actions decode_failed(const wire::DecodeError& error);

@@ -1,72 +1,24 @@
-// Peer: the I/O shell around fsm::Fsm. Reader and writer coroutines per connection (Asio
-// chat_server pattern: the writer parks on a timer used as a signal), one steady_timer per FSM
-// timer, connection collision handling (RFC 4271 §6.8) over two channels.
+// Peer: the I/O shell around fsm::Fsm (RFC 4271 §8). Commands from the owner, inbound
+// connections, feeding events to the FSM and carrying out its actions, handing UPDATEs to the
+// owner while Established, and connection collision handling (RFC 4271 §6.8) over two
+// channels. The transport half (connect, reader and writer coroutines, FSM timers, TCP MD5
+// diagnosis) is peer_transport.cpp.
 #include "bgp/io/peer.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <algorithm>
 
 #include "bgp/fsm/collision.hpp"
 #include "util/log.hpp"
+#include "util/overloaded.hpp"
 
 namespace msee::bgp::io {
 
 namespace asio = boost::asio;
-using asio::awaitable;
-using asio::use_awaitable;
-constexpr auto kTuple = asio::as_tuple(use_awaitable);
-
-namespace {
-// Frames handled per read wake-up before yielding, so one busy peer cannot starve the others
-// (OpenBGPD MSG_PROCESS_LIMIT).
-constexpr int kFramesPerSlice = 64;
-// A NOTIFICATION gets this long to leave before a closing socket is torn down anyway.
-constexpr auto kLinger = std::chrono::seconds(3);
-constexpr std::size_t kReadChunk = 64 * 1024;
-constexpr std::size_t kReadChunkIdle = 4 * 1024;
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-}  // namespace
-
-struct Peer::Connection {
-  explicit Connection(asio::io_context& io) : socket(io), wake(io), linger(io) {
-    wake.expires_at(asio::steady_timer::time_point::max());
-  }
-  tcp::socket socket;
-  asio::steady_timer wake;    // cancelled to wake the writer
-  asio::steady_timer linger;  // bounds the flush after Disconnect
-  std::deque<wire::Bytes> queue;
-  std::size_t queued = 0;
-  bool closing = false;  // Disconnect: flush the queue, then close
-  bool dead = false;     // feeds no more events to the FSM
-};
-
-struct Peer::Channel {
-  Channel(asio::io_context& io, fsm::PeerConfig cfg, bool out, std::uint64_t ident)
-      : fsm(std::move(cfg)),
-        outbound(out),
-        id(ident),
-        timers{asio::steady_timer(io), asio::steady_timer(io), asio::steady_timer(io),
-               asio::steady_timer(io)} {}
-  fsm::Fsm fsm;
-  std::shared_ptr<Connection> conn;
-  bool outbound;
-  std::uint64_t id;
-  std::array<asio::steady_timer, 4> timers;
-  std::array<std::uint64_t, 4> timer_gen{};
-};
+using util::Overloaded;
 
 Peer::Peer(asio::io_context& io, std::string name, fsm::PeerConfig config,
            TransportConfig transport, PeerObserver& observer)
@@ -115,16 +67,6 @@ std::size_t Peer::queued_bytes() const {
   return main_ && main_->conn ? main_->conn->queued : 0;
 }
 
-// Outgoing TTL, and with GTSM (RFC 5082 §3) TTL 255 out and at least 254 accepted.
-void Peer::apply_ttl(tcp::socket& socket) const {
-  bool v6 = transport_.address.is_v6();
-  if (transport_.ttl_security) {
-    set_ttl(socket, v6, 255);
-    set_min_ttl(socket, v6, 254);
-  } else {
-    set_ttl(socket, v6, transport_.ttl);
-  }
-}
 
 void Peer::notify_when_drained() {
   if (drain_wanted_) {
@@ -281,7 +223,7 @@ void Peer::accept(tcp::socket socket) {
 // ---------------------------------------------------------------------------------------------
 // Event feeding and action execution.
 
-void Peer::feed(const std::shared_ptr<Channel>& ch, fsm::Event&& event) {
+void Peer::feed(const std::shared_ptr<Channel>& ch, const fsm::Event& event) {
   auto before = ch->fsm.state();
   auto actions = ch->fsm.handle(event);
   log::debug("peer {}#{}: {} in {} -> {} ({} actions)", name_, ch->id, fsm::describe(event),
@@ -292,12 +234,29 @@ void Peer::feed(const std::shared_ptr<Channel>& ch, fsm::Event&& event) {
     stats_.last_state_change = std::chrono::system_clock::now();
     observer_.on_state_change(*this, before, ch->fsm.state());
   }
-  apply(ch, actions, event);
+  apply(ch, actions);
   after_event(ch, before);
 }
 
-void Peer::apply(const std::shared_ptr<Channel>& ch, std::vector<fsm::Action>& actions,
-                 fsm::Event& event) {
+// A decoded message. Every message but UPDATE goes to the FSM whole. An UPDATE is Event 27 to
+// the FSM (RFC 4271 §8.2.2: restart the HoldTimer in Established, an FSM Error in OpenSent/
+// OpenConfirm, a dropped connection in Connect/Active) and, if the session is still
+// Established afterwards, moves on to the owner's RIB from here, without a copy (holo-bgp's
+// events.rs: Event::RcvdUpdate to the FSM, then process_nbr_update).
+void Peer::receive(const std::shared_ptr<Channel>& ch, wire::Message&& message) {
+  std::visit(Overloaded{
+                 [&](wire::UpdateMessage& update) {
+                   feed(ch, fsm::UpdateReceived{});
+                   if (ch->fsm.state() == fsm::State::Established) {
+                     observer_.on_update(*this, std::move(update));
+                   }
+                 },
+                 [&](auto& control) { feed(ch, fsm::MessageReceived{std::move(control)}); },
+             },
+             message);
+}
+
+void Peer::apply(const std::shared_ptr<Channel>& ch, std::vector<fsm::Action>& actions) {
   for (auto& action : actions) {
     std::visit(
         Overloaded{
@@ -353,14 +312,6 @@ void Peer::apply(const std::shared_ptr<Channel>& ch, std::vector<fsm::Action>& a
               }
               if (ch == main_ || d.was_established) {
                 observer_.on_down(*this, d);
-              }
-            },
-            [&](const fsm::DeliverUpdate&) {
-              auto* rx = std::get_if<fsm::MessageReceived>(&event);
-              if (rx != nullptr) {
-                if (auto* u = std::get_if<wire::UpdateMessage>(&rx->message)) {
-                  observer_.on_update(*this, std::move(*u));
-                }
               }
             },
             [&](const fsm::DeliverRouteRefresh& r) { observer_.on_route_refresh(*this, r.request); },
@@ -426,12 +377,11 @@ void Peer::check_collision(const std::shared_ptr<Channel>& fresh) {
   // ManualStop on the loser sends Cease/Connection Collision Resolution and closes it. Its
   // SessionDown is not reported: it never was the session.
   auto n = wire::NotificationMessage::cease(wire::CeaseSubcode::ConnectionCollisionResolution);
-  fsm::Event stop = fsm::ManualStop{n};
-  auto actions = loser->fsm.handle(stop);
+  auto actions = loser->fsm.handle(fsm::ManualStop{n});
   std::erase_if(actions, [](const fsm::Action& a) {
     return std::holds_alternative<fsm::SessionDown>(a);
   });
-  apply(loser, actions, stop);
+  apply(loser, actions);
   drop_channel(loser);
   if (loser == main_) {
     promote(winner);
@@ -445,337 +395,6 @@ void Peer::drop_channel(const std::shared_ptr<Channel>& ch) {
     stop_timer(*ch, static_cast<fsm::Timer>(i));
   }
   disconnect(*ch);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Transport.
-
-void Peer::attach(const std::shared_ptr<Channel>& ch, std::shared_ptr<Connection> conn) {
-  ch->conn = conn;
-  asio::co_spawn(io_, reader(ch, conn), asio::detached);
-  asio::co_spawn(io_, writer(conn), asio::detached);
-}
-
-void Peer::start_connect(const std::shared_ptr<Channel>& ch) {
-  if (ch->conn) {
-    ch->conn->dead = true;
-    boost::system::error_code ec;
-    ch->conn->socket.close(ec);
-  }
-  auto conn = std::make_shared<Connection>(io_);
-  ch->conn = conn;
-  ch->outbound = true;
-  asio::co_spawn(io_, connect_task(ch, conn), asio::detached);
-}
-
-awaitable<void> Peer::connect_task(std::weak_ptr<Channel> wch, std::shared_ptr<Connection> conn) {
-  bool v6 = transport_.address.is_v6();
-  tcp::endpoint remote(to_asio(transport_.address), transport_.port);
-  boost::system::error_code ec;
-  conn->socket.open(v6 ? tcp::v6() : tcp::v4(), ec);
-  if (!ec) {
-    conn->socket.set_option(tcp::socket::reuse_address(true), ec);
-  }
-  if (!ec && transport_.local_address) {
-    conn->socket.bind(tcp::endpoint(to_asio(*transport_.local_address), 0), ec);
-    if (ec) {
-      observer_.on_transport_note(*this, "bind",
-                                  fmt::format("cannot bind {}: {}",
-                                              transport_.local_address->to_string(),
-                                              ec.message()));
-    }
-  }
-  if (!ec && !transport_.md5_password.empty()) {
-    ec = set_md5_key(conn->socket, transport_.address, transport_.md5_password);
-    if (ec) {
-      observer_.on_transport_note(*this, "md5",
-                                  fmt::format("cannot set TCP MD5 key: {}", ec.message()));
-    }
-  }
-  if (!ec) {
-    apply_ttl(conn->socket);
-    auto [cec] = co_await conn->socket.async_connect(remote, kTuple);
-    ec = cec;
-  }
-  auto ch = wch.lock();
-  if (!ch || ch->conn != conn || conn->dead) {
-    co_return;  // superseded (inbound adopted, stopped, or retried)
-  }
-  if (ec) {
-    log::debug("peer {}: connect to {}:{} failed: {}", name_, transport_.address.to_string(),
-               transport_.port, ec.message());
-    ch->conn.reset();
-    feed(ch, fsm::TcpConnectionFails{});
-    co_return;
-  }
-  conn->socket.set_option(tcp::no_delay(true), ec);
-  asio::co_spawn(io_, reader(ch, conn), asio::detached);
-  asio::co_spawn(io_, writer(conn), asio::detached);
-  feed(ch, fsm::TcpConnectionConfirmed{});
-}
-
-awaitable<void> Peer::reader(std::weak_ptr<Channel> wch, std::shared_ptr<Connection> conn) {
-  wire::Bytes buf;
-  std::size_t start = 0;  // first unconsumed byte
-  // Read size: small for a connection waking from idle (most sessions exchange a keepalive
-  // now and then), growing while reads fill it (a table transfer), up to kReadChunk.
-  std::size_t chunk = kReadChunkIdle;
-  for (;;) {
-    if (start == buf.size()) {
-      // Everything consumed: hold no buffer while the connection is idle (an idle session
-      // then costs a few hundred octets, not the read chunk), and wait for data first.
-      wire::Bytes().swap(buf);
-      start = 0;
-      chunk = kReadChunkIdle;
-      auto [wec] = co_await conn->socket.async_wait(tcp::socket::wait_read, kTuple);
-      if (conn->dead) {
-        co_return;
-      }
-      (void)wec;  // a failed wait shows up as a failed read below
-    } else if (start > 0 && buf.size() - start < kReadChunk / 2) {
-      buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(start));
-      start = 0;
-    }
-    std::size_t old = buf.size();
-    buf.resize(old + chunk);
-    auto [ec, n] = co_await conn->socket.async_read_some(asio::buffer(buf.data() + old, chunk),
-                                                         kTuple);
-    buf.resize(old + n);
-    if (n == chunk && chunk < kReadChunk) {
-      chunk *= 4;
-    }
-    if (conn->dead) {
-      co_return;
-    }
-    auto ch = wch.lock();
-    if (!ch || ch->conn != conn) {
-      co_return;
-    }
-    stats_.bytes_in += n;
-    if (ec) {
-      transport_failed(ch, conn,
-                       ec == asio::error::eof ? "connection closed by peer" : ec.message());
-      co_return;
-    }
-    int handled = 0;
-    for (;;) {
-      wire::ByteSpan pending(buf.data() + start, buf.size() - start);
-      auto fr = wire::frame(pending, max_frame(*ch));
-      if (std::holds_alternative<wire::NeedMore>(fr)) {
-        break;
-      }
-      if (auto* err = std::get_if<wire::DecodeError>(&fr)) {
-        log::warn("peer {}: bad message header: {}", name_, err->reason);
-        feed(ch, fsm::DecodeFailed{*err});
-        co_return;
-      }
-      auto len = std::get<wire::Frame>(fr).length;
-      if (tap_) {
-        tap_(true, pending.first(len));
-      }
-      wire::DecodeContext dctx;
-      if (const auto& neg = ch->fsm.negotiated()) {
-        dctx.four_octet_as = neg->four_octet_as;
-        dctx.extended_message = neg->extended_message;
-      }
-      auto decoded = wire::decode(pending.first(len), dctx);
-      start += len;
-      if (!decoded) {
-        log::warn("peer {}: malformed {} message: {}", name_,
-                  pending.size() > 18 ? wire::to_string(static_cast<wire::MessageType>(pending[18]))
-                                      : "?",
-                  decoded.error().reason);
-        feed(ch, fsm::DecodeFailed{std::move(decoded).error()});
-      } else {
-        stats_.messages_in[std::min<std::size_t>(pending[18], 5)]++;
-        if (auto* nt = std::get_if<wire::NotificationMessage>(&*decoded)) {
-          log::warn("peer {}: received NOTIFICATION {}", name_, nt->describe());
-        }
-        feed(ch, fsm::MessageReceived{std::move(decoded).value()});
-      }
-      if (conn->dead || ch->conn != conn) {
-        co_return;
-      }
-      if (++handled >= kFramesPerSlice) {
-        handled = 0;
-        co_await asio::post(io_, use_awaitable);
-        if (conn->dead || ch->conn != conn) {
-          co_return;
-        }
-      }
-    }
-  }
-}
-
-awaitable<void> Peer::writer(std::shared_ptr<Connection> conn) {
-  std::vector<asio::const_buffer> bufs;
-  for (;;) {
-    if (conn->queue.empty()) {
-      if (conn->closing || !conn->socket.is_open()) {
-        break;
-      }
-      co_await conn->wake.async_wait(kTuple);
-      continue;
-    }
-    // Gather several queued messages into one write.
-    bufs.clear();
-    std::size_t count = 0, bytes = 0;
-    for (auto& b : conn->queue) {
-      bufs.emplace_back(asio::buffer(b));
-      bytes += b.size();
-      if (++count >= 64 || bytes >= 256 * 1024) {
-        break;
-      }
-    }
-    auto [ec, n] = co_await asio::async_write(conn->socket, bufs, kTuple);
-    for (std::size_t i = 0; i < count; ++i) {
-      conn->queued -= conn->queue.front().size();
-      conn->queue.pop_front();
-    }
-    stats_.bytes_out += n;
-    if (drain_wanted_ && conn->queued < kLowWater && main_ && main_->conn == conn) {
-      drain_wanted_ = false;
-      observer_.on_drained(*this);
-    }
-    if (ec) {
-      if (!conn->dead) {
-        // The reader will see the same failure; make sure the FSM hears it once.
-        std::shared_ptr<Channel> owner;
-        for (auto* c : {&main_, &second_}) {
-          if (*c && (*c)->conn == conn) {
-            owner = *c;
-          }
-        }
-        if (owner) {
-          transport_failed(owner, conn, ec.message());
-        }
-      }
-      conn->queue.clear();
-      conn->queued = 0;
-      break;
-    }
-  }
-  boost::system::error_code ignored;
-  conn->socket.shutdown(tcp::socket::shutdown_both, ignored);
-  conn->socket.close(ignored);
-  conn->linger.cancel();
-}
-
-void Peer::enqueue(Connection& conn, wire::Bytes bytes) {
-  if (tap_) {
-    tap_(false, bytes);
-  }
-  conn.queued += bytes.size();
-  conn.queue.push_back(std::move(bytes));
-  conn.wake.cancel();
-}
-
-void Peer::disconnect(Channel& ch) {
-  if (!ch.conn) {
-    return;
-  }
-  auto conn = std::move(ch.conn);
-  conn->dead = true;
-  conn->closing = true;
-  conn->wake.cancel();
-  if (!conn->socket.is_open()) {
-    return;
-  }
-  // Whatever is queued (usually a NOTIFICATION) gets kLinger to leave; then the socket is
-  // closed regardless, which ends the writer.
-  conn->linger.expires_after(kLinger);
-  conn->linger.async_wait([conn](boost::system::error_code ec) {
-    if (!ec) {
-      boost::system::error_code ignored;
-      conn->socket.close(ignored);
-    }
-  });
-}
-
-void Peer::transport_failed(const std::shared_ptr<Channel>& ch,
-                            const std::shared_ptr<Connection>& conn, const std::string& why) {
-  if (conn->dead) {
-    return;
-  }
-  log::info("peer {}: transport closed: {}", name_, why);
-  conn->dead = true;
-  boost::system::error_code ignored;
-  conn->socket.close(ignored);
-  conn->wake.cancel();
-  ch->conn.reset();
-  if (stats_.last_error.empty() || ch->fsm.state() != fsm::State::Idle) {
-    stats_.last_error = "transport: " + why;
-  }
-  feed(ch, fsm::TcpConnectionFails{});
-}
-
-void Peer::start_timer(const std::shared_ptr<Channel>& ch, fsm::Timer which,
-                       std::chrono::milliseconds after) {
-  auto i = static_cast<std::size_t>(which);
-  auto gen = ++ch->timer_gen[i];
-  ch->timers[i].expires_after(after);
-  std::weak_ptr<Channel> wch = ch;
-  ch->timers[i].async_wait([this, wch, i, gen, which](boost::system::error_code ec) {
-    if (ec) {
-      return;
-    }
-    auto c = wch.lock();
-    if (!c || c->timer_gen[i] != gen) {
-      return;  // restarted or stopped since
-    }
-    if (which == fsm::Timer::ConnectRetry && c == main_) {
-      check_md5();
-    }
-    feed(c, fsm::TimerExpired{which});
-  });
-}
-
-void Peer::stop_timer(Channel& ch, fsm::Timer which) {
-  auto i = static_cast<std::size_t>(which);
-  ++ch.timer_gen[i];
-  ch.timers[i].cancel();
-}
-
-// The kernel drops segments with a missing or wrong MD5 signature before BGP sees anything
-// (RFC 2385 §2), so the only evidence is in its counters. Called while the session is trying
-// to come up (ConnectRetry expiry). The counters belong to the network namespace, not to a
-// socket: in a lab namespace per router they point at this session; on a shared loopback they
-// may be raised by other sessions, and the message says so.
-void Peer::check_md5() {
-  auto now = read_md5_counters();
-  if (!now.available) {
-    return;
-  }
-  auto before = md5_seen_;
-  md5_seen_ = now;
-  if (state() == fsm::State::Established) {
-    return;
-  }
-  bool keyed = !transport_.md5_password.empty();
-  if (keyed && now.failure > before.failure) {
-    observer_.on_transport_note(
-        *this, "md5",
-        fmt::format("TCP MD5: the kernel dropped {} segment(s) with an invalid MD5 digest "
-                    "(TCPMD5Failure, namespace-wide counter) while {} is not Established: the "
-                    "peer's password is probably wrong",
-                    now.failure - before.failure, transport_.address.to_string()));
-  }
-  if (keyed && now.not_found > before.not_found) {
-    observer_.on_transport_note(
-        *this, "md5",
-        fmt::format("TCP MD5: the kernel dropped {} segment(s) with no MD5 digest "
-                    "(TCPMD5NotFound, namespace-wide counter): the peer {} probably has no "
-                    "password configured",
-                    now.not_found - before.not_found, transport_.address.to_string()));
-  }
-  if (!keyed && now.unexpected > before.unexpected) {
-    observer_.on_transport_note(
-        *this, "md5",
-        fmt::format("TCP MD5: {} segment(s) carried an MD5 digest but no key is configured "
-                    "(TCPMD5Unexpected, namespace-wide counter): the peer {} probably has a "
-                    "password set",
-                    now.unexpected - before.unexpected, transport_.address.to_string()));
-  }
 }
 
 }  // namespace msee::bgp::io

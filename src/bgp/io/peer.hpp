@@ -1,5 +1,6 @@
 // One BGP neighbour on the wire: turns a TCP connection and timers into FSM events and carries
-// out the FSM's actions (RFC 4271 §8). Owns up to two transport channels while a connection
+// out the FSM's actions (RFC 4271 §8); hands each UPDATE received while Established to the
+// observer (on_update). Owns up to two transport channels while a connection
 // collision (§6.8) is being resolved. Everything runs on the single protocol io_context thread;
 // the observer is called on that thread and must not call back into handle paths re-entrantly
 // (stop()/automatic_stop() post, so they are safe from callbacks).
@@ -22,6 +23,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "bgp/fsm/fsm.hpp"
 #include "bgp/io/socket_options.hpp"
@@ -112,9 +114,9 @@ class Peer {
   struct Channel;
 
   std::shared_ptr<Channel> make_channel(bool outbound);
-  void feed(const std::shared_ptr<Channel>& ch, fsm::Event&& event);
-  void apply(const std::shared_ptr<Channel>& ch, std::vector<fsm::Action>& actions,
-             fsm::Event& event);
+  void feed(const std::shared_ptr<Channel>& ch, const fsm::Event& event);
+  void receive(const std::shared_ptr<Channel>& ch, wire::Message&& message);
+  void apply(const std::shared_ptr<Channel>& ch, std::vector<fsm::Action>& actions);
   void after_event(const std::shared_ptr<Channel>& ch, fsm::State before);
   void check_collision(const std::shared_ptr<Channel>& fresh);
   void promote(std::shared_ptr<Channel> winner);
@@ -151,6 +153,39 @@ class Peer {
   std::uint64_t next_channel_id_ = 1;
   bool drain_wanted_ = false;
   MessageTap tap_;
+};
+
+// Peer's private parts, defined here because peer.cpp (events and actions) and
+// peer_transport.cpp (sockets and timers) both use them.
+
+// One TCP connection: the socket and the writer's queue.
+struct Peer::Connection {
+  explicit Connection(asio::io_context& io) : socket(io), wake(io), linger(io) {
+    wake.expires_at(asio::steady_timer::time_point::max());
+  }
+  tcp::socket socket;
+  asio::steady_timer wake;    // cancelled to wake the writer
+  asio::steady_timer linger;  // bounds the flush after Disconnect
+  std::deque<wire::Bytes> queue;
+  std::size_t queued = 0;
+  bool closing = false;  // Disconnect: flush the queue, then close
+  bool dead = false;     // feeds no more events to the FSM
+};
+
+// One FSM instance and its connection: the session, or a connection racing it (RFC 4271 §6.8).
+struct Peer::Channel {
+  Channel(asio::io_context& io, fsm::PeerConfig cfg, bool out, std::uint64_t ident)
+      : fsm(std::move(cfg)),
+        outbound(out),
+        id(ident),
+        timers{asio::steady_timer(io), asio::steady_timer(io), asio::steady_timer(io),
+               asio::steady_timer(io)} {}
+  fsm::Fsm fsm;
+  std::shared_ptr<Connection> conn;
+  bool outbound;
+  std::uint64_t id;
+  std::array<asio::steady_timer, 4> timers;
+  std::array<std::uint64_t, 4> timer_gen{};
 };
 
 }  // namespace msee::bgp::io

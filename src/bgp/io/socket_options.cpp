@@ -1,6 +1,8 @@
-// Implementation of the socket options (see socket_options.hpp).
+// Implementation of the socket options (see socket_options.hpp): Linux setsockopt calls for
+// TCP MD5 (RFC 2385) and TTL/GTSM (RFC 5082 §3), and the /proc/net/netstat MD5 counters.
 #include "bgp/io/socket_options.hpp"
 
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -125,6 +127,31 @@ Md5Counters read_md5_counters() {
     }
   }
   return c;
+}
+
+std::vector<std::string> diagnose_md5(const Md5Counters& before, const Md5Counters& now,
+                                      bool keyed, std::string_view peer) {
+  std::vector<std::string> notes;
+  if (keyed && now.failure > before.failure) {
+    notes.push_back(fmt::format(
+        "TCP MD5: the kernel dropped {} segment(s) with an invalid MD5 digest (TCPMD5Failure, "
+        "namespace-wide counter) while {} is not Established: the peer's password is probably "
+        "wrong",
+        now.failure - before.failure, peer));
+  }
+  if (keyed && now.not_found > before.not_found) {
+    notes.push_back(fmt::format(
+        "TCP MD5: the kernel dropped {} segment(s) with no MD5 digest (TCPMD5NotFound, "
+        "namespace-wide counter): the peer {} probably has no password configured",
+        now.not_found - before.not_found, peer));
+  }
+  if (!keyed && now.unexpected > before.unexpected) {
+    notes.push_back(fmt::format(
+        "TCP MD5: {} segment(s) carried an MD5 digest but no key is configured "
+        "(TCPMD5Unexpected, namespace-wide counter): the peer {} probably has a password set",
+        now.unexpected - before.unexpected, peer));
+  }
+  return notes;
 }
 
 }  // namespace msee::bgp::io

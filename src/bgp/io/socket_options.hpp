@@ -1,13 +1,16 @@
 // Socket options a BGP transport needs, in one place: TCP MD5 signatures (RFC 2385, Linux
-// TCP_MD5SIG), TTL / GTSM (RFC 5082), TCP_NODELAY. Errors come back as error_code; the caller
-// logs them with peer context.
+// TCP_MD5SIG) and the diagnosis of MD5 mismatches from the kernel's counters, TTL / GTSM
+// (RFC 5082), TCP_NODELAY. Errors come back as error_code; the caller logs them with peer
+// context.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "bgp/wire/types.hpp"
 
@@ -42,5 +45,14 @@ struct Md5Counters {
   bool available = false;
 };
 Md5Counters read_md5_counters();
+
+// What the counters say about a session that is not Established (RFC 2385 §2: the kernel drops
+// segments with a missing or wrong MD5 signature before BGP sees anything, so they are the
+// only evidence). `before` and `now` are two readings; `keyed` says whether we have a password
+// for `peer`. One line per counter that rose and points at a password mismatch. The counters
+// belong to the network namespace, not to a socket: in a lab namespace per router they point
+// at this session; on a shared loopback other sessions may raise them, and the lines say so.
+std::vector<std::string> diagnose_md5(const Md5Counters& before, const Md5Counters& now,
+                                      bool keyed, std::string_view peer);
 
 }  // namespace msee::bgp::io

@@ -1,4 +1,5 @@
-// UPDATE message body codec (RFC 4271 §4.3, RFC 4760, RFC 6793, RFC 7606), used by codec.cpp.
+// UPDATE message body codec (RFC 4271 §4.3, RFC 4760, RFC 6793, RFC 7606), used by codec.cpp:
+// the driver is update_codec.cpp, the attribute table attributes.cpp, AS paths as_path.cpp.
 // Internal to bgp_wire: callers use wire::decode / wire::encode.
 #pragma once
 
