@@ -1,13 +1,12 @@
-// EventLog: builds each event as nlohmann::json and writes it as one line.
+// EventLog: builds each event as nlohmann::json and writes it as one line, stamped with the
+// logger's ISO 8601 time (util/log.hpp) so events and log lines compare as text.
 #include <nlohmann/json.hpp>
-
-#include <chrono>
-#include <ctime>
 
 #include <fmt/core.h>
 
 #include "speaker/event_log.hpp"
 #include "bgp/wire/codec.hpp"
+#include "util/log.hpp"
 
 namespace msee::speaker {
 namespace {
@@ -15,20 +14,8 @@ namespace {
 using json = nlohmann::ordered_json;
 namespace wire = bgp::wire;
 
-std::string now_iso() {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  auto secs = system_clock::to_time_t(now);
-  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03}Z", buf, ms);
-}
-
 json base(const char* event, std::string_view peer) {
-  return json{{"time", now_iso()}, {"event", event}, {"peer", std::string(peer)}};
+  return json{{"time", log::timestamp()}, {"event", event}, {"peer", std::string(peer)}};
 }
 
 const char* origin_name(wire::Origin o) {
@@ -105,7 +92,9 @@ std::vector<const EventLog::Entry*> EventLog::after(std::uint64_t after, std::si
 }
 
 void EventLog::admin(std::string_view event, std::string_view subject, Fields fields) {
-  json j{{"time", now_iso()}, {"event", std::string(event)}, {"subject", std::string(subject)}};
+  json j{{"time", log::timestamp()},
+         {"event", std::string(event)},
+         {"subject", std::string(subject)}};
   for (const auto& [k, v] : fields) {
     j[std::string(k)] = std::string(v);
   }

@@ -1,4 +1,4 @@
-// Logger implementation: writes to stderr, unbuffered per line.
+// Logger implementation: writes to stderr, unbuffered per line; the shared ISO 8601 timestamp.
 #include "util/log.hpp"
 
 #include <chrono>
@@ -21,18 +21,6 @@ const char* level_name(Level l) {
   return "?";
 }
 
-std::string timestamp() {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  auto secs = system_clock::to_time_t(now);
-  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03}Z", buf, ms);
-}
-
 std::string json_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 8);
@@ -53,6 +41,18 @@ std::string json_escape(std::string_view s) {
   return out;
 }
 }  // namespace
+
+std::string timestamp() {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  auto secs = system_clock::to_time_t(now);
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}Z", buf, ms);
+}
 
 void set_level(Level level) { g_level = level; }
 void set_json(bool json) { g_json = json; }

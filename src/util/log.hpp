@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include <string>
 #include <string_view>
 
 namespace msee::log {
@@ -15,6 +16,11 @@ void set_level(Level level);
 void set_json(bool json);
 bool enabled(Level level);
 void write(Level level, std::string_view text);
+
+// Now, UTC, ISO 8601 with milliseconds and a 'Z': "2026-11-22T00:00:00.123Z". Every log line
+// carries it (first word, or "time" with --log-format json), and so does every event of the
+// event log (speaker/event_log_json.cpp), so logs and events sort and compare as plain text.
+std::string timestamp();
 
 template <class... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {

@@ -34,7 +34,7 @@ Result<msee::EmulatorConfig, std::vector<util::ConfigError>> load_emulator_confi
 Result<std::vector<msee::CatalogueEntry>, std::vector<util::ConfigError>> load_catalogue(
     const std::string& file);
 
-// `msee-emu --plan FILE` (app/plan_json.cpp): the sessions and advertisements the emulator would
+// `msee-emu --plan FILE` (plan_json.cpp): the sessions and advertisements the emulator would
 // run, as JSON, for the lab launcher and for scripts.
 std::string plan_to_json(const msee::EmulatorConfig& config, const msee::Plan& plan);
 

@@ -1,0 +1,178 @@
+// The top level of a circuit config and the public entry points of config.hpp: which kind of
+// document a file is, the native root ("emulator", "circuits", "routeFilters"), an az list
+// array, a single az / ARM circuit, an ARM deployment template with child peering resources,
+// and validation (msee/validate.hpp) of what was read, every error with its JSON path.
+#include <fstream>
+#include <sstream>
+
+#include "msee/config/circuit_reader_json.hpp"
+#include "msee/config/config.hpp"
+#include "msee/validate.hpp"
+
+namespace msee::config {
+using util::ConfigError;
+using detail::CircuitReader;
+using nlohmann::json;
+
+namespace detail {
+
+void CircuitReader::emulator(const json& root, EmulatorSettings& s) {
+  if (!root.contains("emulator")) {
+    return;
+  }
+  const auto& e = root.at("emulator");
+  if (!is_object(e, "/emulator")) {
+    return;
+  }
+  only_keys(e, "/emulator", {"addressing", "bgpPort", "logRoutes", "microsoftPrefixesFile",
+                             "documentationPrefixesArePublic"});
+  s.documentation_prefixes_public =
+      boolean(e, "/emulator", "documentationPrefixesArePublic").value_or(false);
+  s.addressing = enumerated<Addressing>(e, "/emulator", "addressing",
+                                        {{"direct", Addressing::Direct},
+                                         {"loopback", Addressing::Loopback}})
+                     .value_or(Addressing::Direct);
+  s.bgp_port = integer<std::uint16_t>(e, "/emulator", "bgpPort", 1, 65535, false).value_or(179);
+  s.log_routes = boolean(e, "/emulator", "logRoutes").value_or(false);
+  s.microsoft_prefixes_file = string(e, "/emulator", "microsoftPrefixesFile", false).value_or("");
+}
+
+void CircuitReader::parse(const json& root, EmulatorConfig& cfg) {
+  if (root.is_array()) {  // `az network express-route list`
+    for (std::size_t i = 0; i < root.size(); ++i) {
+      auto path = "/" + std::to_string(i);
+      if (is_object(root[i], path)) {
+        cfg.circuits.push_back(circuit(root[i], path));
+      }
+    }
+    return;
+  }
+  if (!is_object(root, "")) {
+    return;
+  }
+  if (root.contains("resources")) {
+    arm_template(root, cfg);
+    return;
+  }
+  if (!root.contains("circuits")) {  // one circuit: az show output or an ARM resource
+    cfg.circuits.push_back(circuit(root, ""));
+    return;
+  }
+  only_keys(root, "", {"$schema", "description", "emulator", "circuits", "routeFilters"});
+  emulator(root, cfg.emulator);
+  each_object(root, "circuits", [&](const json& c, const std::string& path) {
+    cfg.circuits.push_back(circuit(c, path));
+  });
+  each_object(root, "routeFilters", [&](const json& f, const std::string& path) {
+    cfg.route_filters.push_back(route_filter(f, path));
+  });
+}
+
+// An ARM deployment template: circuits, their peerings as child resources, route filters.
+void CircuitReader::arm_template(const json& root, EmulatorConfig& cfg) {
+  const auto& res = root.at("resources");
+  if (!res.is_array()) {
+    fail("/resources", "must be an array");
+    return;
+  }
+  std::vector<std::pair<const json*, std::string>> children;
+  for (std::size_t i = 0; i < res.size(); ++i) {
+    auto path = "/resources/" + std::to_string(i);
+    if (!is_object(res[i], path)) {
+      continue;
+    }
+    auto type = res[i].value("type", std::string());
+    if (type == "Microsoft.Network/expressRouteCircuits") {
+      cfg.circuits.push_back(circuit(res[i], path));
+    } else if (type == "Microsoft.Network/expressRouteCircuits/peerings") {
+      children.emplace_back(&res[i], path);
+    } else if (type == "Microsoft.Network/routeFilters") {
+      cfg.route_filters.push_back(route_filter(res[i], path));
+    }
+  }
+  for (const auto& [child, path] : children) {
+    auto name = child->value("name", std::string());
+    auto circuit_name = name.substr(0, name.find('/'));
+    Circuit* owner = nullptr;
+    for (auto& c : cfg.circuits) {
+      if (c.name == circuit_name) {
+        owner = &c;
+      }
+    }
+    if (owner == nullptr) {
+      fail(path + "/name", "peering of unknown circuit \"" + circuit_name + "\"");
+      continue;
+    }
+    owner->peerings.push_back(peering(*child, path, *owner));
+  }
+  for (const auto& c : cfg.circuits) {
+    if (c.name.find('[') == 0) {
+      fail(c.source.path, "ARM template expressions (\"[parameters(...)]\") are not "
+                          "evaluated: export the deployed resource instead");
+    }
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+Result<EmulatorConfig, std::vector<ConfigError>> finish(CircuitReader& p, EmulatorConfig cfg) {
+  for (const auto& f : validate(cfg)) {
+    p.fail(f.path, f.rule + ": " + f.message);
+  }
+  if (!p.errors.empty()) {
+    return unexpected(std::move(p.errors));
+  }
+  return cfg;
+}
+
+}  // namespace
+
+ConfigKind detect_config_kind(std::string_view text) {
+  auto root = json::parse(text, nullptr, false);
+  if (root.is_discarded()) {
+    return ConfigKind::Unknown;
+  }
+  if (root.is_object() && (root.contains("router") || root.contains("neighbors"))) {
+    return ConfigKind::Router;
+  }
+  if (root.is_array() || (root.is_object() && (root.contains("circuits") ||
+                                               root.contains("resources") ||
+                                               root.contains("peerings") ||
+                                               root.contains("properties") ||
+                                               root.contains("sku")))) {
+    return ConfigKind::Emulator;
+  }
+  return ConfigKind::Unknown;
+}
+
+Result<EmulatorConfig, std::vector<ConfigError>> parse_emulator_config(std::string_view text) {
+  CircuitReader p;
+  auto root = json::parse(text, nullptr, false);
+  if (root.is_discarded()) {
+    // Re-parse with exceptions for the position of the syntax error.
+    try {
+      auto again = json::parse(text);
+      (void)again;
+    } catch (const json::parse_error& e) {
+      p.fail("/", std::string("not valid JSON: ") + e.what());
+    }
+    return unexpected(std::move(p.errors));
+  }
+  EmulatorConfig cfg;
+  p.parse(root, cfg);
+  return finish(p, std::move(cfg));
+}
+
+Result<EmulatorConfig, std::vector<ConfigError>> load_emulator_config(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) {
+    return unexpected(std::vector<ConfigError>{{"/", "cannot open " + file}});
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_emulator_config(ss.str());
+}
+
+}  // namespace msee::config
