@@ -1,12 +1,16 @@
-// REST API handlers of the failover test (R68: start, stop, the result with BGP status and
-// redundant / non-redundant routes) and of the drills' link endpoint (R64, Q7: BGP down/up and
-// extra prepends on one link). Routed from handle_api_request (api_json.cpp).
+// REST API handlers of the failover test (R68: list, start, stop, the result with BGP status
+// and redundant / non-redundant routes) and of the drills' link endpoint (R64, Q7: BGP down/up
+// and extra prepends on one link). Routed from handle_api_request (router.cpp).
 #include <ctime>
 
 #include "api/detail_json.hpp"
+#include "msee/failover.hpp"
 
 namespace msee::api::detail {
 
+namespace {
+
+// ISO 8601 UTC ("" for a time never set).
 std::string iso_time(std::chrono::system_clock::time_point t) {
   if (t == std::chrono::system_clock::time_point{}) {
     return "";
@@ -76,7 +80,7 @@ json failover_json(const emulator::Emulator& emu, const msee::FailoverTest& t) {
 }
 
 // POST /v1/circuits/C/failoverTests/start|stop {"linkType", "category", "durationSeconds"}
-ApiResponse failover(emulator::Emulator& emu, const std::string& circuit, const std::string& action,
+ApiResponse failover(emulator::Emulator& emu, const std::string& circuit, std::string_view action,
                      const std::string& body) {
   auto j = json::parse(body.empty() ? "{}" : body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
@@ -128,8 +132,6 @@ ApiResponse failover(emulator::Emulator& emu, const std::string& circuit, const 
   return ok(failover_json(emu, **r));
 }
 
-namespace {
-
 json link_drill_json(const emulator::Emulator& emu, const std::string& circuit, msee::LinkPath link) {
   auto d = emu.link_drill(circuit, link);
   return json{{"circuit", circuit},
@@ -140,10 +142,36 @@ json link_drill_json(const emulator::Emulator& emu, const std::string& circuit, 
 
 }  // namespace
 
-// PATCH /v1/circuits/C/links/Primary|Secondary {"bgpState": "Down"|"Up", "asPathPrepend": N}
+// MSEE: R68 — the circuit's failover tests, running or finished, with their results.
+ApiResponse list_failover_tests(const Call& c) {
+  const auto& circuit = c.param("circuit");
+  if (c.emu.config().circuit(circuit) == nullptr) {
+    return error(404, "NotFound", "no circuit named '" + circuit + "'");
+  }
+  json value = json::array();
+  for (const auto& ft : c.emu.failover_tests()) {
+    if (ft.circuit == circuit) {
+      value.push_back(failover_json(c.emu, ft));
+    }
+  }
+  return ok(json{{"value", std::move(value)}});
+}
+
+ApiResponse start_failover_test(const Call& c) {
+  return failover(c.emu, c.param("circuit"), "start", c.request.body);
+}
+
+ApiResponse stop_failover_test(const Call& c) {
+  return failover(c.emu, c.param("circuit"), "stop", c.request.body);
+}
+
+// GET|PATCH /v1/circuits/C/links/Primary|Secondary {"bgpState": "Down"|"Up", "asPathPrepend": N}
 // — the drills' fault injection on one link (MSEE: R64, Q7). Not an Azure API.
-ApiResponse link_drill(emulator::Emulator& emu, const std::string& circuit, const std::string& link_text,
-                       const std::string& method, const std::string& body) {
+ApiResponse link_drill(const Call& c) {
+  auto& emu = c.emu;
+  const auto& circuit = c.param("circuit");
+  const auto& link_text = c.param("link");
+  const auto& body = c.request.body;
   auto link = msee::link_type(link_text);
   if (!link) {
     return error(404, "NotFound", "a circuit's links are Primary and Secondary, not '" +
@@ -152,7 +180,7 @@ ApiResponse link_drill(emulator::Emulator& emu, const std::string& circuit, cons
   if (emu.config().circuit(circuit) == nullptr) {
     return error(404, "NotFound", "no circuit named '" + circuit + "'");
   }
-  if (method == "GET") {
+  if (c.request.method == "GET") {
     return ok(link_drill_json(emu, circuit, *link));
   }
   auto j = json::parse(body.empty() ? "{}" : body, nullptr, false);

@@ -2,8 +2,9 @@
 #include "msee/failover.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <set>
+
+#include "util/text.hpp"
 
 namespace msee {
 
@@ -26,18 +27,8 @@ std::string_view to_string(FailoverStatus s) {
   return "?";
 }
 
-namespace {
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-}  // namespace
-
 std::optional<FailoverCategory> failover_category(std::string_view s) {
-  auto l = lower(s);
+  auto l = util::lower(s);
   if (l == "bgpdisconnect") {
     return FailoverCategory::BgpDisconnect;
   }
@@ -48,7 +39,7 @@ std::optional<FailoverCategory> failover_category(std::string_view s) {
 }
 
 std::optional<LinkPath> link_type(std::string_view s) {
-  auto l = lower(s);
+  auto l = util::lower(s);
   if (l == "primary") {
     return LinkPath::Primary;
   }

@@ -80,6 +80,50 @@ TEST_CASE("API: errors carry a status and an Azure-style message", "[api]") {
   CHECK(post.status == 405);
 }
 
+TEST_CASE("API: the route table answers 405 for a known path, 404 for an unknown one", "[api]") {
+  Fixture f;
+  auto call = [&](const std::string& method, const std::string& target) {
+    return api::handle_api_request(f.emulator, f.config, {method, target, "", ""},
+                                   std::chrono::steady_clock::now());
+  };
+  auto message = [](const api::ApiResponse& r) {
+    auto j = json::parse(r.body);
+    return j["error"]["message"].get<std::string>();
+  };
+  SECTION("a known path names the methods it takes") {
+    auto r = call("DELETE", "/v1/circuits/ckt/peerings/AzurePrivatePeering");
+    CHECK(r.status == 405);
+    CHECK(json::parse(r.body)["error"]["code"] == "MethodNotAllowed");
+    CHECK(message(r) == "a peering takes GET or PATCH, not DELETE");
+    CHECK(message(call("POST", "/v1/circuits/ckt/links/Primary")) ==
+          "a link takes GET or PATCH, not POST");
+    CHECK(message(call("GET", "/v1/circuits/ckt/failoverTests/stop")) ==
+          "failoverTests/stop takes POST");
+    CHECK(message(call("GET", "/v1/reload")) == "reload takes POST, not GET");
+    CHECK(message(call("PUT", "/v1/mrt/tableDump")) == "tableDump takes POST, not PUT");
+    CHECK(message(call("POST", "/v1/sessions")) == "only GET is supported here, not POST");
+    CHECK(message(call("get", "/metrics")) == "only GET is supported here, not get");
+  }
+  SECTION("an unknown path is a 404 for GET; any other method is told only GET is supported") {
+    auto r = call("GET", "/v1/nothing?x=1");
+    CHECK(r.status == 404);
+    CHECK(message(r) == "unknown path /v1/nothing?x=1");
+    CHECK(message(call("GET", "/")) == "unknown path; the API is under /v1 (and /metrics)");
+    CHECK(call("GET", "/v1/circuits/ckt/failoverTests/pause").status == 404);
+    CHECK(call("GET", "/v1/circuits/ckt/peerings").status == 404);
+    CHECK(call("GET", "/v1/circuits/ckt/peerings/AzurePrivatePeering/stats/x").status == 404);
+    auto post = call("POST", "/v1/nothing");
+    CHECK(post.status == 405);
+    CHECK(message(post) == "only GET is supported here, not POST");
+  }
+  SECTION("segments are matched after %-decoding; empty ones are skipped") {
+    auto r = call("GET", "//v1//circuits/c%6Bt/");
+    REQUIRE(r.status == 200);
+    CHECK(json::parse(r.body)["name"] == "ckt");
+    CHECK(call("DELETE", "/v1/%zz").status == 400);  // the URL is checked before the method
+  }
+}
+
 TEST_CASE("API: a configured token is required on every request", "[api]") {
   Fixture f;
   f.config.token = "t0k3n";

@@ -1,0 +1,329 @@
+// REST API handlers of the circuits as ARM shows them (without MD5 keys), peering state changes
+// (R66, R67), traffic statistics (R85), the ARP table (R84), the raw BGP/BFD sessions and the
+// configuration reload. Routed from handle_api_request (router.cpp).
+#include <fmt/core.h>
+
+#include <set>
+
+#include "api/detail_json.hpp"
+#include "kernel/links.hpp"
+#include "util/text.hpp"
+
+namespace msee::api::detail {
+
+namespace wire = bgp::wire;
+
+namespace {
+
+// The circuit as Azure shows it, without secrets (sharedKey is never output).
+json circuit_json(const msee::Circuit& c) {
+  json peerings = json::array();
+  for (const auto& p : c.peerings) {
+    json pj{{"name", std::string(msee::to_string(p.peering_type))},
+            {"peeringType", std::string(msee::to_string(p.peering_type))},
+            {"state", std::string(msee::to_string(p.state))},
+            {"azureASN", msee::kMicrosoftAsn},
+            {"peerASN", p.peer_asn},
+            {"primaryPeerAddressPrefix",
+             p.primary_peer_address_prefix ? p.primary_peer_address_prefix->to_string() : ""},
+            {"secondaryPeerAddressPrefix",
+             p.secondary_peer_address_prefix ? p.secondary_peer_address_prefix->to_string() : ""},
+            {"vlanId", p.vlan_id},
+            {"sharedKeyConfigured", !p.shared_key.empty()}};
+    if (p.ipv6_peering_config) {
+      pj["ipv6PeeringConfig"] = {
+          {"primaryPeerAddressPrefix",
+           p.ipv6_peering_config->primary_peer_address_prefix.to_string()},
+          {"secondaryPeerAddressPrefix",
+           p.ipv6_peering_config->secondary_peer_address_prefix.to_string()},
+          {"state", std::string(msee::to_string(p.ipv6_peering_config->state))}};
+    }
+    if (p.microsoft_peering_config) {
+      json prefixes = json::array();
+      for (const auto& x : p.microsoft_peering_config->advertised_public_prefixes) {
+        prefixes.push_back(x.to_string());
+      }
+      pj["microsoftPeeringConfig"] = {
+          {"advertisedPublicPrefixes", prefixes},
+          {"advertisedPublicPrefixesState",
+           std::string(msee::to_string(p.microsoft_peering_config->advertised_public_prefixes_state))},
+          {"customerASN", p.microsoft_peering_config->customer_asn},
+          {"routingRegistryName", p.microsoft_peering_config->routing_registry_name}};
+    }
+    if (!p.route_filter.empty()) {
+      pj["routeFilter"] = {{"name", p.route_filter}};
+    }
+    peerings.push_back(pj);
+  }
+  return json{{"name", c.name},
+              {"serviceKey", c.service_key},
+              {"sku",
+               {{"name", fmt::format("{}_{}", msee::to_string(c.sku_tier), msee::to_string(c.sku_family))},
+                {"tier", std::string(msee::to_string(c.sku_tier))},
+                {"family", std::string(msee::to_string(c.sku_family))}}},
+              {"serviceProviderProperties",
+               {{"serviceProviderName", c.service_provider_name},
+                {"peeringLocation", c.peering_location},
+                {"bandwidthInMbps", c.bandwidth_in_mbps}}},
+              {"circuitProvisioningState", "Enabled"},
+              {"serviceProviderProvisioningState", "Provisioned"},
+              {"peerings", peerings}};
+}
+
+std::optional<msee::PeeringType> peering_type(std::string_view name) {
+  for (auto t : {msee::PeeringType::AzurePrivatePeering, msee::PeeringType::MicrosoftPeering,
+                 msee::PeeringType::AzurePublicPeering}) {
+    if (msee::to_string(t) == name) {
+      return t;
+    }
+  }
+  return std::nullopt;
+}
+
+// The sessions of a circuit (and peering), by path.
+std::vector<const msee::SessionPlan*> sessions_of(const emulator::Emulator& emu,
+                                                const std::string& circuit,
+                                                const std::optional<std::string>& peering) {
+  std::vector<const msee::SessionPlan*> out;
+  for (const auto& s : emu.plan().sessions) {
+    if (s.circuit == circuit && (!peering || msee::to_string(s.peering_type) == *peering)) {
+      out.push_back(&s);
+    }
+  }
+  return out;
+}
+
+// MSEE: R85 — primary/secondary bytes in and out. Where the MSEE's link address sits on a real
+// interface (a namespace lab) these are that interface's counters, i.e. all traffic on the
+// link; on loopback addressing, where every link shares `lo`, only the sessions' own BGP
+// octets can be told apart.
+ApiResponse traffic_stats(const emulator::Emulator& emu, const std::string& circuit,
+                          const std::optional<std::string>& peering) {
+  if (emu.config().circuit(circuit) == nullptr) {
+    return error(404, "NotFound", "no circuit named '" + circuit + "'");
+  }
+  auto sessions = sessions_of(emu, circuit, peering);
+  if (sessions.empty()) {
+    return error(404, "NotFound", "circuit '" + circuit + "' has no peering '" +
+                                      peering.value_or("") + "'");
+  }
+  std::uint64_t bytes[2][2] = {{0, 0}, {0, 0}};  // [secondary?][out?]
+  std::set<std::string> counted_ifs;
+  std::string source = "interface";
+  for (const auto* s : sessions) {
+    int path = s->path == msee::LinkPath::Secondary ? 1 : 0;
+    auto link = kernel::interface_for_address(s->msee_address);
+    if (link && !link->loopback) {
+      if (counted_ifs.insert(link->name).second) {
+        if (auto c = kernel::counters(link->name)) {
+          bytes[path][0] += c->rx_bytes;
+          bytes[path][1] += c->tx_bytes;
+        }
+      }
+      continue;
+    }
+    source = "bgp";
+    if (const auto* p = emu.speaker().find_peer(s->name)) {
+      bytes[path][0] += p->stats().bytes_in;
+      bytes[path][1] += p->stats().bytes_out;
+    }
+  }
+  // Field names as the ExpressRouteCircuitStats model spells them.
+  return ok(json{{"primarybytesIn", bytes[0][0]},
+                 {"primarybytesOut", bytes[0][1]},
+                 {"secondarybytesIn", bytes[1][0]},
+                 {"secondarybytesOut", bytes[1][1]},
+                 {"source", source}});
+}
+
+}  // namespace
+
+ApiResponse list_circuits(const Call& c) {
+  json value = json::array();
+  for (const auto& circuit : c.emu.config().circuits) {
+    value.push_back(circuit_json(circuit));
+  }
+  return ok(json{{"value", std::move(value)}});
+}
+
+ApiResponse get_circuit(const Call& c) {
+  const auto* circuit = c.emu.config().circuit(c.param("circuit"));
+  if (circuit == nullptr) {
+    return error(404, "NotFound", "no circuit named '" + c.param("circuit") + "'");
+  }
+  return ok(circuit_json(*circuit));
+}
+
+ApiResponse get_peering(const Call& c) {
+  const auto& name = c.param("circuit");
+  const auto& peering = c.param("peering");
+  const auto* circuit = c.emu.config().circuit(name);
+  if (circuit == nullptr) {
+    return error(404, "NotFound", "no circuit named '" + name + "'");
+  }
+  auto cj = circuit_json(*circuit);
+  for (const auto& pj : cj["peerings"]) {
+    if (pj["name"] == peering) {
+      return ok(pj);
+    }
+  }
+  return error(404, "NotFound", "circuit '" + name + "' has no peering '" + peering + "'");
+}
+
+// MSEE: R66, R67 — `az network express-route peering update --state Disabled|Enabled`, as
+// {"state": "Disabled"|"Enabled", "ipVersion": "IPv6"}.
+ApiResponse update_peering(const Call& c) {
+  auto& emu = c.emu;
+  const auto& circuit = c.param("circuit");
+  const auto& name = c.param("peering");
+  auto j = json::parse(c.request.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return error(400, "InvalidRequestFormat", "the body must be a JSON object such as "
+                                              "{\"state\": \"Disabled\"}");
+  }
+  // Accept Azure's resource shape too: {"properties": {"state": ...}}.
+  const json& props = j.contains("properties") && j["properties"].is_object() ? j["properties"] : j;
+  if (!props.contains("state") || !props["state"].is_string()) {
+    return error(400, "MissingParameter", "/state is required: \"Enabled\" or \"Disabled\"");
+  }
+  auto state_text = props["state"].get<std::string>();
+  msee::PeeringState state;
+  if (state_text == "Enabled") {
+    state = msee::PeeringState::Enabled;
+  } else if (state_text == "Disabled") {
+    state = msee::PeeringState::Disabled;
+  } else {
+    return error(400, "InvalidParameter",
+                 "/state must be \"Enabled\" or \"Disabled\", not \"" + state_text + "\"");
+  }
+  std::optional<wire::Afi> family;
+  if (props.contains("ipVersion")) {
+    auto v = props["ipVersion"].is_string() ? util::lower(props["ipVersion"].get<std::string>())
+                                            : "";
+    if (v == "ipv4") {
+      family = wire::Afi::Ipv4;
+    } else if (v == "ipv6") {
+      family = wire::Afi::Ipv6;
+    } else {
+      return error(400, "InvalidParameter", "/ipVersion must be \"IPv4\" or \"IPv6\"");
+    }
+  }
+  if (emu.config().circuit(circuit) == nullptr) {
+    return error(404, "NotFound", "no circuit named '" + circuit + "'");
+  }
+  auto type = peering_type(name);
+  if (!type) {
+    return error(404, "NotFound", "no peering named '" + name +
+                                      "' (AzurePrivatePeering, MicrosoftPeering)");
+  }
+  if (auto err = emu.set_peering_state(circuit, *type, family, state)) {
+    return error(404, "NotFound", *err);
+  }
+  auto cj = circuit_json(*emu.config().circuit(circuit));  // outlives the loop below
+  for (const auto& pj : cj["peerings"]) {
+    if (pj["name"] == name) {
+      return ok(pj);
+    }
+  }
+  return error(500, "InternalError", "peering vanished");
+}
+
+ApiResponse circuit_stats(const Call& c) {
+  return traffic_stats(c.emu, c.param("circuit"), std::nullopt);
+}
+
+ApiResponse peering_stats(const Call& c) {
+  return traffic_stats(c.emu, c.param("circuit"), c.param("peering"));
+}
+
+// MSEE: R84 — the ARP table of one link as the MSEE sees it: its own address on the Microsoft
+// side, the CE's on the On-Prem side, from the kernel's neighbour table when the link is a real
+// interface.
+ApiResponse arp_table(const Call& c) {
+  auto found = find_session(c.emu, c.param("circuit"), c.param("peering"), c.target);
+  if (auto* e = std::get_if<ApiResponse>(&found)) {
+    return *e;
+  }
+  const auto& s = *std::get<const msee::SessionPlan*>(found);
+  json value = json::array();
+  auto link = kernel::interface_for_address(s.msee_address);
+  if (!link) {
+    return error(409, "LinkNotPresent", "the MSEE address " + s.msee_address.to_string() +
+                                            " is on no interface (is the emulator running here?)");
+  }
+  if (link->loopback || link->noarp) {
+    // No ARP on loopback: both ends are this host's `lo`.
+    value.push_back({{"age", 0}, {"interface", "On-Prem"}, {"ipAddress", s.ce_address.to_string()},
+                     {"macAddress", kernel::cisco_mac(link->mac)}});
+  } else {
+    auto nb = kernel::neighbour(link->ifindex, s.ce_address);
+    bool resolved = nb && !nb->mac.empty() && nb->state != "FAILED" && nb->state != "INCOMPLETE";
+    value.push_back({{"age", resolved ? nb->updated_seconds_ago / 60 : 0},
+                     {"interface", "On-Prem"},
+                     {"ipAddress", s.ce_address.to_string()},
+                     {"macAddress", resolved ? kernel::cisco_mac(nb->mac) : "Incomplete"}});
+  }
+  value.push_back({{"age", 0}, {"interface", "Microsoft"}, {"ipAddress", s.msee_address.to_string()},
+                   {"macAddress", kernel::cisco_mac(link->mac)}});
+  return ok(json{{"value", std::move(value)}});
+}
+
+// Every planned session with its RFC 4271 state, negotiated timers and BFD (msee-ctl sessions).
+ApiResponse list_sessions(const Call& c) {
+  const auto& emu = c.emu;
+  json value = json::array();
+  for (const auto& s : emu.plan().sessions) {
+    const auto* p = emu.speaker().find_peer(s.name);
+    json j{{"name", s.name},
+           {"circuit", s.circuit},
+           {"peeringType", std::string(msee::to_string(s.peering_type))},
+           {"path", std::string(msee::to_string(s.path))},
+           {"family", s.afi == wire::Afi::Ipv4 ? "ipv4" : "ipv6"},
+           {"mseeAddress", s.msee_address.to_string()},
+           {"ceAddress", s.ce_address.to_string()},
+           {"peerASN", s.peer_asn},
+           {"routeLimit", s.route_limit},
+           {"state", p != nullptr ? bgp::fsm::to_string(p->state()) : "Disabled"},
+           // MSEE: R66 — Down while the peering is Disabled.
+           {"adminState", emu.speaker().admin_down(s.name) ? "Down" : "Up"}};
+    if (p != nullptr) {
+      const auto& st = p->stats();
+      std::uint64_t in = 0, out = 0;
+      for (auto n : st.messages_in) in += n;
+      for (auto n : st.messages_out) out += n;
+      j["messagesReceived"] = in;
+      j["messagesSent"] = out;
+      j["flaps"] = st.flaps;
+      j["lastError"] = st.last_error;
+      j["secondsSinceChange"] = since(st.last_state_change).count();
+      if (const auto* n = p->negotiated()) {
+        j["holdTime"] = n->hold_time;
+        j["keepalive"] = n->keepalive_time;
+        j["fourOctetAs"] = n->four_octet_as;
+        j["routeRefresh"] = n->route_refresh;
+      }
+    }
+    if (auto info = emu.bfd().session_info(s.name)) {
+      j["bfd"] = {{"state", bfd::to_string(info->state)},
+                  {"remoteState", bfd::to_string(info->remote_state)},
+                  {"txIntervalMs", info->tx_interval.count() / 1000},
+                  {"detectionTimeMs", info->detection_time.count() / 1000}};
+    }
+    value.push_back(j);
+  }
+  return ok(json{{"value", std::move(value)}});
+}
+
+// POST /v1/reload: re-reads the config file and applies what changed (main.cpp owns how).
+ApiResponse reload(const Call& c) {
+  if (!c.config.reload) {
+    return error(501, "NotImplemented", "this msee-emu cannot reload its configuration");
+  }
+  auto r = c.config.reload();
+  if (!r) {
+    return error(409, "ReloadRejected", r.error());
+  }
+  return ok(json{{"applied", true}, {"changes", *r}});
+}
+
+}  // namespace msee::api::detail

@@ -1,0 +1,210 @@
+// REST API handlers of routes: Azure's route table and neighbour summary of one MSEE (R82,
+// R83), a session's received/advertised routes with their attributes (msee-ctl routes), the
+// event log, and the RFC 6396 TABLE_DUMP_V2 snapshot. Routed from handle_api_request
+// (router.cpp).
+#include <fmt/core.h>
+
+#include "api/detail_json.hpp"
+#include "msee/views.hpp"
+#include "util/text.hpp"
+
+namespace msee::api::detail {
+
+namespace wire = bgp::wire;
+
+namespace {
+
+json attributes_json(const wire::PathAttributes& a, const wire::IpAddress& next_hop) {
+  json j{{"nextHop", next_hop.to_string()},
+         {"asPath", a.as_path ? a.as_path->to_string() : ""},
+         {"origin", !a.origin                           ? ""
+                    : *a.origin == wire::Origin::Igp ? "igp"
+                    : *a.origin == wire::Origin::Egp ? "egp"
+                                                     : "incomplete"}};
+  if (a.med) {
+    j["med"] = *a.med;
+  }
+  if (a.local_pref) {
+    j["localPref"] = *a.local_pref;
+  }
+  json comms = json::array();
+  for (auto c : a.communities) {
+    comms.push_back(fmt::format("{}:{}", c >> 16, c & 0xffff));
+  }
+  j["communities"] = comms;
+  return j;
+}
+
+wire::AfiSafi unicast(const msee::SessionPlan& s) {
+  return s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
+}
+
+}  // namespace
+
+// MSEE: R82 — `az network express-route list-route-tables --path primary|secondary`: the
+// customer's routes as the MSEE holds them, plus Azure's own, in az's field names and types.
+ApiResponse route_table(const Call& c) {
+  auto found = find_session(c.emu, c.param("circuit"), c.param("peering"), c.target);
+  if (auto* e = std::get_if<ApiResponse>(&found)) {
+    return *e;
+  }
+  const auto& s = *std::get<const msee::SessionPlan*>(found);
+  const auto& speaker = c.emu.speaker();
+  const auto* peer = speaker.find_peer(s.name);
+  std::vector<msee::ReceivedRoute> received;
+  if (peer != nullptr) {
+    speaker.loc_rib().for_each_path(
+        speaker.peer_id(*peer), unicast(s), [&](const wire::Prefix& p, const rib::Path& path) {
+          const auto& a = speaker.loc_rib().store().get(path.attr);
+          received.push_back({p, a.next_hop.value_or(s.ce_address),
+                              a.as_path ? a.as_path->to_string() : ""});
+        });
+  }
+  json value = json::array();
+  for (const auto& r : msee::route_table(c.emu.config(), c.emu.plan(), s, received)) {
+    value.push_back({{"network", r.network},
+                     {"nextHop", r.next_hop},
+                     {"locPrf", r.loc_prf},
+                     {"weight", r.weight},
+                     {"path", r.path}});
+  }
+  return ok(json{{"value", std::move(value)}});
+}
+
+// MSEE: R83 — `list-route-tables-summary`: the CE neighbour (and, on private peering, the VNet
+// gateways) with Cisco-style up/down and statePfxRcd, in az's field names and types.
+ApiResponse route_table_summary(const Call& c) {
+  auto found = find_session(c.emu, c.param("circuit"), c.param("peering"), c.target);
+  if (auto* e = std::get_if<ApiResponse>(&found)) {
+    return *e;
+  }
+  const auto& s = *std::get<const msee::SessionPlan*>(found);
+  const auto& speaker = c.emu.speaker();
+  const auto* peer = speaker.find_peer(s.name);
+  msee::SessionState st;
+  if (peer != nullptr) {
+    st.established = peer->state() == bgp::fsm::State::Established;
+    st.state = bgp::fsm::to_string(peer->state());
+    st.prefixes_received = speaker.loc_rib().count(speaker.peer_id(*peer), unicast(s));
+    st.since_change = since(peer->stats().last_state_change);
+  } else {
+    st.state = "Idle";  // peering Disabled: no session
+  }
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::steady_clock::now() - c.started);
+  json value = json::array();
+  for (const auto& r : msee::route_table_summary(c.emu.config(), s, st, uptime)) {
+    value.push_back({{"neighbor", r.neighbor},
+                     {"v", r.v},
+                     {"as", r.as},
+                     {"upDown", r.up_down},
+                     {"statePfxRcd", r.state_pfx_rcd}});
+  }
+  return ok(json{{"value", std::move(value)}});
+}
+
+// `msee-ctl routes --received|--advertised`: the session's Adj-RIB-In (as accepted into the
+// Loc-RIB, after inbound policy) or Adj-RIB-Out (after export policy), with attributes.
+ApiResponse routes(const Call& c) {
+  auto found = find_session(c.emu, c.param("circuit"), c.param("peering"), c.target);
+  if (auto* e = std::get_if<ApiResponse>(&found)) {
+    return *e;
+  }
+  const auto& s = *std::get<const msee::SessionPlan*>(found);
+  const auto& t = c.target;
+  auto dir = t.query.count("direction") != 0 ? util::lower(t.query.at("direction")) : "received";
+  if (dir != "received" && dir != "advertised") {
+    return error(400, "InvalidParameter", "direction must be received or advertised");
+  }
+  std::size_t limit = 100000;
+  if (t.query.count("limit") != 0) {
+    auto n = parse_count(t.query.at("limit"));
+    if (!n) {
+      return error(400, "InvalidParameter", "limit must be a non-negative integer");
+    }
+    limit = *n;
+  }
+  const auto& speaker = c.emu.speaker();
+  const auto* peer = speaker.find_peer(s.name);
+  json value = json::array();
+  std::size_t total = 0;
+  if (peer != nullptr && dir == "received") {
+    speaker.loc_rib().for_each_path(
+        speaker.peer_id(*peer), unicast(s), [&](const wire::Prefix& p, const rib::Path& path) {
+          if (++total > limit) {
+            return;
+          }
+          const auto& a = speaker.loc_rib().store().get(path.attr);
+          auto j = attributes_json(a, a.next_hop.value_or(s.ce_address));
+          j["prefix"] = p.to_string();
+          value.push_back(std::move(j));
+        });
+  } else if (peer != nullptr) {
+    speaker.for_each_advertised(*peer, unicast(s),
+                                [&](const wire::Prefix& p, const wire::PathAttributes& a,
+                                    const wire::IpAddress& nh) {
+                                  if (++total > limit) {
+                                    return;
+                                  }
+                                  auto j = attributes_json(a, nh);
+                                  j["prefix"] = p.to_string();
+                                  value.push_back(std::move(j));
+                                });
+  }
+  return ok(json{{"session", s.name}, {"direction", dir}, {"total", total}, {"value", value}});
+}
+
+// The event log since a sequence number (`after`), oldest first. The server turns `wait` into
+// a long poll (server.cpp); this answers at once.
+ApiResponse events(const Call& c) {
+  const auto& log = c.emu.events();
+  const auto& t = c.target;
+  std::uint64_t after = 0;
+  std::size_t limit = 1000;
+  for (const char* key : {"after", "limit", "last", "wait"}) {
+    if (t.query.count(key) != 0 && !parse_count(t.query.at(key))) {
+      return error(400, "InvalidParameter",
+                   std::string(key) + " must be a non-negative integer");
+    }
+  }
+  if (t.query.count("after") != 0) {
+    after = *parse_count(t.query.at("after"));
+  }
+  if (t.query.count("limit") != 0) {
+    limit = *parse_count(t.query.at("limit"));
+  }
+  if (t.query.count("last") != 0) {
+    // The most recent `last` events: `msee-ctl events` without --follow.
+    auto n = *parse_count(t.query.at("last"));
+    after = log.last_seq() > n ? log.last_seq() - n : 0;
+  }
+  // Each entry is already a JSON object: splice the lines instead of re-parsing them. (The
+  // server's long poll looks for this exact "{\"value\":[]" prefix.)
+  std::string body = "{\"value\":[";
+  auto entries = log.after(after, limit);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) {
+      body += ",\n";
+    }
+    body += entries[i]->line;
+  }
+  // The sequence number to ask `after` next time (an `after` beyond the log, e.g. from before a
+  // restart, is answered with the current end so the client resynchronises).
+  std::uint64_t next = !entries.empty()            ? entries.back()->seq
+                       : after > log.last_seq()   ? log.last_seq()
+                                                  : after;
+  body += fmt::format("],\"last\":{}}}\n", next);
+  return {200, "application/json", body};
+}
+
+// RFC 6396 §4.3 TABLE_DUMP_V2 snapshot, to the file the daemon was told (--table-dump): the
+// API never takes a path, so a client cannot write anywhere else.
+ApiResponse table_dump(const Call& c) {
+  auto d = c.emu.speaker().dump_table_mrt(c.config.table_dump);
+  if (!d) {
+    return error(500, "TableDumpFailed", d.error());
+  }
+  return ok(json{{"path", d->path}, {"prefixes", d->prefixes}, {"entries", d->entries}});
+}
+
+}  // namespace msee::api::detail
