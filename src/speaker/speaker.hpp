@@ -1,12 +1,14 @@
 // The BGP speaker instance: wires configured neighbours (bgp::io::Peer) to listeners, the
 // Loc-RIB (every peer's routes, best path per prefix), locally originated routes (static
-// announcements and generators), per-peer export queues and the event log. It is the
-// PeerObserver for every peer. MSEE behaviour (issue #4) builds on top of this.
+// announcements and generators), one Adj-RIB-Out per peer and the event log. It is the
+// PeerObserver for every peer. The emulator (src/emulator) builds the MSEEs on top of it.
 //
-// Propagation: an UPDATE changes the Loc-RIB; every prefix whose best path changed is queued
-// for every other established peer; a peer's queue is turned into UPDATEs only while its
-// socket queue is below the high-water mark (back-pressure: a slow receiver holds at most one
-// queue entry per changed prefix, never unbounded encoded bytes).
+// Propagation (docs/architecture.md, "The UPDATE path"): rib::import_update decides what an
+// UPDATE does and the speaker applies the delta to the Loc-RIB once (inbound.cpp); every prefix
+// whose best path changed is queued in the rib::AdjRibOut of every established peer that may
+// need it, and turned into UPDATEs batch by batch only while the peer's socket queue is below
+// the high-water mark (outbound.cpp; back-pressure: a slow receiver holds at most one queue
+// entry per changed prefix, never unbounded encoded bytes).
 //
 // Concurrency contract: lives on the protocol io_context thread; not thread-safe.
 #pragma once
