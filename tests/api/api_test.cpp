@@ -359,7 +359,7 @@ TEST_CASE("API: a link drill shuts or prepends one link, never both (R64, Q7)", 
   CHECK(drills == 5);
 }
 
-TEST_CASE("Plan JSON (msee-emu --plan): sessions with link, VLAN, key, limits; advertisements",
+TEST_CASE("Plan JSON (msee-emu --plan): sessions with link, VLAN, key, limits, and advertisements",
           "[api][plan]") {
   auto cfg = *config::parse_emulator_config(kConfig);
   auto j = json::parse(config::plan_to_json(cfg, msee::make_plan(cfg, msee::builtin_catalogue())));

@@ -204,7 +204,7 @@ TEST_CASE("R7: config/arm-circuit.json: a raw ARM resource with a VNet next to i
 // ---------------------------------------------------------------------------------------------
 // router_config_for
 
-TEST_CASE("R18: the emulated MSEEs speak as AS 12076; a Disabled peering's sessions are "
+TEST_CASE("R18: the emulated MSEEs speak as AS 12076, and a Disabled peering's sessions are "
           "configured administratively down",
           "[circuit-config]") {
   // MSEE: R18, R3, R66 — disabled sessions exist so that enabling the peering at run time

@@ -98,7 +98,7 @@ TEST_CASE("A dump announces every best path, one UPDATE per attribute set",
   CHECK(s.withdrawn.empty());
 }
 
-TEST_CASE("A route never goes back to the peer it came from; a dump never withdraws",
+TEST_CASE("A route never goes back to the peer it came from, and a dump never withdraws",
           "[rib][adj_rib_out]") {
   Rib r;
   r.add("198.51.100.0/24", 1, path({65001}));
@@ -111,7 +111,7 @@ TEST_CASE("A route never goes back to the peer it came from; a dump never withdr
   CHECK(s.withdrawn.empty());  // peer 1 had nothing from us yet
 }
 
-TEST_CASE("A change to nothing is withdrawn; a change to a new path is re-announced",
+TEST_CASE("A change to nothing is withdrawn, a change to a new path is re-announced",
           "[rib][adj_rib_out]") {
   Rib r;
   r.add("198.51.100.0/24", 1, path({65001}));
@@ -178,7 +178,7 @@ TEST_CASE("Without a next hop nothing is announced, and the dump count says so",
   CHECK(out.finish(wire::kIpv4Unicast).dumped == 1);
 }
 
-TEST_CASE("MED learned from another AS is dropped; our own MED is kept (RFC 4271 §5.1.4)",
+TEST_CASE("MED learned from another AS is dropped, our own MED is kept (RFC 4271 §5.1.4)",
           "[rib][adj_rib_out]") {
   Rib r;
   r.add("198.51.100.0/24", 1, path({65001}, 50));

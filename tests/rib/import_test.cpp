@@ -101,7 +101,7 @@ TEST_CASE("An attribute verdict of the policy refuses every prefix of the UPDATE
   CHECK(d.announced.empty());
 }
 
-TEST_CASE("A prefix verdict refuses that prefix only; the policy's edits are stored",
+TEST_CASE("A prefix verdict refuses that prefix only, and the policy's edits are stored",
           "[rib][import]") {
   auto u = update({65001}, {pfx("10.1.0.0/16"), pfx("198.51.100.0/24")});
   u.attributes.communities = {0x2f2c0001};
@@ -149,7 +149,7 @@ TEST_CASE("LOCAL_PREF is discarded from an external peer only (RFC 7606 §7.5)",
   CHECK(internal.announced.at(0).attributes.local_pref == std::optional<std::uint32_t>(300));
 }
 
-TEST_CASE("The MP_REACH next hop is part of the stored set; IPv4 NLRI keep NEXT_HOP",
+TEST_CASE("The MP_REACH next hop is part of the stored set, IPv4 NLRI keep NEXT_HOP",
           "[rib][import]") {
   auto u = update({65001}, {pfx("198.51.100.0/24")});
   u.mp_reach = wire::MpReachNlri{wire::kIpv6Unicast, ip("2001:db8::1"), {}, {pfx("2001:db8:1::/48")}};
