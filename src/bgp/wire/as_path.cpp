@@ -186,10 +186,7 @@ bool encode_as_path(const UpdateMessage& m, const EncodeContext& ctx, ByteWriter
 // reconciliation from an OLD one; malformed → attribute discard.
 std::optional<Malformed> decode_as4_path(const AttrDescriptor& d, ByteReader& v,
                                          DecodeState& st) {
-  if (st.ctx.four_octet_as) {
-    note(st, code(d), AttrAction::None, UpdateSubcode::Unspecific,
-         fmt::format("{}: ignored from a 4-octet AS peer (RFC 6793 §4.1), length {}", d.name,
-                     v.remaining()));
+  if (ignored_from_new_speaker(d, v, st)) {
     return std::nullopt;
   }
   AsPath p;

@@ -341,10 +341,7 @@ bool encode_ext_communities(const UpdateMessage& m, const EncodeContext&, ByteWr
 // --- AS4_AGGREGATOR (type 18), RFC 6793 §4.1/§6
 std::optional<Malformed> decode_as4_aggregator(const AttrDescriptor& d, ByteReader& v,
                                                DecodeState& st) {
-  if (st.ctx.four_octet_as) {
-    note(st, code(d), AttrAction::None, UpdateSubcode::Unspecific,
-         fmt::format("{}: ignored from a 4-octet AS peer (RFC 6793 §4.1), length {}", d.name,
-                     v.remaining()));
+  if (ignored_from_new_speaker(d, v, st)) {
     return std::nullopt;
   }
   if (auto m = expect_length(d, v, 8)) {
@@ -459,6 +456,16 @@ constexpr std::array<std::uint8_t, 256> kAttrIndex = [] {
 }();
 
 }  // namespace
+
+bool ignored_from_new_speaker(const AttrDescriptor& d, const ByteReader& v, DecodeState& st) {
+  if (!st.ctx.four_octet_as) {
+    return false;
+  }
+  note(st, code(d), AttrAction::None, UpdateSubcode::Unspecific,
+       fmt::format("{}: ignored from a 4-octet AS peer (RFC 6793 §4.1), length {}", d.name,
+                   v.remaining()));
+  return true;
+}
 
 std::span<const AttrDescriptor> attribute_table() { return kAttrTable; }
 

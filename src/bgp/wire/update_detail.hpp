@@ -97,6 +97,10 @@ struct AttrDescriptor {
 
 inline std::uint8_t code(const AttrDescriptor& d) { return static_cast<std::uint8_t>(d.type); }
 
+// RFC 6793 §4.1: a 4-octet AS (NEW) speaker does not send AS4_PATH or AS4_AGGREGATOR; from one
+// they are ignored with a note, not an error. True when the attribute is to be ignored.
+bool ignored_from_new_speaker(const AttrDescriptor& d, const ByteReader& v, DecodeState& st);
+
 // Every attribute we interpret, in ascending type code order (encode walks it as is).
 std::span<const AttrDescriptor> attribute_table();
 // The descriptor of `type`, or nullptr for an attribute we do not interpret.
