@@ -19,10 +19,12 @@ build_pkgs=(build-essential g++ cmake ninja-build ccache pkg-config
 # iproute2 for network namespaces; python3 for the test injector; python3-prometheus-client
 # parses /metrics in the API test; bgpdump decodes the MRT files msee-emu writes.
 test_pkgs=(frr bird2 gobgpd exabgp tshark clang libclang-rt-14-dev iproute2 python3 procps
+           iptables iperf3 iputils-ping traceroute openbgpd
            python3-prometheus-client bgpdump)
 
-# The lab (msee-ctl lab up, scripts/run.sh): namespaces, an FRR CE, and python3 for msee-lab.
-lab_pkgs=(iproute2 python3 frr procps)
+# The lab (msee-ctl lab up, scripts/run.sh): namespaces, an FRR CE, python3 for msee-lab, and
+# the data plane (issue #13): iptables (R78 source check, R79 DSCP), iperf3, ping, traceroute.
+lab_pkgs=(iproute2 python3 frr procps iptables iperf3 iputils-ping traceroute)
 
 want=("${build_pkgs[@]}")
 case "${1:-}" in

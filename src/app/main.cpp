@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
     if (!cfg) {
       return report(cfg.error());
     }
+    if (opt.dataplane) {
+      std::cerr << "msee-emu: --dataplane needs a circuit config (this is a router config)\n";
+      return 2;
+    }
     router = std::move(*cfg);
     if (opt.plan_only) {
       std::cerr << opt.config << ": --plan needs a circuit config (this is a router config)\n";
@@ -75,6 +79,16 @@ int main(int argc, char** argv) {
     }
     catalogue = std::move(loaded->catalogue);
     circuits = std::move(loaded->config);
+    if (opt.dataplane) {
+      auto& d = circuits->emulator.dataplane;
+      d.enabled = true;
+      d.allow_initial_namespace = d.allow_initial_namespace || opt.dataplane_host;
+      if (circuits->emulator.addressing == msee::Addressing::Loopback) {
+        std::cerr << "msee-emu: --dataplane: loopback addressing has no data plane (the "
+                     "sessions run on 127.x addresses, not on links)\n";
+        return 2;
+      }
+    }
     if (opt.plan_only) {
       std::cout << config::plan_to_json(*circuits, msee::make_plan(*circuits, catalogue));
       return 0;

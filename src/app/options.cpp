@@ -38,6 +38,12 @@ Options:
                            (RFC 6396 BGP4MP_ET, microsecond timestamps) to FILE; strftime
                            fields (%Y%m%d.%H%M) name rotated files (bgpdump -m FILE reads it)
   --mrt-rotate SECONDS     start a new MRT file every SECONDS (default 0: never)
+  --dataplane              program this network namespace's routing tables with the CE's
+                           routes, a table per circuit and peering (the lab turns it on;
+                           config: "emulator": {"dataplane": true}); refused in the host's own
+                           namespace and with loopback addressing
+  --dataplane-host         --dataplane, also in the host's own namespace (a dedicated box
+                           whose MSEE links are real interfaces)
   --table-dump FILE        where SIGUSR2 / POST /v1/mrt/tableDump write a TABLE_DUMP_V2 of the
                            RIB (default msee-rib.%Y%m%d.%H%M%S.mrt, strftime fields in UTC)
 
@@ -76,6 +82,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     if (a == "--version") {
       std::cout << "msee-emu " << kVersion << "\n";
       return 0;
+    }
+    if (a == "--dataplane" || a == "--dataplane-host") {
+      opt.dataplane = true;
+      opt.dataplane_host = opt.dataplane_host || a == "--dataplane-host";
+      continue;
     }
     if (a == "--config" || a == "--check" || a == "--plan" || a == "--events" ||
         a == "--log-level" || a == "--log-format" || a == "--shutdown-message" || a == "--api" ||

@@ -23,6 +23,8 @@ struct Options {
   std::string mrt;
   std::uint32_t mrt_rotate = 0;
   std::string table_dump = "msee-rib.%Y%m%d.%H%M%S.mrt";
+  bool dataplane = false;       // --dataplane: program the namespace's routing tables
+  bool dataplane_host = false;  // --dataplane-host: also in the host's initial namespace
 };
 
 // Either the options to run with, or an exit code (--help, --version: 0; usage errors: 2,

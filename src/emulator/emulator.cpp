@@ -127,6 +127,9 @@ bool Emulator::start() {
                "them up), or use \"emulator\": {{\"addressing\": \"loopback\"}}");
     return false;
   }
+  if (!start_dataplane()) {
+    return false;
+  }
   for (const auto& s : plan_.sessions) {
     if (!s.bfd) {
       continue;
@@ -213,6 +216,8 @@ void Emulator::on_bfd_change(const std::string& name, bfd::State from, bfd::Stat
 
 Result<std::vector<std::string>, std::string> Emulator::reload(
     msee::EmulatorConfig config, std::vector<msee::CatalogueEntry> catalogue) {
+  // The data plane's tables are set at start (and --dataplane is not in the file).
+  config.emulator.dataplane = config_.emulator.dataplane;
   auto plan = msee::make_plan(config, catalogue);
   // What a running emulator cannot change: the set of sessions and their addresses (the
   // listeners and BFD sockets are bound to them).
@@ -301,6 +306,9 @@ Result<std::vector<std::string>, std::string> Emulator::reload(
 void Emulator::shutdown(const std::string& message, std::function<void()> done) {
   for (const auto& s : bfd_->sessions()) {
     (void)bfd_->set_admin_down(s.name, true);
+  }
+  if (fib_) {
+    fib_->stop();  // the routes go before the sessions say goodbye
   }
   speaker_->shutdown(message, std::move(done));
 }

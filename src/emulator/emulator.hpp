@@ -18,6 +18,7 @@
 #include <string>
 
 #include "speaker/event_log.hpp"
+#include "speaker/fib_sync.hpp"
 #include "speaker/speaker.hpp"
 #include "bfd/io/transport.hpp"
 #include "msee/failover.hpp"
@@ -89,11 +90,17 @@ class Emulator {
   speaker::Speaker& speaker() { return *speaker_; }
   const speaker::Speaker& speaker() const { return *speaker_; }
   const bfd::io::BfdTransport& bfd() const { return *bfd_; }
+  // The data plane (dataplane.cpp), or nullptr when it is off.
+  const speaker::FibSync* fib() const { return fib_.get(); }
   speaker::EventLog& events() { return events_; }
   const speaker::EventLog& events() const { return events_; }
 
  private:
   void on_bfd_change(const std::string& name, bfd::State from, bfd::State to, bfd::Diag diag);
+  // dataplane.cpp: the tables, and the links a drill or failover test takes out of them.
+  bool start_dataplane();
+  void exclude_link(const std::string& circuit, msee::LinkPath link, bool excluded);
+  std::unique_ptr<speaker::FibSync> fib_;
 
   boost::asio::io_context& io_;
   msee::EmulatorConfig config_;

@@ -59,6 +59,7 @@ Result<const msee::FailoverTest*, std::string> Emulator::start_failover_test(
   t.status = msee::FailoverStatus::Starting;
   t.before = snapshot(circuit);
   FailoverRun run;
+  exclude_link(circuit, link, true);  // MSEE: R68 — traffic leaves the link first
   auto what = category == msee::FailoverCategory::ASPathPrepend
                   ? fmt::format("ASPathPrepend (12076 x{} more) on the {} link", prepends,
                                 link_name(link))
@@ -75,6 +76,7 @@ Result<const msee::FailoverTest*, std::string> Emulator::start_failover_test(
     run.touched.push_back(s.name);
   }
   if (run.touched.empty()) {
+    exclude_link(circuit, link, false);
     t.status = msee::FailoverStatus::StartFailed;
     t.message = "the " + link_name(link) + " link of '" + circuit + "' has no enabled session";
     failover_tests_.push_back(std::move(t));
@@ -121,6 +123,7 @@ Result<const msee::FailoverTest*, std::string> Emulator::stop_failover_test(
       }
     }
     failover_runs_.erase(i);
+    exclude_link(circuit, link, false);
     t.status = msee::FailoverStatus::Completed;
     t.end_time = std::chrono::system_clock::now();
     bool ok = msee::was_simulation_successful(t);
@@ -167,6 +170,9 @@ std::optional<std::string> Emulator::set_link_drill(const std::string& circuit,
            "' is drained or down; restore it before touching the " + link_name(link) + " link";
   }
   LinkDrill prev = link_drill(circuit, link);
+  if (active) {
+    exclude_link(circuit, link, true);  // MSEE: R64 — out of the multipath route first
+  }
   for (const auto& s : plan_.sessions) {
     if (s.circuit != circuit || s.path != link || !s.enabled) {
       continue;  // a Disabled peering stays as it is
@@ -184,6 +190,7 @@ std::optional<std::string> Emulator::set_link_drill(const std::string& circuit,
     link_drills_[{circuit, link}] = next;
   } else {
     link_drills_.erase({circuit, link});
+    exclude_link(circuit, link, false);
   }
   log::warn("{}: {} link drill: bgp {}, {} extra prepend(s)", circuit, link_name(link),
             next.bgp_down ? "down" : "up", next.prepends);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -146,8 +147,21 @@ enum class Addressing {
   Loopback,  // bind each peering's emulation.loopback /30s instead
 };
 
+// The data plane (issue #13): msee-emu programs the kernel routing tables of the network
+// namespace it runs in with the CE's routes, one table per circuit and peering.
+struct DataplaneSettings {
+  bool enabled = false;
+  // Programming the host's own namespace is refused unless this says it is a dedicated box.
+  bool allow_initial_namespace = false;
+  std::uint32_t table_base = 1000;  // circuit i, peering slot p (1 private, 2 Microsoft): base+10i+p
+  // "<circuit>/primary|secondary" → the interface toward Azure behind that link (the lab's
+  // gateway veth): its egress queue drops count as DroppedInBitsPerSecond (R81).
+  std::map<std::string, std::string> gateways;
+};
+
 struct EmulatorSettings {
   Addressing addressing = Addressing::Direct;
+  DataplaneSettings dataplane;
   std::uint16_t bgp_port = 179;
   bool log_routes = false;
   std::string microsoft_prefixes_file;  // replaces the built-in catalogue (azure.hpp)

@@ -83,6 +83,14 @@ bool session_enabled(const Peering& peering, wire::Afi afi) {
   return on;
 }
 
+std::uint32_t dataplane_table(const DataplaneSettings& d, std::size_t circuit_index,
+                              PeeringType type) {
+  std::uint32_t slot = type == PeeringType::AzurePrivatePeering ? 1
+                       : type == PeeringType::MicrosoftPeering  ? 2
+                                                                : 3;
+  return d.table_base + 10 * static_cast<std::uint32_t>(circuit_index) + slot;
+}
+
 Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& catalogue) {
   Plan plan;
   bool loopback = config.emulator.addressing == Addressing::Loopback;

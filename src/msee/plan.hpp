@@ -66,6 +66,11 @@ bool session_enabled(const Peering& peering, bgp::wire::Afi afi);
 
 Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& catalogue);
 
+// The kernel routing table of a circuit's peering when the data plane is on (issue #13):
+// base + 10 × circuit index + 1 (private), 2 (Microsoft) or 3 (public).
+std::uint32_t dataplane_table(const DataplaneSettings& d, std::size_t circuit_index,
+                              PeeringType type);
+
 // The link prefixes of every peering of every circuit, IPv4 and IPv6 (R11, R41), leaving out
 // circuit `except` when given (Microsoft peering refuses only other circuits' links).
 std::vector<Prefix> all_link_prefixes(const EmulatorConfig& config,

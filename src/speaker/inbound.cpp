@@ -30,6 +30,7 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
     for (const auto& p : loc_rib_.sweep_stale(ps.id, *eor)) {
       changed(p);
     }
+    watch_peer(ps.id);
     return;
   }
   if (!update.issues.empty()) {
@@ -56,6 +57,9 @@ void Speaker::apply_import(PeerState& ps, rib::ImportDelta&& d) {
   auto withdraw = [&](const wire::Prefix& p) {
     if (loc_rib_.withdraw(p, ps.id)) {
       changed(p);
+    }
+    if (watch_.path) {
+      watch_.path(p);
     }
     ps.forget_rejected(p);
     if (log_routes) {
@@ -111,6 +115,11 @@ void Speaker::apply_import(PeerState& ps, rib::ImportDelta&& d) {
       attrs_.ref(id);
     }
     loc_rib_.update_all(a.prefixes, ps.id, id, [this](const wire::Prefix& p) { changed(p); });
+    if (watch_.path) {
+      for (const auto& p : a.prefixes) {
+        watch_.path(p);
+      }
+    }
     if (!ps.rejected_now.empty()) {  // refused before, accepted now: counted once
       for (const auto& p : a.prefixes) {
         ps.forget_rejected(p);
@@ -206,6 +215,7 @@ void Speaker::on_route_refresh(Peer& peer, const wire::RouteRefreshMessage& rr) 
       for (const auto& p : swept) {
         changed(p);
       }
+      watch_peer(ps.id);
       log::info("peer {}: EoRR {}: {} stale routes removed", peer.name(),
                 wire::to_string(rr.afi_safi), swept.size());
       return;

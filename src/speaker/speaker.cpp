@@ -256,6 +256,9 @@ void Speaker::on_state_change(Peer& peer, fsm::State from, fsm::State to) {
   log::info("peer {}: {} -> {}", peer.name(), fsm::to_string(from), fsm::to_string(to));
   events_.session_state(peer.name(), peer.transport().address, from, to);
   mrt_state_change(peer, from, to);
+  if (from == fsm::State::Established || to == fsm::State::Established) {
+    watch_peer(state_of(peer).id);
+  }
 }
 
 void Speaker::on_established(Peer& peer, const fsm::Negotiated& n) {
@@ -324,6 +327,7 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
           ++n;
         }
       }
+      watch_peer(id);
       log::info("peer {}: restart time expired: {} stale route(s) removed", name, n);
     });
     return;
@@ -333,6 +337,7 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
   for (const auto& p : gone) {
     changed(p);
   }
+  watch_peer(ps.id);
 }
 
 Peer* Speaker::find_peer(std::string_view name) const {

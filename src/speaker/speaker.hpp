@@ -106,6 +106,19 @@ class Speaker : public bgp::io::PeerObserver {
   // Prefixes refused by the import policy since start.
   std::uint64_t policy_rejected(const bgp::io::Peer& peer) const;
 
+  // The data plane (fib_sync.hpp) follows the Loc-RIB through these: `path` with every
+  // prefix a neighbour's path was added to, replaced in or withdrawn from; `peer` when a
+  // neighbour's session state changed or many of its paths went at once (down, sweep).
+  struct RouteWatch {
+    std::function<void(const bgp::wire::Prefix&)> path;
+    std::function<void(rib::PeerId)> peer;
+  };
+  void watch_routes(RouteWatch w) { watch_ = std::move(w); }
+  // The neighbour with this id (nullptr for kLocalPeer or an unknown id).
+  const bgp::io::Peer* peer_by_id(rib::PeerId id) const {
+    return id == 0 || id > states_.size() ? nullptr : states_[id - 1].peer;
+  }
+
   const std::vector<std::unique_ptr<bgp::io::Peer>>& peers() const { return peers_; }
   const rib::LocRib& loc_rib() const { return loc_rib_; }
   rib::PeerId peer_id(const bgp::io::Peer& peer) const;
@@ -198,6 +211,12 @@ class Speaker : public bgp::io::PeerObserver {
   void mrt_state_change(const bgp::io::Peer& peer, bgp::fsm::State from, bgp::fsm::State to);
   void schedule_mrt_flush();
   std::unique_ptr<mrt::Recorder> mrt_;
+  RouteWatch watch_;
+  void watch_peer(rib::PeerId id) {
+    if (watch_.peer) {
+      watch_.peer(id);
+    }
+  }
   std::unique_ptr<boost::asio::steady_timer> mrt_timer_;
   bool mrt_error_logged_ = false;
 };

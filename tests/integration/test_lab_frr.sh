@@ -18,7 +18,7 @@ check "lab status: msee-emu, zebra, bfdd, bgpd alive; both MSEE sessions Establi
   jpy "all(p['alive'] for p in d['processes']) and len(d['processes']) == 4 and [(s['state'], s['bfd']) for s in d['sessions']] == [('Established', 'Up')] * 2" < "$T/up.json"
 check "the CE's sessions with both MSEEs: Established, BFD up (R89)" \
   jpy "[(s['neighbor'], s['state'], s['bfd']) for s in d['ceSessions']] == [('192.168.100.130', 'Established', 'up'), ('192.168.100.134', 'Established', 'up')]" < "$T/up.json"
-check "namespaces $MSEE_LAB_NAME-ce/-er/-sw exist" bash -c "ip netns list | grep -c '^$MSEE_LAB_NAME-' | grep -qx 3"
+check "namespaces $MSEE_LAB_NAME-ce/-er/-sw (and the data plane's -az0) exist" bash -c "ip netns list | grep -cE '^$MSEE_LAB_NAME-(ce|er|sw|az0)( |\$)' | grep -qx 4"
 check "the CE's interface holds the odd address of the /30 (R88)" \
   bash -c "ip -n $MSEE_LAB_NAME-ce -o addr show | grep -q '192.168.100.129/30'"
 lab_ --netns "$LAB_ER" list-route-tables --circuit er-ams-standard --peering-name AzurePrivatePeering --path primary > "$T/rt.json"

@@ -122,6 +122,95 @@ class Maintenance(unittest.TestCase):
                       [c["check"] for c in r["checks"] if not c["ok"]])
 
 
+def stream(d, flow, n, lost=(), link=lambda s: "primary"):
+    return {"pair": 0, "pairLabel": "c private ipv4", "dir": d, "flow": flow,
+            "sentMs": [i - 1000.0 for i in range(n)],
+            "received": [[i, i - 1000.0, link(i)] for i in range(n) if i not in lost]}
+
+
+def merged(streams):
+    return {"streams": streams, "intervalMs": 1.0, "pacing": [],
+            "pairs": [{"circuit": "c", "peeringType": "AzurePrivatePeering", "family": "ipv4",
+                       "label": "c private ipv4"}]}
+
+
+class Traffic(unittest.TestCase):
+    """The probe's checks in a drill report (times: ms after the first injection)."""
+
+    def silent(self, lost_ms):
+        s = [(0, view()), (100, view()), (900, view(p1="Idle", best=P2, bfd1="down")),
+             (3000, view(p1="Idle", best=P2)), (4000, view())]
+        d = drill("silent-failure", s, [("inject", 50), ("restore", 3000)])
+        moved = lambda i: "secondary" if 1000 + 900 <= i < 1000 + 4000 else "primary"  # noqa
+        lost = range(1050, 1050 + lost_ms)
+        d.traffic_merged = merged([
+            stream("ce->az", 0, 6000, lost, moved), stream("az->ce", 0, 6000, lost, moved),
+            stream("ce->az", 1, 6000, (), lambda i: "secondary"),
+            stream("az->ce", 1, 6000, (), lambda i: "secondary")])
+        return d.report("secondary")
+
+    def test_silent_failure_loses_at_most_detection_plus_300(self):
+        r = self.silent(1000)   # detection 850 ms: 1,150 ms allowed
+        c = {x["check"]: x for x in r["checks"]}
+        name = "traffic c private ipv4: lost at most the detection time + 300 ms (BFD; R63)"
+        self.assertTrue(c[name]["ok"], c[name])
+        self.assertEqual(r["figures"]["worstOutageMs"], 1000)
+        self.assertEqual(r["figures"]["worstOutageByDirectionMs"], {"ce->az": 1000,
+                                                                    "az->ce": 1000})
+        self.assertTrue(c["flows on the secondary link lost nothing"]["ok"])
+        self.assertTrue(r["ok"], r["checks"])
+        flow0 = next(f for f in r["traffic"]["flows"] if f["dir"] == "ce->az" and not f["flow"])
+        self.assertEqual((flow0["linksBefore"], flow0["linksAfter"]), ("primary", "primary"))
+
+    def test_silent_failure_losing_longer_fails(self):
+        r = self.silent(1300)
+        bad = [x["check"] for x in r["checks"] if not x["ok"]]
+        self.assertEqual(bad, ["traffic c private ipv4: lost at most the detection time + "
+                               "300 ms (BFD; R63)"])
+
+    def test_loss_on_the_surviving_link_fails(self):
+        s = [(0, view()), (100, view()), (900, view(p1="Idle", best=P2, bfd1="down")),
+             (3000, view(p1="Idle", best=P2)), (4000, view())]
+        d = drill("silent-failure", s, [("inject", 50), ("restore", 3000)])
+        d.traffic_merged = merged([
+            stream("ce->az", 0, 6000, range(2000, 2100), lambda i: "secondary"),
+            stream("az->ce", 0, 6000, (), lambda i: "secondary")])
+        c = {x["check"]: x for x in d.report("secondary")["checks"]}
+        self.assertFalse(c["flows on the secondary link lost nothing"]["ok"])
+        self.assertIn("ce->az flow 0 lost 100", c["flows on the secondary link lost nothing"]
+                      ["detail"])
+
+    def maintenance(self, ce_move_at, lost=()):
+        s = [(0, view()), (10, Maintenance.prepended(None)),
+             (3020, Maintenance.prepended(None, p1="Idle")), (6010, Maintenance.prepended(None)),
+             (9000, Maintenance.prepended(None)), (9060, view())]
+        d = drill("maintenance", s, [("drain", 0), ("bgp down", 3000), ("bgp up", 6000),
+                                     ("restore", 9000)])
+        link = lambda i: "secondary" if ce_move_at + 1000 <= i < 10000 else "primary"  # noqa
+        d.traffic_merged = merged([stream("ce->az", 0, 11000, lost, link),
+                                   stream("az->ce", 0, 11000, (), link)])
+        return d
+
+    def test_maintenance_without_loss_passes(self):
+        r = self.maintenance(20).report("secondary")
+        self.assertTrue(r["ok"], [c for c in r["checks"] if not c["ok"]])
+        self.assertEqual(r["figures"]["flowsOnDrainedLinkAtBgpDown"], 0)
+
+    def test_a_pinned_ce_keeps_packets_on_the_drained_link_and_the_report_says_why(self):
+        d = self.maintenance(3010, lost=range(4000, 4012))
+        d.state = {"ceOptions": {"preferPrimary": True}}
+        r = d.report("secondary")
+        c = {x["check"]: x for x in r["checks"]}
+        drained = c["probe: the drain moved the CE's packets off the link before BGP went "
+                    "down (R64)"]
+        self.assertFalse(drained["ok"])
+        self.assertIn("--prefer-primary", drained["detail"])
+        lost = c["maintenance drain: no probe packet lost in either direction (R64)"]
+        self.assertFalse(lost["ok"])
+        self.assertIn("ce->az 12 lost (worst 12 ms)", lost["detail"])
+        self.assertIn("pins its traffic to the primary link", lost["detail"])
+
+
 class BuiltinBestPath(unittest.TestCase):
     def test_shortest_as_path_then_lower_router_id(self):
         ce = BuiltinCe.__new__(BuiltinCe)

@@ -5,9 +5,10 @@ Exit codes: 0 ok, 1 a drill or limit check failed, 2 usage, 3 the lab could not 
 import argparse
 import json
 import os
+import re
 import sys
 
-from . import drills, lab
+from . import drills, lab, probe, traffic
 from .util import LabError
 
 DRILLS = ("silent-failure", "failover-test", "maintenance", "peering-reset", "flap",
@@ -48,6 +49,29 @@ def print_route_tables(state):
     print(table(rows, ["prefix", "best", "paths", "asPath"]), end="")
 
 
+TRAFFIC_COLUMNS = ["pair", "dir", "flow", "sent", "lost", "outages", "worstMs", "before",
+                   "during", "after", "asym", "reord"]
+
+
+def print_traffic(t, title="Traffic"):
+    """The probe's table: a row per pair, direction and flow; outages as start+length (ms)."""
+    win = t.get("window")
+    print(f"\n{title} (one packet per flow every {t['intervalMs']:g} ms; outages: "
+          f"start+duration ms{'; links before/during/after the failure' if win else ''}):")
+    print(table(traffic.rows(t), TRAFFIC_COLUMNS), end="")
+    for d, x in t["directions"].items():
+        print(f"  {d}: {x['sent']} sent, {x['lost']} lost, worst outage {x['worstOutageMs']:g} ms,"
+              f" {x['flowsWithLoss']} flow(s) with loss")
+    for p in t["pacing"]:
+        errs = sum(sum(e.values()) for e in p.get("sendErrors", {}).values())
+        print(f"  sender in {p['netns']}: {p['achievedPps']} pps of {p['targetPps']} "
+              f"(late p50 {p['lateP50Ms']} / p99 {p['lateP99Ms']} / max {p['lateMaxMs']} ms, "
+              f"largest batch {p['largestBatch']}){f', {errs} send errors' if errs else ''}")
+    if t.get("asymmetricFlows"):
+        print(f"  {t['asymmetricFlows']} flow(s) asymmetric: forward and return over different "
+              f"links at the same time")
+
+
 def print_report(r):
     print(f"drill {r['drill']}: circuit {r['circuit']}, {r['linkType']} link, CE {r['ce']}")
     print("\nTimeline (ms after the first injection):")
@@ -62,8 +86,14 @@ def print_report(r):
         return v
     rows = [{"figure": k, "value": show(v)} for k, v in f.items()]
     print(table(rows, ["figure", "value"]), end="")
+    if r.get("traffic"):
+        print_traffic(r["traffic"])
+        for n in r["traffic"].get("notes", []):
+            print(f"  note: {n}")
     if r.get("azureResult"):
         print("\nAzure's failover test result: " + json.dumps(r["azureResult"]))
+    for n in r.get("notes") or []:
+        print(f"\nnote: {n}")
     print("\nChecks:")
     print(table([{**c, "ok": "PASS" if c["ok"] else "FAIL"} for c in r["checks"]],
                 ["ok", "check", "detail"]), end="")
@@ -81,8 +111,9 @@ def parser():
     ls = lp.add_subparsers(dest="lab", required=True)
     u = ls.add_parser("up", help="namespaces, links, msee-emu and a CE; waits for every session")
     u.add_argument("--config", help="circuit config (default config/default.json)")
-    u.add_argument("--ce", default="frr", choices=["frr", "bird", "builtin"],
-                   help="the CE router (default frr; builtin needs nothing installed)")
+    u.add_argument("--ce", default="frr", choices=["frr", "bird", "builtin", "external"],
+                   help="the CE router (default frr; builtin needs nothing installed; external "
+                        "starts none: bring your own into the CE namespace)")
     u.add_argument("--ce-prefixes", default="10.50.0.0/16,fdbb:50::/48",
                    help="on-premises prefixes the CE announces on private peering")
     u.add_argument("--ce-hold-time", type=int, default=None,
@@ -92,11 +123,24 @@ def parser():
                         "the CE ignore Microsoft's maintenance prepend (R64)")
     u.add_argument("--no-ce-bfd", action="store_true", help="no BFD on the CE")
     u.add_argument("--timeout", type=float, default=120, help="seconds to wait for sessions")
+    u.add_argument("--no-dataplane", action="store_true",
+                   help="BGP only: no Azure-side namespaces, routes, shaping or filters")
     ls.add_parser("status", help="processes, MSEE and CE sessions")
     sh = ls.add_parser("shell", help="a shell (or vtysh/birdc) in the CE or MSEE namespace")
-    sh.add_argument("where", choices=["ce", "er"])
+    sh.add_argument("where", metavar="{ce,er,az[N]}",
+                    help="the CE's or the MSEE's namespace, or circuit N's Azure side (az = az0)")
     sh.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD: run CMD instead")
     ls.add_parser("down", help="stop everything the lab started and delete its namespaces")
+    tr = ls.add_parser("traffic", help="UDP probe streams both ways between the CE's hosts and "
+                                       "Azure's VMs: loss, outages, links per flow")
+    tr.add_argument("--duration", type=float, default=10, help="seconds (default 10)")
+    tr.add_argument("--flows", type=int, default=4,
+                    help="UDP flows per pair and direction (distinct ports; default 4)")
+    tr.add_argument("--interval-ms", type=float, default=1.0,
+                    help="ms between two packets of a flow (default 1)")
+    tr.add_argument("--pair", action="append",
+                    help="only the pairs matching this (index, circuit, peering, family or "
+                         "address); repeatable")
 
     d = sub.add_parser("drill", help="run a failure drill and report what the CE saw")
     d.add_argument("drill", choices=DRILLS)
@@ -116,6 +160,14 @@ def parser():
     d.add_argument("--family", default="ipv4", help="route-limit: ipv4 or ipv6")
     d.add_argument("--interval", type=float, default=0.02, help="CE sampling pause, seconds")
     d.add_argument("--timeout", type=float, default=60, help="seconds for each wait")
+    d.add_argument("--ce", choices=["external"],
+                   help="external: read the drill from the MSEE side and the probe only, as "
+                        "for a CE the lab did not start")
+    d.add_argument("--no-traffic", action="store_true",
+                   help="no traffic probe (by default it runs when the lab has a data plane)")
+    d.add_argument("--flows", type=int, default=4, help="probe flows per pair and direction")
+    d.add_argument("--probe-interval-ms", type=float, default=1.0,
+                   help="ms between two probe packets of a flow (default 1)")
 
     v = sub.add_parser("validate-limits", help="route-limit breach scenarios (R36, Q1)")
     v.add_argument("--circuit")
@@ -182,10 +234,34 @@ def main(argv):
                 print(f"The CE's sessions:\n" + table(st.get("ceSessions", []),
                                                        ["neighbor", "state", "bfd",
                                                         "received"]), end="")
+                dp = st.get("dataplane")
+                if dp:
+                    print(f"\nData plane (CE routes in the MSEE: {dp['ceRoutes']}):")
+                    print(table([{**v, "bandwidthInMbps": dp["bandwidthInMbps"][v["circuit"]]}
+                                 for v in dp["vms"]], ["circuit", "peeringType", "address",
+                                                       "prefix", "azNetns", "bandwidthInMbps"]),
+                          end="")
+                    print("CE hosts (on the CE's lo): " +
+                          ", ".join(dict.fromkeys(h["address"] for h in dp["ceHosts"])))
                 if st.get("apiError") or st.get("ceError"):
                     print(st.get("apiError") or st.get("ceError"))
             return 0 if all(p["alive"] for p in st["processes"]) else 1
+        if args.cmd == "lab" and args.lab == "traffic":
+            if args.flows < 1 or args.interval_ms <= 0 or args.duration <= 0:
+                print("msee-ctl: --flows, --interval-ms and --duration must be positive",
+                      file=sys.stderr)
+                return 2
+            t = probe.run_traffic(lab.load(args.name), args.duration, args.flows,
+                                  args.interval_ms, args.pair)
+            if emit:
+                emit(t)
+            else:
+                print_traffic(t)
+            return 0
         if args.cmd == "lab" and args.lab == "shell":
+            if args.where not in ("ce", "er") and not re.fullmatch(r"az\d*", args.where):
+                print("msee-ctl: lab shell: where must be ce, er or az[N]", file=sys.stderr)
+                return 2
             cmd = [c for c in args.command if c != "--"] if args.command else []
             lab.shell(args.name, args.where, cmd)
             return 0

@@ -371,6 +371,10 @@ class BirdCe(Ce):
             L.append(f"protocol static own_{fam[-2:]} {{ {fam}; " +
                      " ".join(f"route {p} blackhole;" for p in pfx) + " }")
         L.append(f'include "{self.dir}/extra.conf";')
+        if self.opts.get("dataplane"):
+            for fam in sorted({s["family"] for s in self.sessions}):  # data plane: ECMP, R60
+                L.append(f"protocol kernel kern_{fam[-2:]} {{ {fam} {{ export where "
+                         f"source = RTS_BGP; }}; merge paths on; }}")
         for s in self.sessions:
             k = f"{PT_SHORT[s['peeringType']]}_{s['family'][-2:]}"
             imp = "filter { bgp_local_pref = 200; accept; }" if self.prefer(s) else "all"
@@ -577,12 +581,15 @@ class BuiltinCe(Ce):
         return ["bash", "-i"]
 
 
-KINDS = {"frr": FrrCe, "bird": BirdCe, "builtin": BuiltinCe}
+KINDS = {"frr": FrrCe, "bird": BirdCe, "builtin": BuiltinCe, "external": None}
 
 
 def make(kind, lab_dir, plan, opts, netns):
     if kind not in KINDS:
         raise LabError(f"--ce must be one of {', '.join(KINDS)}, not '{kind}'")
+    if kind == "external":  # bring your own CE: the lab starts none (external.py)
+        from .external import ExternalCe
+        return ExternalCe(lab_dir, plan, opts, netns)
     need = {"frr": ["vtysh", "/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", "/usr/lib/frr/zebra"],
             "bird": ["bird", "birdc"], "builtin": []}[kind]
     for b in need:

@@ -13,7 +13,8 @@ import time
 
 from . import ce as ce_mod
 from . import lab as lab_mod
-from . import topology, util
+from . import probe as probe_mod
+from . import topology, traffic, util
 from .util import LabError, now_ms, say
 
 
@@ -25,6 +26,8 @@ class Drill:
     def __init__(self, state, args):
         self.state, self.args = state, args
         self.api = lab_mod.api(state)
+        if getattr(args, "ce", None) == "external" and state["ce"] != "external":
+            state = dict(state, ce="external")  # this drill reads the MSEE side only
         self.ce = lab_mod.make_ce(state)
         plan = state["plan"]
         circuits = [s["circuit"] for s in plan["sessions"]]
@@ -42,6 +45,15 @@ class Drill:
         self.samples, self.phases = [], []
         self.interval = args.interval
         self.observe_ms = []
+        # The traffic probe, for the drill's whole duration, when the lab has a data plane.
+        self.probe, self.traffic_merged = None, None
+        dp = probe_mod.dataplane_of(state)
+        if dp and dp.get("pairs") and not getattr(args, "no_traffic", False):
+            pairs = [p for p in dp["pairs"] if p["circuit"] == self.circuit]
+            if pairs:
+                self.probe = probe_mod.Probe(state["dir"], pairs, dp.get("ifLinks", {}),
+                                             getattr(args, "flows", 4) or 4,
+                                             getattr(args, "probe_interval_ms", 1.0) or 1.0)
 
     # ------------------------------------------------------------------ sampling
     def sample(self):
@@ -92,8 +104,14 @@ class Drill:
     def run(self, kind):
         self.undo = []
         try:
+            if self.probe:
+                self.probe_start_ms = self.probe.start(None) / 1e6
+                say(f"  traffic probe: {len(self.probe.pairs)} pair(s) x {self.probe.flows} "
+                    f"flow(s), both ways, every {self.probe.interval_ms:g} ms")
             return self.run_phases(kind)
         except BaseException:
+            if self.probe:
+                self.probe.kill()
             for u in reversed(self.undo):
                 try:
                     u()
@@ -157,6 +175,13 @@ class Drill:
         say(f"drill {kind} on circuit {self.circuit}, {self.link} link; CE {self.ce.kind}; "
             f"watching {len(self.prefixes)} Azure prefix(es)")
         self.baseline()
+        if self.probe:  # a second of traffic before the first injection: the links before
+            while util.now_ms() < self.probe_start_ms + 1000:
+                self.sample()
+                time.sleep(self.interval)
+            if not self.probe.running():
+                raise LabError("the traffic probe stopped early (see "
+                               f"{self.probe.dir}/*.log)")
         self.kind = kind
         # The CE runs BFD with this link's MSEE when every session offering it has it up.
         bfd_sessions = [s for s in self.link_sessions(self.path) if s["bfd"]]
@@ -263,6 +288,11 @@ class Drill:
         else:
             raise LabError(f"unknown drill '{kind}'")
         self.hold(0.3)
+        if self.probe:
+            self.probe.stop()
+            self.probe.wait()
+            self.traffic_merged = traffic.merge(self.probe.sides(), self.probe.pairs,
+                                                self.probe.if_links, self.phases[0]["t"])
         return self.report(other)
 
     # ------------------------------------------------------------------ the report
@@ -417,12 +447,95 @@ class Drill:
         last = self.samples[-1][1]
         check("everything back as before the drill",
               self.complete(last) and self.all_best(last) == self.before)
+        tr = None
+        if getattr(self, "traffic_merged", None):
+            tr = self.traffic_report(figures, check, fail_at, restore_at, per_session, other)
         return {"drill": kind, "circuit": self.circuit, "linkType": self.link,
                 "ce": self.ce.kind, "azurePrefixes": self.prefixes,
                 "bestPathBefore": self.before, "phases": [
                     {"name": p["name"], "atMs": round(p["t"] - t0)} for p in self.phases],
                 "timeline": tl, "figures": figures, "azureResult": self.extra_result,
-                "checks": checks, "ok": all(c["ok"] for c in checks)}
+                "traffic": tr, "notes": self.notes(), "checks": checks,
+                "ok": all(c["ok"] for c in checks)}
+
+    def notes(self):
+        if self.ce.kind != "external":
+            return []
+        return ["external CE: sessions, BFD and AS paths are the MSEEs' view (REST API); the "
+                "CE's best paths are inferred (shortest AS path, then the primary)"
+                + ("; the probe shows where its packets really went"
+                   if getattr(self, "traffic_merged", None) else "")]
+
+    def traffic_report(self, figures, check, fail_at, restore_at, per_session, other):
+        """The probe's figures and checks: what the packets say about the drill. Times are ms
+        after the first injection; the failure window is from the failing phase to the restore."""
+        # Links before the first injection (a drain moves traffic before BGP goes down).
+        tr = traffic.report(self.traffic_merged, (0, restore_at))
+        tr["notes"] = notes = []
+        flows = tr["flows"]
+        on = lambda ln, path: ln in (path, f"{self.circuit}/{path}")  # noqa: E731
+        figures["worstOutageMs"] = tr["worstOutageMs"]
+        figures["worstOutageByDirectionMs"] = {d: x["worstOutageMs"]
+                                               for d, x in tr["directions"].items()}
+        figures["probeLost"] = {d: x["lost"] for d, x in tr["directions"].items()}
+        figures["flowsOnFailedLinkBefore"] = sum(1 for r in flows
+                                                 if on(r["linksBefore"], self.path))
+        figures["asymmetricFlows"] = tr["asymmetricFlows"]
+        pin = (getattr(self, "state", None) or {}).get("ceOptions", {}).get("preferPrimary")
+        why_pin = ("the CE pins its traffic to the primary link (local preference 200, "
+                   "--prefer-primary, R91): it ignores Microsoft's drain prepend (R64), so "
+                   "its packets stay on the drained link until BGP goes down")
+        kind = self.kind
+        if kind == "silent-failure":
+            for i, p in enumerate(tr["pairs"]):
+                s = next((x for x in self.link_sessions(self.path)
+                          if x["peeringType"] == p["peeringType"]
+                          and x["family"] == p["family"]), None)
+                rows = [r for r in flows if r["pair"] == i]
+                worst = max((r["worstOutageMs"] for r in rows), default=0)
+                if s is None:
+                    continue
+                if self.ce_bfd and s["bfd"]:
+                    det = per_session.get(s["name"])
+                    limit = None if det is None else det + 300
+                    check(f"traffic {p['label']}: lost at most the detection time + 300 ms "
+                          f"(BFD; R63)", limit is not None and worst <= limit,
+                          f"worst outage {worst:g} ms, detection {det} ms")
+                elif worst:
+                    notes.append(f"{p['label']}: flows lost up to {worst:g} ms: no BFD on this "
+                                 f"session (R30), so the CE kept sending into the failed link "
+                                 f"until its hold timer ({self.hold_s} s) or the restore")
+        if kind == "maintenance":
+            def link_at(r, t):  # the flow's link at time t (ms), from its link changes
+                ln = r["linksBefore"]
+                for c in r["linkChanges"]:
+                    if c["atMs"] <= t:
+                        ln = c["to"]
+                return ln
+            stayed = [r for r in flows if r["dir"] == "ce->az"
+                      and on(link_at(r, fail_at), self.path)]
+            figures["flowsOnDrainedLinkAtBgpDown"] = len(stayed)
+            check("probe: the drain moved the CE's packets off the link before BGP went "
+                  "down (R64)", not stayed,
+                  f"{len(stayed)} ce->az flow(s) still on the drained {self.path} link at "
+                  f"{fail_at} ms" + (f"; {why_pin}" if pin and stayed else ""))
+            lost = {d: x["lost"] for d, x in tr["directions"].items()}
+            check("maintenance drain: no probe packet lost in either direction (R64)",
+                  not any(lost.values()),
+                  ", ".join(f"{d} {n} lost (worst {tr['directions'][d]['worstOutageMs']:g} ms)"
+                            for d, n in lost.items()) + (f"; {why_pin}" if pin and any(
+                                lost.values()) else ""))
+        if pin and kind == "failover-test" and any(r["lost"] for r in flows
+                                                   if r["dir"] == "ce->az"):
+            notes.append(why_pin)
+        if kind != "peering-reset":
+            kept = [r for r in flows if on(r["linksBefore"], other)]
+            bad = [r for r in kept if r["lost"]]
+            check(f"flows on the {other} link lost nothing", not bad,
+                  f"{len(kept)} flow direction(s) on the {other} link"
+                  + "".join(f"; {r['pairLabel']} {r['dir']} flow {r['flow']} lost {r['lost']}"
+                            for r in bad[:4]))
+        return tr
 
 
 def run_drill(args):

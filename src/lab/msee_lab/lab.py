@@ -14,7 +14,7 @@ import subprocess
 import time
 
 from . import ce as ce_mod
-from . import topology, util
+from . import dataplane, topology, util
 from .util import LabError, say
 
 DEFAULT_CONFIG = "config/default.json"
@@ -70,6 +70,25 @@ def lab_config(src, dst, log_routes=True):
         emu["logRoutes"] = log_routes
     with open(dst, "w") as f:
         json.dump(cfg, f, indent=1)
+
+
+def add_dataplane_config(conf, plan):
+    """Tells msee-emu to program the CE's routes in the er namespace (emulator.dataplane), when
+    this msee-emu knows the key (its --help names --dataplane); False when it does not."""
+    if not dataplane.emu_supports_dataplane(emu_bin()):
+        return False
+    with open(conf) as f:
+        cfg = json.load(f)
+    if not (isinstance(cfg, dict) and "circuits" in cfg):
+        return True  # an az / ARM shape: --dataplane on the command line turns it on
+    cfg.setdefault("emulator", {})["dataplane"] = {"enabled": True,
+                                                   "gateways": dataplane.gateways(plan)}
+    with open(conf, "w") as f:
+        json.dump(cfg, f, indent=1)
+    chk = subprocess.run([emu_bin(), "--check", conf], capture_output=True, text=True)
+    if chk.returncode != 0:
+        raise LabError(f"msee-emu refuses the lab's emulator.dataplane:\n{chk.stdout}{chk.stderr}")
+    return True
 
 
 def emu_bin():
@@ -147,7 +166,8 @@ def up(args):
             raise LabError(f"lab '{name}' is already up (msee-ctl lab status / lab down)")
         say(f"lab '{name}': cleaning up what a previous run left")
         down_state(name, quiet=True)
-    elif set(topology.ns_names(name).values()) & topology.existing_netns():
+    elif set(topology.ns_names(name).values()) & topology.existing_netns() or \
+            dataplane.az_namespaces(name, topology.existing_netns()):
         say(f"lab '{name}': removing namespaces a crashed run left")
         down_state(name, quiet=True)
     shutil.rmtree(os.path.join(d, "ce"), ignore_errors=True)  # an earlier lab's CE files
@@ -161,8 +181,15 @@ def up(args):
     plan = json.loads(util.run([emu_bin(), "--plan", conf]))
     if not plan["sessions"]:
         raise LabError(f"{src} has no MSEE sessions to run")
+    with_dp = not getattr(args, "no_dataplane", False)
+    if with_dp and not add_dataplane_config(conf, plan):
+        raise LabError(f"{emu_bin()} has no --dataplane (an older build?); rebuild it, or run "
+                       f"lab up --no-dataplane")
+    with open(conf) as f:
+        cfg = json.load(f)
     opts = {"cePrefixes": args.ce_prefixes.split(","), "ceHoldTime": args.ce_hold_time,
-            "preferPrimary": args.prefer_primary, "noCeBfd": args.no_ce_bfd}
+            "preferPrimary": args.prefer_primary, "noCeBfd": args.no_ce_bfd,
+            "dataplane": with_dp}
     state = {"name": name, "dir": d, "sourceConfig": src, "config": conf, "ce": args.ce,
              "ceOptions": opts, "api": "http://127.0.0.1:8179", "plan": plan,
              "netns": topology.ns_names(name), "processes": [], "ceExtra": {},
@@ -177,8 +204,17 @@ def up(args):
         say(f"  namespaces {', '.join(state['netns'].values())}; "
             f"{len(state['topology']['links'])} links, "
             f"{'dot1Q sub-interfaces' if state['topology']['dot1q'] else 'a veth per peering'}")
+        if with_dp:
+            state["dataplane"] = dataplane.build(name, plan, state["topology"], opts, cfg)
+            save(state)
+            dp = state["dataplane"]
+            say(f"  data plane: {', '.join(dp['azNetns'])}; "
+                f"{len(dp['pairs'])} CE host -> VM pairs; "
+                f"{', '.join(sorted({str(c['bandwidthInMbps']) for c in dp['circuits']}))} Mbps "
+                f"per link and direction")
         ev = os.path.join(d, "events.jsonl")
-        rec = util.spawn("msee-emu", [emu_bin(), "--config", conf, "--api", "127.0.0.1:8179",
+        rec = util.spawn("msee-emu", [emu_bin(), "--config", conf, *(["--dataplane"] if with_dp else []),
+                                      "--api", "127.0.0.1:8179",
                                       "--events", ev], os.path.join(d, "msee-emu.log"),
                          state["netns"]["er"])
         state["processes"].append(rec)
@@ -187,8 +223,13 @@ def up(args):
         say(f"  msee-emu up (pid {rec['pid']}); starting the {args.ce} CE")
         state["processes"] += ce.start()
         save(state)
+        if args.ce == "external":  # bring your own CE: it may come later (external.py)
+            from .external import up_done
+            return up_done(state, ce, args.timeout, t0)
         wait_established(state, args.timeout)
         wait_routes(state, ce)
+        if with_dp:
+            dataplane.wait_ce_fib(state)
     except (LabError, KeyboardInterrupt) as e:
         logs = [p["log"] for p in state["processes"]]
         say(f"lab up failed: {e}" if isinstance(e, LabError) else "interrupted")
@@ -217,8 +258,9 @@ def down_state(name, quiet=False):
     except LabError:
         pass
     # Whatever still runs inside the lab's namespaces was started by the lab.
-    for ns in topology.ns_names(name).values():
-        if ns not in topology.existing_netns():
+    have = topology.existing_netns()
+    for ns in list(topology.ns_names(name).values()) + dataplane.az_namespaces(name, have):
+        if ns not in have:
             continue
         for pid in util.ip("netns", "pids", ns, check=False).split():
             try:
@@ -234,7 +276,7 @@ def down_state(name, quiet=False):
                 os.kill(int(pid), signal.SIGKILL)
             except (ProcessLookupError, ValueError):
                 pass
-    gone = topology.destroy(name)
+    gone = topology.destroy(name) + dataplane.destroy(name)
     if os.path.isdir(d):
         for f in ("lab.json", "lab.json.tmp"):
             if os.path.exists(os.path.join(d, f)):
@@ -259,6 +301,15 @@ def status(name):
     except LabError as e:
         out["sessions"] = []
         out["apiError"] = str(e)
+    dp = st.get("dataplane")
+    if dp:
+        out["dataplane"] = {
+            "ceRoutes": dp.get("ceRoutes"), "pairs": dp["pairs"],
+            "ceHosts": [{k: h[k] for k in ("address", "prefix", "peeringType", "family")}
+                        for h in dp["ceHosts"]],
+            "vms": [{"circuit": c["circuit"], "azNetns": c["azNetns"], **a}
+                    for c in dp["circuits"] for a in c["azure"]],
+            "bandwidthInMbps": {c["circuit"]: c["bandwidthInMbps"] for c in dp["circuits"]}}
     try:
         view = make_ce(st).observe(routes=False)
         out["ceSessions"] = [{"neighbor": a, **v} for a, v in sorted(view["sessions"].items())]
@@ -267,9 +318,23 @@ def status(name):
     return out
 
 
+# The first words of router CLI commands (vtysh, birdc) that are also programs on the PATH.
+ROUTER_VERBS = {"show", "clear", "configure", "conf", "debug", "no", "write", "enable", "disable",
+                "restart", "reload", "down", "dump", "eval", "echo", "mrtdump", "graceful"}
+
+
 def shell(name, target, cmd):
     st = load(name)
-    ns = st["netns"]["ce" if target == "ce" else "er"]
+    if target.startswith("az"):
+        c = target[2:] or "0"
+        ns = dataplane.az_netns(name, c)
+        if not c.isdigit() or ns not in (st.get("dataplane") or {}).get("azNetns", []):
+            raise LabError(f"lab '{name}' has no namespace {ns} (lab up without --no-dataplane)")
+    else:
+        ns = st["netns"]["ce" if target == "ce" else "er"]
+    if target == "ce" and cmd and cmd[0] not in ROUTER_VERBS and shutil.which(cmd[0]):
+        # A program (ping, traceroute, ip …) runs in the CE's namespace, not in its CLI.
+        os.execvp("ip", ["ip", "netns", "exec", ns, *cmd])
     if target == "ce":
         argv = make_ce(st).shell_argv()
         if cmd:

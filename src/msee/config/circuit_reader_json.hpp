@@ -90,6 +90,7 @@ class CircuitReader : public util::JsonReader {
   // ---- The document root (emulator_config_json.cpp) ----
 
   void emulator(const json& root, EmulatorSettings& s);
+  void dataplane(const json& emulator, DataplaneSettings& d);
   // Native file, `az network express-route show/list` output, an ARM resource or template.
   void parse(const json& root, EmulatorConfig& cfg);
   // An ARM deployment template: circuits, their peerings as child resources, route filters.

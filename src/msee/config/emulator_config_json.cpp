@@ -25,7 +25,8 @@ void CircuitReader::emulator(const json& root, EmulatorSettings& s) {
     return;
   }
   only_keys(e, "/emulator", {"addressing", "bgpPort", "logRoutes", "microsoftPrefixesFile",
-                             "documentationPrefixesArePublic"});
+                             "documentationPrefixesArePublic", "dataplane"});
+  dataplane(e, s.dataplane);
   s.documentation_prefixes_public =
       boolean(e, "/emulator", "documentationPrefixesArePublic").value_or(false);
   s.addressing = enumerated<Addressing>(e, "/emulator", "addressing",
@@ -35,6 +36,54 @@ void CircuitReader::emulator(const json& root, EmulatorSettings& s) {
   s.bgp_port = integer<std::uint16_t>(e, "/emulator", "bgpPort", 1, 65535, false).value_or(179);
   s.log_routes = boolean(e, "/emulator", "logRoutes").value_or(false);
   s.microsoft_prefixes_file = string(e, "/emulator", "microsoftPrefixesFile", false).value_or("");
+  if (s.dataplane.enabled && s.addressing == Addressing::Loopback) {
+    fail("/emulator/dataplane",
+         "loopback addressing has no data plane: the sessions run on 127.x addresses, not on "
+         "links; use \"addressing\": \"direct\" in a namespace (msee-ctl lab up)");
+  }
+}
+
+// "dataplane": true, or {"enabled", "allowInitialNamespace", "tableBase", "gateways"}.
+void CircuitReader::dataplane(const json& e, DataplaneSettings& d) {
+  if (!e.contains("dataplane")) {
+    return;
+  }
+  const auto& j = e.at("dataplane");
+  const std::string path = "/emulator/dataplane";
+  if (j.is_boolean()) {
+    d.enabled = j.get<bool>();
+    return;
+  }
+  if (!j.is_object()) {
+    fail(path, "must be true, false or an object {\"enabled\", \"allowInitialNamespace\", "
+               "\"tableBase\", \"gateways\"}");
+    return;
+  }
+  only_keys(j, path, {"enabled", "allowInitialNamespace", "tableBase", "gateways"});
+  d.enabled = boolean(j, path, "enabled").value_or(true);
+  d.allow_initial_namespace = boolean(j, path, "allowInitialNamespace").value_or(false);
+  // Tables 253–255 are the kernel's default/main/local; leave room for 10 per circuit.
+  d.table_base = integer<std::uint32_t>(j, path, "tableBase", 256, 2000000000, false).value_or(1000);
+  if (j.contains("gateways")) {
+    const auto& g = j.at("gateways");
+    if (!g.is_object()) {
+      fail(path + "/gateways", "must be an object {\"<circuit>/primary\": \"<interface>\"}");
+      return;
+    }
+    for (const auto& [key, value] : g.items()) {
+      auto kp = path + "/gateways/" + key;
+      auto slash = key.rfind('/');
+      auto link = slash == std::string::npos ? "" : key.substr(slash + 1);
+      if (link != "primary" && link != "secondary") {
+        fail(kp, "the key must be \"<circuit name>/primary\" or \"<circuit name>/secondary\"");
+      } else if (!value.is_string() || value.get<std::string>().empty() ||
+                 value.get<std::string>().size() > 15) {
+        fail(kp, "must be an interface name (1 to 15 characters)");
+      } else {
+        d.gateways[key] = value.get<std::string>();
+      }
+    }
+  }
 }
 
 void CircuitReader::parse(const json& root, EmulatorConfig& cfg) {

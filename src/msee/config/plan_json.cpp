@@ -67,7 +67,11 @@ std::string plan_to_json(const msee::EmulatorConfig& config, const msee::Plan& p
            {"routeLimit", s.route_limit},
            {"maxPrefixRestartSeconds", s.restart_s},
            {"routerId", router_id_text(s.router_id)},
-           {"advertisedPublicPrefixes", advertised_public_prefixes(peering, s.afi)}};
+           {"advertisedPublicPrefixes", advertised_public_prefixes(peering, s.afi)},
+           {"bandwidthInMbps", circuit.bandwidth_in_mbps},
+           // The kernel routing table of the data plane (issue #13), used or not.
+           {"table", msee::dataplane_table(config.emulator.dataplane, s.circuit_index,
+                                           s.peering_type)}};
     sessions.push_back(std::move(j));
   }
   json ads = json::array();
@@ -77,6 +81,7 @@ std::string plan_to_json(const msee::EmulatorConfig& config, const msee::Plan& p
   json out{{"addressing",
             config.emulator.addressing == msee::Addressing::Direct ? "direct" : "loopback"},
            {"bgpPort", config.emulator.bgp_port},
+           {"dataplane", config.emulator.dataplane.enabled},
            {"sessions", std::move(sessions)},
            {"advertisements", std::move(ads)},
            {"notes", plan.notes}};

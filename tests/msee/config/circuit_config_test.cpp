@@ -399,3 +399,36 @@ TEST_CASE("R7: detect_config_kind tells router configs from emulator configs",
     CHECK(detect_config_kind(read("global-reach.json")) == ConfigKind::Emulator);
   }
 }
+
+TEST_CASE("emulator.dataplane: true, the object form, and precise errors", "[circuit-config]") {
+  // issue #13: the data plane's switch, tables and gateway interfaces.
+  auto on = parse_emulator_config(native("", R"("emulator": {"dataplane": true},)"));
+  REQUIRE(on.has_value());
+  CHECK(on->emulator.dataplane.enabled);
+  CHECK(on->emulator.dataplane.table_base == 1000);
+  CHECK(msee::dataplane_table(on->emulator.dataplane, 2, msee::PeeringType::MicrosoftPeering) ==
+        1022);
+  auto obj = parse_emulator_config(native("", R"("emulator": {"dataplane": {"tableBase": 5000,
+      "gateways": {"ckt/primary": "gw0p1", "ckt/secondary": "gw0p2"}}},)"));
+  REQUIRE(obj.has_value());
+  CHECK(obj->emulator.dataplane.enabled);
+  CHECK(obj->emulator.dataplane.table_base == 5000);
+  CHECK(obj->emulator.dataplane.gateways.at("ckt/secondary") == "gw0p2");
+  CHECK_FALSE(parse_emulator_config(native()).value().emulator.dataplane.enabled);
+
+  auto bad_link = parse_emulator_config(
+      native("", R"("emulator": {"dataplane": {"gateways": {"ckt/tertiary": "gw0"}}},)"));
+  REQUIRE_FALSE(bad_link.has_value());
+  CHECK(has_error(bad_link.error(), "/emulator/dataplane/gateways/ckt/tertiary", "primary"));
+  auto bad_table = parse_emulator_config(
+      native("", R"("emulator": {"dataplane": {"tableBase": 254}},)"));
+  REQUIRE_FALSE(bad_table.has_value());
+  CHECK(has_error(bad_table.error(), "/emulator/dataplane/tableBase", ""));
+  auto loop = parse_emulator_config(
+      native("", R"("emulator": {"addressing": "loopback", "dataplane": true},)"));
+  REQUIRE_FALSE(loop.has_value());
+  CHECK(has_error(loop.error(), "/emulator/dataplane", "loopback addressing has no data plane"));
+  auto typo = parse_emulator_config(native("", R"("emulator": {"dataplane": "yes"},)"));
+  REQUIRE_FALSE(typo.has_value());
+  CHECK(has_error(typo.error(), "/emulator/dataplane", "must be true, false or an object"));
+}

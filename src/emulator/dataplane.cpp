@@ -1,0 +1,117 @@
+// The emulated MSEEs' forwarding plane (issue #13): which kernel routing table each circuit's
+// peering gets, which sessions feed it (its own primary and secondary at rank 0, the Global
+// Reach circuit's at rank 1, R74), and which links are taken out of it while a drill or a
+// failover test holds them (R64, R68). speaker::FibSync does the programming.
+#include <fmt/format.h>
+
+#include "emulator/emulator.hpp"
+#include "kernel/links.hpp"
+#include "kernel/routes.hpp"
+#include "util/log.hpp"
+
+namespace msee::emulator {
+
+namespace {
+
+std::string table_name(const msee::SessionPlan& s) {
+  return s.circuit + "/" + std::string(msee::to_string(s.peering_type));
+}
+
+}  // namespace
+
+bool Emulator::start_dataplane() {
+  const auto& d = config_.emulator.dataplane;
+  if (!d.enabled) {
+    return true;
+  }
+  auto initial = kernel::in_initial_netns();
+  if (!initial) {
+    if (!d.allow_initial_namespace) {
+      log::error("data plane: cannot tell whether this is the host's own network namespace "
+                 "(/proc/1/ns/net unreadable, and this is no namespace named in /run/netns); "
+                 "refusing to program routes (--dataplane-host if this box is dedicated)");
+      return false;
+    }
+  } else if (*initial && !d.allow_initial_namespace) {
+    log::error("data plane: msee-emu runs in the host's own network namespace; it programs "
+               "routing tables only inside a namespace (msee-ctl lab up) unless told this is a "
+               "dedicated box (\"dataplane\": {{\"allowInitialNamespace\": true}} or "
+               "--dataplane-host)");
+    return false;
+  }
+  std::map<std::string, int> ifindex;  // session → its MSEE link interface
+  for (const auto& s : plan_.sessions) {
+    if (auto link = kernel::interface_for_address(s.msee_address)) {
+      ifindex[s.name] = link->ifindex;
+    } else {
+      log::warn("data plane: {}: no interface holds {}; its next hops are left to the kernel",
+                s.name, s.msee_address.to_string());
+    }
+  }
+  std::map<std::uint32_t, speaker::FibSync::Table> tables;
+  auto add = [&](std::uint32_t table, const std::string& name, const msee::SessionPlan& from,
+                 std::uint8_t rank) {
+    auto* peer = speaker_->find_peer(from.name);
+    if (peer == nullptr) {
+      return;
+    }
+    auto& t = tables[table];
+    t.id = table;
+    t.name = name;
+    auto id = speaker_->peer_id(*peer);
+    for (const auto& src : t.sources) {
+      if (src.peer == id) {
+        return;
+      }
+    }
+    t.sources.push_back({id, rank, ifindex.count(from.name) ? ifindex[from.name] : 0});
+  };
+  for (const auto& s : plan_.sessions) {
+    auto table = msee::dataplane_table(d, s.circuit_index, s.peering_type);
+    add(table, table_name(s), s, 0);
+    for (const auto& other : s.export_from) {  // MSEE: R74 Global Reach
+      for (const auto& o : plan_.sessions) {
+        if (o.name == other) {
+          add(table, table_name(s), o, 1);
+        }
+      }
+    }
+  }
+  std::vector<speaker::FibSync::Table> list;
+  for (auto& [id, t] : tables) {
+    log::info("data plane: table {} = {} ({} session(s))", id, t.name, t.sources.size());
+    list.push_back(std::move(t));
+  }
+  fib_ = std::make_unique<speaker::FibSync>(io_, *speaker_, std::move(list));
+  auto started = fib_->start();
+  if (!started) {
+    log::error("data plane: {}", started.error());
+    fib_.reset();
+    return false;
+  }
+  if (*started > 0) {
+    log::warn("data plane: removed {} route(s) left by an earlier run (proto {})", *started,
+              kernel::kRouteProtocol);
+  }
+  for (const auto& [key, iface] : d.gateways) {
+    if (config_.circuit(key.substr(0, key.rfind('/'))) == nullptr) {
+      log::warn("data plane: gateways names '{}', which is no circuit", key);
+    }
+  }
+  return true;
+}
+
+void Emulator::exclude_link(const std::string& circuit, msee::LinkPath link, bool excluded) {
+  if (!fib_) {
+    return;
+  }
+  for (const auto& s : plan_.sessions) {
+    if (s.circuit == circuit && s.path == link) {
+      if (auto* peer = speaker_->find_peer(s.name)) {
+        fib_->exclude(speaker_->peer_id(*peer), excluded);
+      }
+    }
+  }
+}
+
+}  // namespace msee::emulator

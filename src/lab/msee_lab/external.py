@@ -1,0 +1,100 @@
+"""`--ce external`: bring your own CE. The lab starts no router in the CE namespace; whatever
+runs there (a router started by hand, a VM's tap bridged in) peers with the MSEEs at the plan's
+addresses. The drills then read what they can from the MSEE side — msee-emu's REST API: each
+session's state and BFD state as the MSEE sees them, and per Azure prefix the AS path each MSEE
+advertises — and the traffic probe tells where the CE really sent its packets.
+
+What the MSEE side cannot see is the CE's best path: observe() infers it as a CE without policy
+would choose (the shortest AS path, then the lower router ID: the primary MSEE). A CE with
+local preference (R91) or weights chooses otherwise; the probe's links are the truth.
+"""
+import ipaddress
+import json
+import os
+import time
+
+from . import ce as ce_mod
+from . import util
+
+
+class ExternalCe(ce_mod.Ce):
+    kind = "external"
+
+    def api(self):
+        if not hasattr(self, "_api"):
+            with open(os.path.join(os.path.dirname(self.dir), "lab.json")) as f:
+                st = json.load(f)
+            self._api = util.Api(st["erNetns"], st["api"])
+        return self._api
+
+    def start(self):
+        return []  # the user's CE: nothing to start
+
+    def observe(self, routes=True):
+        api = self.api()
+        got = {s["name"]: s for s in api.sessions()}
+        view = {"sessions": {}, "routes": {}}
+        rid = {s["mseeAddress"]: int(ipaddress.ip_address(s["routerId"]))
+               for s in self.sessions if s.get("routerId")}
+        for s in self.sessions:
+            m = got.get(s["name"], {})
+            bfd = (m.get("bfd") or {}).get("state")
+            st = m.get("state", "Idle")
+            view["sessions"][s["mseeAddress"]] = {
+                "state": st, "bfd": bfd.lower() if bfd and s.get("bfd") else None,
+                "received": 0}
+            if not routes or st != "Established":
+                continue
+            fam = "" if s["family"] == "ipv4" else "&family=ipv6"
+            adv = api.get(f"/v1/circuits/{s['circuit']}/peerings/{s['peeringType']}/routes"
+                          f"?path={s['path']}{fam}&direction=advertised")["value"]
+            view["sessions"][s["mseeAddress"]]["received"] = len(adv)
+            for r in adv:
+                path = [int(x) for x in str(r.get("asPath", "")).split() if x.isdigit()]
+                view["routes"].setdefault(r["prefix"], {"best": None, "paths": {}})[
+                    "paths"][s["mseeAddress"]] = path
+        for r in view["routes"].values():
+            r["best"] = min(r["paths"], key=lambda a: (len(r["paths"][a]), rid.get(a, 0)))
+        return view
+
+    def announce_extra(self, extra):
+        raise util.LabError("--ce external: the lab cannot make your CE announce prefixes; "
+                            "validate-limits needs a CE the lab started")
+
+    def shell_argv(self):
+        return ["bash", "-i"]
+
+    def instructions(self):
+        """What to configure on the CE: one neighbor per MSEE session (the plan)."""
+        lines = []
+        for s in self.sessions:
+            if not s["enabled"]:
+                continue
+            lines.append(f"  {s['name']}: CE {s['ceAddress']}/{s['linkPrefixLength']} "
+                         f"AS {s['peerASN']} -> MSEE {s['mseeAddress']} AS {s['mseeASN']}"
+                         f"{', MD5 key ' + s['sharedKey'] if s.get('sharedKey') else ''}"
+                         f"{', BFD 300 ms x 3' if s.get('bfd') else ''}")
+        return lines
+
+
+def up_done(state, ce, timeout, t0):
+    """`lab up --ce external`: says what to configure on the CE and waits up to `timeout` for
+    the sessions; the lab stays up if they do not come (start the CE, then `lab status`)."""
+    from . import lab as lab_mod
+    util.say(f"  --ce external: start your CE in namespace {state['netns']['ce']} "
+             f"(ip netns exec {state['netns']['ce']} …) with these neighbors:")
+    for line in ce.instructions():
+        util.say(line)
+    dp = state.get("dataplane") or (state.get("topology") or {}).get("dataplane")
+    if dp and dp.get("pairs"):
+        hosts = sorted({p["ceHost"] for p in dp["pairs"]})
+        util.say(f"  data plane: the CE hosts {', '.join(hosts)} sit on the CE namespace's lo; "
+                 f"the CE must route the Azure prefixes over the MSEE links")
+    try:
+        lab_mod.wait_established(state, timeout)
+    except util.LabError as e:
+        util.say(f"  note: {e}; the lab stays up: start the CE, then msee-ctl lab status")
+    state["upSeconds"] = round(time.monotonic() - t0, 2)
+    lab_mod.save(state)
+    util.say(f"lab '{state['name']}' is up in {state['upSeconds']} s (external CE)")
+    return state
