@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <set>
+#include <tuple>
 
 #include "api/detail_json.hpp"
 #include "kernel/links.hpp"
@@ -128,12 +129,41 @@ ApiResponse traffic_stats(const emulator::Emulator& emu, const std::string& circ
       bytes[path][1] += p->stats().bytes_out;
     }
   }
-  // Field names as the ExpressRouteCircuitStats model spells them.
-  return ok(json{{"primarybytesIn", bytes[0][0]},
-                 {"primarybytesOut", bytes[0][1]},
-                 {"secondarybytesIn", bytes[1][0]},
-                 {"secondarybytesOut", bytes[1][1]},
-                 {"source", source}});
+  // Field names as the ExpressRouteCircuitStats model spells them; then Azure's traffic
+  // metrics (R81) per link over the last second, summed over the peerings asked for.
+  json out{{"primarybytesIn", bytes[0][0]},
+           {"primarybytesOut", bytes[0][1]},
+           {"secondarybytesIn", bytes[1][0]},
+           {"secondarybytesOut", bytes[1][1]},
+           {"source", source}};
+  std::set<std::tuple<std::string, msee::PeeringType, msee::LinkPath>> seen;
+  double rates[2][4] = {};
+  bool any = false;
+  for (const auto* s : sessions) {
+    if (!seen.insert({s->circuit, s->peering_type, s->path}).second) {
+      continue;
+    }
+    if (auto t = emu.link_traffic(s->circuit, s->peering_type, s->path)) {
+      int p = s->path == msee::LinkPath::Secondary ? 1 : 0;
+      rates[p][0] += t->bits_in_ps;
+      rates[p][1] += t->bits_out_ps;
+      rates[p][2] += t->dropped_in_bps;
+      rates[p][3] += t->dropped_out_bps;
+      any = true;
+    }
+  }
+  if (any) {
+    const char* names[4] = {"BitsInPerSecond", "BitsOutPerSecond", "DroppedInBitsPerSecond",
+                            "DroppedOutBitsPerSecond"};
+    for (int p = 0; p < 2; ++p) {
+      json m;
+      for (int i = 0; i < 4; ++i) {
+        m[names[i]] = static_cast<std::uint64_t>(rates[p][i]);
+      }
+      out[p == 0 ? "primaryMetrics" : "secondaryMetrics"] = std::move(m);
+    }
+  }
+  return ok(std::move(out));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // session. Plain text: no JSON here. Routed from handle_api_request (router.cpp).
 #include <fmt/core.h>
 
+#include <set>
 #include <vector>
 
 #include "api/handlers.hpp"
@@ -128,6 +129,40 @@ ApiResponse metrics(const Call& c) {
       n += count;
     }
     out += fmt::format("msee_bgp_messages_received_total{{{}}} {}\n", metric_labels(*r.s), n);
+  }
+  // MSEE: R81 — Azure's traffic metrics per peering and link (peer = primary/secondary MSEE),
+  // over the last second; only where the links are interfaces (the data plane on).
+  struct Traffic {
+    const char* name;
+    const char* help;
+    double emulator::Emulator::LinkTraffic::*field;
+  };
+  static constexpr Traffic kTraffic[] = {
+      {"BitsInPerSecond", "bits per second from the customer into Azure (Azure metric, R81)",
+       &emulator::Emulator::LinkTraffic::bits_in_ps},
+      {"BitsOutPerSecond", "bits per second from Azure to the customer (Azure metric, R81)",
+       &emulator::Emulator::LinkTraffic::bits_out_ps},
+      {"DroppedInBitsPerSecond", "ingress bits per second dropped above the circuit bandwidth (Azure metric, R81)",
+       &emulator::Emulator::LinkTraffic::dropped_in_bps},
+      {"DroppedOutBitsPerSecond", "egress bits per second dropped above the circuit bandwidth (Azure metric, R81)",
+       &emulator::Emulator::LinkTraffic::dropped_out_bps},
+  };
+  for (const auto& m : kTraffic) {
+    bool headed = false;
+    std::set<std::string> shown;
+    for (const auto& r : rows) {
+      auto t = emu.link_traffic(r.s->circuit, r.s->peering_type, r.s->path);
+      auto labels = fmt::format("circuit=\"{}\",peeringType=\"{}\",peer=\"{}\"", r.s->circuit,
+                                msee::to_string(r.s->peering_type), msee::to_string(r.s->path));
+      if (!t || !shown.insert(labels).second) {
+        continue;  // one series per link of a peering, not per family
+      }
+      if (!headed) {
+        head(m.name, "gauge", m.help);
+        headed = true;
+      }
+      out += fmt::format("{}{{{}}} {:.0f}\n", m.name, labels, (*t).*(m.field));
+    }
   }
   head("msee_bfd_session_up", "gauge", "1 when the BFD session is Up");
   for (const auto& r : rows) {

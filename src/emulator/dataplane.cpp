@@ -93,6 +93,7 @@ bool Emulator::start_dataplane() {
     log::warn("data plane: removed {} route(s) left by an earlier run (proto {})", *started,
               kernel::kRouteProtocol);
   }
+  start_traffic_meter();
   for (const auto& [key, iface] : d.gateways) {
     if (config_.circuit(key.substr(0, key.rfind('/'))) == nullptr) {
       log::warn("data plane: gateways names '{}', which is no circuit", key);

@@ -310,6 +310,9 @@ void Emulator::shutdown(const std::string& message, std::function<void()> done) 
   if (fib_) {
     fib_->stop();  // the routes go before the sessions say goodbye
   }
+  if (traffic_timer_) {
+    traffic_timer_->cancel();
+  }
   speaker_->shutdown(message, std::move(done));
 }
 

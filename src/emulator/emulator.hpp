@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include "speaker/event_log.hpp"
 #include "speaker/fib_sync.hpp"
@@ -90,6 +91,17 @@ class Emulator {
   speaker::Speaker& speaker() { return *speaker_; }
   const speaker::Speaker& speaker() const { return *speaker_; }
   const bfd::io::BfdTransport& bfd() const { return *bfd_; }
+  // Azure's traffic metrics of one link of a peering (R81; traffic.cpp), over the last second.
+  // nullopt when the link is not on a real interface (loopback addressing).
+  struct LinkTraffic {
+    double bits_in_ps = 0;       // BitsInPerSecond: customer → Azure
+    double bits_out_ps = 0;      // BitsOutPerSecond: Azure → customer
+    double dropped_in_bps = 0;   // DroppedInBitsPerSecond (the link's gateway shaper)
+    double dropped_out_bps = 0;  // DroppedOutBitsPerSecond (the link interface's shaper)
+    std::uint64_t dropped_in_packets = 0, dropped_out_packets = 0;  // since the shaper was made
+  };
+  std::optional<LinkTraffic> link_traffic(const std::string& circuit, msee::PeeringType type,
+                                          msee::LinkPath path) const;
   // The data plane (dataplane.cpp), or nullptr when it is off.
   const speaker::FibSync* fib() const { return fib_.get(); }
   speaker::EventLog& events() { return events_; }
@@ -101,6 +113,24 @@ class Emulator {
   bool start_dataplane();
   void exclude_link(const std::string& circuit, msee::LinkPath link, bool excluded);
   std::unique_ptr<speaker::FibSync> fib_;
+  // traffic.cpp
+  struct RawTraffic {
+    std::uint64_t rx_bytes = 0, tx_bytes = 0, q_drops = 0, q_bytes = 0, q_packets = 0;
+  };
+  using TrafficKey = std::tuple<std::string, msee::PeeringType, msee::LinkPath>;
+  struct TrafficLink {
+    int link_ifindex = 0;
+    int gateway_ifindex = 0;
+    RawTraffic link, gateway;
+    std::chrono::steady_clock::time_point at;
+    bool sampled = false;
+    LinkTraffic now;
+  };
+  static RawTraffic read_raw(int ifindex);
+  void start_traffic_meter();
+  void sample_traffic();
+  std::map<TrafficKey, TrafficLink> traffic_links_;
+  std::unique_ptr<boost::asio::steady_timer> traffic_timer_;
 
   boost::asio::io_context& io_;
   msee::EmulatorConfig config_;

@@ -54,6 +54,16 @@ struct Counters {
 // From /sys/class/net/NAME/statistics; nullopt if the interface (or any counter) is missing.
 std::optional<Counters> counters(const std::string& ifname);
 
+// The root qdisc of an interface (qdisc.cpp): its kind ("tbf", "noqueue", ...) and what it
+// sent and dropped since it was made. nullopt if the dump fails or the interface has none.
+struct QdiscStats {
+  std::string kind;
+  std::uint64_t bytes = 0;
+  std::uint64_t packets = 0;
+  std::uint64_t drops = 0;
+};
+std::optional<QdiscStats> root_qdisc(int ifindex);
+
 // "aa:bb:cc:dd:ee:ff" (either case) → "aabb.ccdd.eeff", the Cisco form Azure shows (R84).
 // Anything else, including "", → "Incomplete", which is what Azure shows for an unresolved entry.
 std::string cisco_mac(std::string_view colon_mac);

@@ -89,6 +89,20 @@ PY
   UDP=$(mbps udp4)
   it_log "UDP 150 Mbps offered on a 50 Mbps circuit: $UDP Mbps received"
   check "UDP received about the circuit's 50 Mbps (35-60): $UDP" jpy "35 <= $UDP <= 60" <<< "{}"
+  # Azure's traffic metrics (R81) while 150 Mbps is offered: BitsIn about that, DroppedIn ~100M.
+  ip netns exec "$N-az0" iperf3 -s -1 -p 5990 > "$T/ips-m.txt" 2>&1 &
+  sleep 0.5
+  ip netns exec "$N-ce" timeout 15 iperf3 -c 10.1.0.4 -B 10.50.0.1 -p 5990 -u -b 150M -l 1200 -t 4 > "$T/ipc-m.txt" 2>&1 &
+  IPC=$!
+  sleep 2.5
+  lab_ --netns "$N-er" get-stats --circuit er-lab-circuit > "$T/stats.json"
+  ip netns exec "$N-er" python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:8179/metrics").read().decode())' > "$T/metrics.txt"
+  wait "$IPC"
+  it_log "get-stats during 150 Mbps offered: $(jpy "[d['primaryMetrics'], d['secondaryMetrics']]" < "$T/stats.json")"
+  check "get-stats: one link's BitsInPerSecond 120-180 M and DroppedInBitsPerSecond 70-130 M (R81)" \
+    jpy "any(120e6 < m['BitsInPerSecond'] < 180e6 and 70e6 < m['DroppedInBitsPerSecond'] < 130e6 for m in (d['primaryMetrics'], d['secondaryMetrics']))" < "$T/stats.json"
+  check "/metrics has BitsInPerSecond, BitsOutPerSecond, DroppedInBitsPerSecond, DroppedOutBitsPerSecond per link" \
+    bash -c "for m in BitsInPerSecond BitsOutPerSecond DroppedInBitsPerSecond DroppedOutBitsPerSecond; do grep -c \"^\$m{circuit=\\\"er-lab-circuit\\\"\" '$T/metrics.txt' | grep -qx 2 || exit 1; done"
   # kill -9: the routes stay behind; the next start removes them before programming its own,
   # and a clean stop (SIGTERM) leaves none. The host's own tables never hold one.
   EMU_PID=$(jpy "[p['pid'] for p in d['processes'] if p['role'] == 'msee-emu'][0]" < "$MSEE_LAB_DIR/$N/lab.json")

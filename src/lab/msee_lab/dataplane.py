@@ -304,9 +304,15 @@ def build(lab, plan, topo, opts, cfg=None):
                     rules[fam].append(f"add from {link['er4' if fam == 'ipv4' else 'er6']} "
                                       f"lookup {link_table(c, l, pt)} pref {RULE_LOCAL}")
             prio += 2
-        az_lines.append("route add default " + " ".join(nh4))
+        # Replies a VM sends from an unbound socket (an iperf3 server) leave from its VM
+        # address, not from the gateway link's 169.254/fdbb:a2 one the CE cannot route back to.
+        src = {f: next((a["address"] for a in cc["azure"] if a["family"] == f), None)
+               for f in ("ipv4", "ipv6")}
+        az_lines.append("route add default " + (f"src {src['ipv4']} " if src["ipv4"] else "")
+                        + " ".join(nh4))
         batch(az, az_lines, "Azure side")
-        batch(az, ["route add default " + " ".join(nh6)], "Azure side", "ipv6")
+        batch(az, ["route add default " + (f"src {src['ipv6']} " if src["ipv6"] else "")
+                   + " ".join(nh6)], "Azure side", "ipv6")
         rp_filter_off(az)
     batch(er, er_lines, "gateway links")
     # ICMP errors the MSEE sends (TTL exceeded for traceroute, fragmentation needed) leave
