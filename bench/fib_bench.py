@@ -89,7 +89,8 @@ def ce_config(n, d):
            "listen": [{"address": "192.168.100.129", "port": 179},
                       {"address": "192.168.100.133", "port": 179}],
            "neighbors": [{"name": f"msee{i}", "address": a, "localAddress": l, "peerAsn": 12076,
-                          "connectRetry": 1, "idleHoldTime": 1, "families": ["ipv4-unicast"]}
+                          "connectRetry": 1, "idleHoldTime": 1, "families": ["ipv4-unicast"],
+                          "export": False}
                          for i, (a, l) in enumerate((("192.168.100.130", "192.168.100.129"),
                                                      ("192.168.100.134", "192.168.100.133")), 1)],
            "generate": [{"base": "100.64.0.0/24", "count": n}]}
