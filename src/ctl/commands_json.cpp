@@ -456,16 +456,21 @@ const std::vector<Command> kCommands = {
   metrics                      the Prometheus text of /metrics
 )", metrics},
     {"lab", Section::lab, R"(
-  lab up [--config FILE] [--ce frr|bird|builtin]
+  lab up [--config FILE] [--ce frr|bird|builtin|external] [--no-dataplane]
                                namespaces, veths and dot1Q sub-interfaces with the circuit's real
                                /30s and /126s, msee-emu and a CE configured as Microsoft's samples;
-                               waits for every session and prints the route tables
-  lab status | lab shell ce|er [-- CMD] | lab down
+                               the data plane (VMs behind the MSEEs, bandwidth, R78/R79); waits
+                               for every session and prints the route tables
+  lab traffic [--duration S] [--flows N] [--interval-ms X]
+                               UDP probe streams both ways between the CE's hosts and the VMs:
+                               loss, outages, links and asymmetry per flow
+  lab status | lab shell ce|er|az0 [-- CMD] | lab down
 )", nullptr},
     {"drill", Section::lab, R"(
   drill silent-failure|failover-test|maintenance|peering-reset|flap|route-limit [options]
                                a failure drill with the CE's timeline, detection and
-                               reconvergence times (table, or JSON with -o json)
+                               reconvergence times, and the probe's traffic figures (table, or
+                               JSON with -o json)
 )", nullptr},
     {"validate-limits", Section::lab, R"(
   validate-limits              the route-limit breach scenarios per peering, session and family
