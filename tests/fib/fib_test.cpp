@@ -33,7 +33,7 @@ TEST_CASE("fib select: the circuit's own sessions before Global Reach, whatever 
   REQUIRE(fib::select(gr) == std::vector<fib::NextHop>{nh("192.168.10.1", 7)});
 }
 
-TEST_CASE("fib select: no candidate, no route; a next hop given twice counts once") {
+TEST_CASE("fib select: no candidate, no route, and a next hop given twice counts once") {
   REQUIRE(fib::select({}).empty());
   std::vector<fib::Candidate> c{cand("192.168.100.129", 4, 1), cand("192.168.100.129", 4, 1)};
   REQUIRE(fib::select(c).size() == 1);
