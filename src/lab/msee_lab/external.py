@@ -11,7 +11,6 @@ local preference (R91) or weights chooses otherwise; the probe's links are the t
 import ipaddress
 import json
 import os
-import time
 
 from . import ce as ce_mod
 from . import util
@@ -75,26 +74,3 @@ class ExternalCe(ce_mod.Ce):
                          f"{', MD5 key ' + s['sharedKey'] if s.get('sharedKey') else ''}"
                          f"{', BFD 300 ms x 3' if s.get('bfd') else ''}")
         return lines
-
-
-def up_done(state, ce, timeout, t0):
-    """`lab up --ce external`: says what to configure on the CE and waits up to `timeout` for
-    the sessions; the lab stays up if they do not come (start the CE, then `lab status`)."""
-    from . import lab as lab_mod
-    util.say(f"  --ce external: start your CE in namespace {state['netns']['ce']} "
-             f"(ip netns exec {state['netns']['ce']} …) with these neighbors:")
-    for line in ce.instructions():
-        util.say(line)
-    dp = state.get("dataplane") or (state.get("topology") or {}).get("dataplane")
-    if dp and dp.get("pairs"):
-        hosts = sorted({p["ceHost"] for p in dp["pairs"]})
-        util.say(f"  data plane: the CE hosts {', '.join(hosts)} sit on the CE namespace's lo; "
-                 f"the CE must route the Azure prefixes over the MSEE links")
-    try:
-        lab_mod.wait_established(state, timeout)
-    except util.LabError as e:
-        util.say(f"  note: {e}; the lab stays up: start the CE, then msee-ctl lab status")
-    state["upSeconds"] = round(time.monotonic() - t0, 2)
-    lab_mod.save(state)
-    util.say(f"lab '{state['name']}' is up in {state['upSeconds']} s (external CE)")
-    return state

@@ -224,8 +224,7 @@ def up(args):
         state["processes"] += ce.start()
         save(state)
         if args.ce == "external":  # bring your own CE: it may come later (external.py)
-            from .external import up_done
-            return up_done(state, ce, args.timeout, t0)
+            return up_external(state, ce, args.timeout, t0)
         wait_established(state, args.timeout)
         wait_routes(state, ce)
         if with_dp:
@@ -344,3 +343,25 @@ def shell(name, target, cmd):
         argv = cmd or ["bash", "-i"]
     env = dict(os.environ, PS1=f"[{ns}] \\w# ")
     os.execvpe("ip", ["ip", "netns", "exec", ns, *argv], env)
+
+
+def up_external(state, ce, timeout, t0):
+    """`lab up --ce external`: says what to configure on the CE and waits up to `timeout` for
+    the sessions; the lab stays up if they do not come (start the CE, then `lab status`)."""
+    say(f"  --ce external: start your CE in namespace {state['netns']['ce']} "
+             f"(ip netns exec {state['netns']['ce']} …) with these neighbors:")
+    for line in ce.instructions():
+        say(line)
+    dp = state.get("dataplane") or (state.get("topology") or {}).get("dataplane")
+    if dp and dp.get("pairs"):
+        hosts = sorted({p["ceHost"] for p in dp["pairs"]})
+        say(f"  data plane: the CE hosts {', '.join(hosts)} sit on the CE namespace's lo; "
+                 f"the CE must route the Azure prefixes over the MSEE links")
+    try:
+        wait_established(state, timeout)
+    except LabError as e:
+        say(f"  note: {e}; the lab stays up: start the CE, then msee-ctl lab status")
+    state["upSeconds"] = round(time.monotonic() - t0, 2)
+    save(state)
+    say(f"lab '{state['name']}' is up in {state['upSeconds']} s (external CE)")
+    return state
