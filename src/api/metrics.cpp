@@ -76,7 +76,7 @@ ApiResponse metrics(const Call& c) {
   for (const auto& r : rows) {
     auto fam = r.s->afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
     out += fmt::format("msee_bgp_prefixes_accepted{{{}}} {}\n", metric_labels(*r.s),
-                       speaker.loc_rib().count(speaker.peer_id(*r.p), fam));
+                       speaker.rib_of(*r.p).count(speaker.peer_id(*r.p), fam));
   }
   head("msee_bgp_route_limit", "gauge", "the session's route limit (R36)");
   for (const auto& r : rows) {

@@ -53,9 +53,10 @@ ApiResponse route_table(const Call& c) {
   const auto* peer = speaker.find_peer(s.name);
   std::vector<msee::ReceivedRoute> received;
   if (peer != nullptr) {
-    speaker.loc_rib().for_each_path(
+    const auto& rib = speaker.rib_of(*peer);
+    rib.for_each_path(
         speaker.peer_id(*peer), unicast(s), [&](const wire::Prefix& p, const rib::Path& path) {
-          const auto& a = speaker.loc_rib().store().get(path.attr);
+          const auto& a = rib.store().get(path.attr);
           received.push_back({p, a.next_hop.value_or(s.ce_address),
                               a.as_path ? a.as_path->to_string() : ""});
         });
@@ -85,7 +86,7 @@ ApiResponse route_table_summary(const Call& c) {
   if (peer != nullptr) {
     st.established = peer->state() == bgp::fsm::State::Established;
     st.state = bgp::fsm::to_string(peer->state());
-    st.prefixes_received = speaker.loc_rib().count(speaker.peer_id(*peer), unicast(s));
+    st.prefixes_received = speaker.rib_of(*peer).count(speaker.peer_id(*peer), unicast(s));
     st.since_change = since(peer->stats().last_state_change);
   } else {
     st.state = "Idle";  // peering Disabled: no session
@@ -129,12 +130,13 @@ ApiResponse routes(const Call& c) {
   json value = json::array();
   std::size_t total = 0;
   if (peer != nullptr && dir == "received") {
-    speaker.loc_rib().for_each_path(
+    const auto& rib = speaker.rib_of(*peer);
+    rib.for_each_path(
         speaker.peer_id(*peer), unicast(s), [&](const wire::Prefix& p, const rib::Path& path) {
           if (++total > limit) {
             return;
           }
-          const auto& a = speaker.loc_rib().store().get(path.attr);
+          const auto& a = rib.store().get(path.attr);
           auto j = attributes_json(a, a.next_hop.value_or(s.ce_address));
           j["prefix"] = p.to_string();
           value.push_back(std::move(j));

@@ -11,14 +11,6 @@
 
 namespace msee::emulator {
 
-namespace {
-
-std::string table_name(const msee::SessionPlan& s) {
-  return s.circuit + "/" + std::string(msee::to_string(s.peering_type));
-}
-
-}  // namespace
-
 bool Emulator::start_dataplane() {
   const auto& d = config_.emulator.dataplane;
   if (!d.enabled) {
@@ -58,6 +50,7 @@ bool Emulator::start_dataplane() {
     auto& t = tables[table];
     t.id = table;
     t.name = name;
+    t.rib = speaker_->table_named(name).value_or(0);
     auto id = speaker_->peer_id(*peer);
     for (const auto& src : t.sources) {
       if (src.peer == id) {
@@ -68,11 +61,11 @@ bool Emulator::start_dataplane() {
   };
   for (const auto& s : plan_.sessions) {
     auto table = msee::dataplane_table(d, s.circuit_index, s.peering_type);
-    add(table, table_name(s), s, 0);
+    add(table, msee::table_name(s), s, 0);
     for (const auto& other : s.export_from) {  // MSEE: R74 Global Reach
       for (const auto& o : plan_.sessions) {
         if (o.name == other) {
-          add(table, table_name(s), o, 1);
+          add(table, msee::table_name(s), o, 1);
         }
       }
     }

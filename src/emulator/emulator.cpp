@@ -58,6 +58,7 @@ speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, cons
     nb.import = true;
     nb.export_routes = false;  // customer routes are never reflected to other sessions (R43)
     nb.export_from = s.export_from;  // MSEE: R74 — Global Reach
+    nb.table = msee::table_name(s);  // one VRF per circuit and peering
     nb.remove_private_as = true;     // MSEE: R23
     nb.allow_as_in = s.allow_as_in;  // MSEE: R24
     nb.router_id = s.router_id;

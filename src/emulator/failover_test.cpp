@@ -26,7 +26,7 @@ msee::FailoverSnapshot Emulator::snapshot(const std::string& circuit) const {
     }
     auto& routes = s.path == msee::LinkPath::Primary ? snap.primary_routes : snap.secondary_routes;
     auto fam = s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
-    speaker_->loc_rib().for_each_path(speaker_->peer_id(*peer), fam,
+    speaker_->rib_of(*peer).for_each_path(speaker_->peer_id(*peer), fam,
                                       [&](const wire::Prefix& p, const rib::Path&) {
                                         routes.push_back(p);
                                       });

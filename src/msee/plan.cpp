@@ -83,6 +83,10 @@ bool session_enabled(const Peering& peering, wire::Afi afi) {
   return on;
 }
 
+std::string table_name(const SessionPlan& s) {
+  return s.circuit + "/" + std::string(to_string(s.peering_type));
+}
+
 std::uint32_t dataplane_table(const DataplaneSettings& d, std::size_t circuit_index,
                               PeeringType type) {
   std::uint32_t slot = type == PeeringType::AzurePrivatePeering ? 1

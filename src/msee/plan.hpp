@@ -66,6 +66,11 @@ bool session_enabled(const Peering& peering, bgp::wire::Afi afi);
 
 Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& catalogue);
 
+// The speaker's routing table (VRF) of a session: one per circuit and peering,
+// "<circuit>/<peeringType>" (issue #13: circuits keep their customers apart, and a circuit's
+// private and Microsoft peering are separate routing domains).
+std::string table_name(const SessionPlan& s);
+
 // The kernel routing table of a circuit's peering when the data plane is on (issue #13):
 // base + 10 × circuit index + 1 (private), 2 (Microsoft) or 3 (public).
 std::uint32_t dataplane_table(const DataplaneSettings& d, std::size_t circuit_index,

@@ -34,7 +34,7 @@ Result<std::size_t, std::string> FibSync::start() {
   stats_.stale_flushed = *flushed;
   running_ = true;
   speaker_.watch_routes(Speaker::RouteWatch{
-      [this](const wire::Prefix& p) { path_changed(p); },
+      [this](TableId t, const wire::Prefix& p) { path_changed(t, p); },
       [this](rib::PeerId id) { peer_changed(id); }});
   for (const auto& t : tables_) {
     for (const auto& s : t.sources) {
@@ -70,8 +70,8 @@ void FibSync::exclude(rib::PeerId peer, bool excluded) {
   }
 }
 
-void FibSync::path_changed(const wire::Prefix& prefix) {
-  dirty_.insert(prefix);
+void FibSync::path_changed(std::uint16_t rib, const wire::Prefix& prefix) {
+  dirty_.insert({rib, prefix});
   schedule();
 }
 
@@ -102,8 +102,9 @@ bool FibSync::usable(rib::PeerId peer) const {
   return p != nullptr && p->state() == bgp::fsm::State::Established;
 }
 
-void FibSync::recompute(const wire::Prefix& prefix, std::vector<fib::Op>& ops) {
-  const auto& rib = speaker_.loc_rib();
+void FibSync::recompute(std::uint16_t table, const wire::Prefix& prefix,
+                        std::vector<fib::Op>& ops) {
+  const auto& rib = speaker_.table_rib(table);
   auto paths = rib.paths(prefix);
   // A prefix this speaker originates (a VNet, a Microsoft service prefix) is reached on the
   // Azure side, never through the CE, even when a CE echoes it back (allow-as-in, R24).
@@ -111,6 +112,9 @@ void FibSync::recompute(const wire::Prefix& prefix, std::vector<fib::Op>& ops) {
                          [](const rib::Path& p) { return p.peer == rib::kLocalPeer; });
   std::vector<fib::Candidate> cands;
   for (const auto& t : tables_) {
+    if (t.rib != table) {
+      continue;
+    }
     cands.clear();
     for (const auto& path : paths) {
       if (own) {
@@ -141,7 +145,6 @@ void FibSync::flush() {
   if (!running_) {
     return;
   }
-  const auto& rib = speaker_.loc_rib();
   for (auto peer : dirty_peers_) {
     for (const auto& t : tables_) {
       bool feeds = false;
@@ -153,13 +156,12 @@ void FibSync::flush() {
       }
       // What it holds now, and what the table holds (the next hops it may have lost).
       for (auto fam : {wire::kIpv4Unicast, wire::kIpv6Unicast}) {
-        rib.for_each_path(peer, fam, [&](const wire::Prefix& p, const rib::Path&) {
-          dirty_.insert(p);
-        });
+        speaker_.table_rib(t.rib).for_each_path(
+            peer, fam, [&](const wire::Prefix& p, const rib::Path&) { dirty_.insert({t.rib, p}); });
       }
       programmed_.for_each([&](std::uint32_t table, const wire::Prefix& p, const auto&) {
         if (table == t.id) {
-          dirty_.insert(p);
+          dirty_.insert({t.rib, p});
         }
       });
     }
@@ -170,8 +172,8 @@ void FibSync::flush() {
   }
   auto t0 = std::chrono::steady_clock::now();
   std::vector<fib::Op> ops;
-  for (const auto& p : dirty_) {
-    recompute(p, ops);
+  for (const auto& [rib, p] : dirty_) {
+    recompute(rib, p, ops);
   }
   dirty_.clear();
   if (ops.empty()) {

@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fib/fib.hpp"
@@ -40,6 +41,7 @@ class FibSync {
   struct Table {
     std::uint32_t id = 0;  // kernel routing table (254: main)
     std::string name;      // for logs: "er-lab-circuit/AzurePrivatePeering"
+    std::uint16_t rib = 0;  // the speaker's table (VRF) it follows (Speaker::table_named)
     std::vector<Source> sources;
   };
   struct Stats {
@@ -67,7 +69,7 @@ class FibSync {
   bool excluded(rib::PeerId peer) const { return excluded_.count(peer) != 0; }
 
   // Speaker hooks.
-  void path_changed(const bgp::wire::Prefix& prefix);
+  void path_changed(std::uint16_t rib, const bgp::wire::Prefix& prefix);
   void peer_changed(rib::PeerId peer);
 
   const Stats& stats() const { return stats_; }
@@ -80,14 +82,14 @@ class FibSync {
  private:
   void schedule();
   bool usable(rib::PeerId peer) const;
-  void recompute(const bgp::wire::Prefix& prefix, std::vector<fib::Op>& ops);
+  void recompute(std::uint16_t rib, const bgp::wire::Prefix& prefix, std::vector<fib::Op>& ops);
 
   boost::asio::io_context& io_;
   Speaker& speaker_;
   std::vector<Table> tables_;
   std::optional<kernel::RouteSocket> socket_;
   fib::Programmed programmed_;
-  std::set<bgp::wire::Prefix> dirty_;
+  std::set<std::pair<std::uint16_t, bgp::wire::Prefix>> dirty_;  // (speaker table, prefix)
   std::set<rib::PeerId> dirty_peers_;
   std::set<rib::PeerId> excluded_;
   bool posted_ = false;

@@ -24,11 +24,13 @@ void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
   auto& ps = state_of(peer);
   if (auto eor = update.end_of_rib()) {
     log::info("peer {}: End-of-RIB {} ({} routes)", peer.name(), wire::to_string(*eor),
-              loc_rib_.count(ps.id, *eor));
+              home(ps).count(ps.id, *eor));
     events_.end_of_rib(peer.name(), *eor);
     // RFC 4724 §4.2: End-of-RIB after a restart ends the stale period for that family.
-    for (const auto& p : loc_rib_.sweep_stale(ps.id, *eor)) {
-      changed(p);
+    for (auto t : ps.tables) {
+      for (const auto& p : tables_[t].rib->sweep_stale(ps.id, *eor)) {
+        changed(t, p);
+      }
     }
     watch_peer(ps.id);
     return;
@@ -55,11 +57,13 @@ void Speaker::apply_import(PeerState& ps, rib::ImportDelta&& d) {
   const auto& name = ps.peer->name();
   bool log_routes = config_.log_routes;
   auto withdraw = [&](const wire::Prefix& p) {
-    if (loc_rib_.withdraw(p, ps.id)) {
-      changed(p);
-    }
-    if (watch_.path) {
-      watch_.path(p);
+    for (auto t : ps.tables) {
+      if (tables_[t].rib->withdraw(p, ps.id)) {
+        changed(t, p);
+      }
+      if (watch_.path) {
+        watch_.path(t, p);
+      }
     }
     ps.forget_rejected(p);
     if (log_routes) {
@@ -108,16 +112,19 @@ void Speaker::apply_import(PeerState& ps, rib::ImportDelta&& d) {
     }
     return;
   }
-  // One interned set per announced set; each route holds its own reference.
+  // One interned set per announced set; each route (in each table) holds its own reference.
   for (auto& a : d.announced) {
     auto id = attrs_.intern(a.attributes);
-    for (std::size_t i = 1; i < a.prefixes.size(); ++i) {
+    for (std::size_t i = 1; i < a.prefixes.size() * ps.tables.size(); ++i) {
       attrs_.ref(id);
     }
-    loc_rib_.update_all(a.prefixes, ps.id, id, [this](const wire::Prefix& p) { changed(p); });
-    if (watch_.path) {
-      for (const auto& p : a.prefixes) {
-        watch_.path(p);
+    for (auto t : ps.tables) {
+      tables_[t].rib->update_all(a.prefixes, ps.id, id,
+                                 [this, t](const wire::Prefix& p) { changed(t, p); });
+      if (watch_.path) {
+        for (const auto& p : a.prefixes) {
+          watch_.path(t, p);
+        }
       }
     }
     if (!ps.rejected_now.empty()) {  // refused before, accepted now: counted once
@@ -141,7 +148,7 @@ void Speaker::check_limits(PeerState& ps, bool v4, bool v6) {
     if (!(family == wire::kIpv4Unicast ? v4 : v6) || ps.limit_tripped) {
       continue;
     }
-    std::uint64_t count = loc_rib_.count(ps.id, family);
+    std::uint64_t count = home(ps).count(ps.id, family);
     if (ps.config->max_prefix_count_rejected) {
       count += family == wire::kIpv4Unicast ? ps.rejected_v4 : ps.rejected_v6;
     }
@@ -201,23 +208,28 @@ void Speaker::on_route_refresh(Peer& peer, const wire::RouteRefreshMessage& rr) 
         peer.send(wire::RouteRefreshMessage{rr.afi_safi,
                                             wire::RouteRefreshSubtype::BeginOfRouteRefresh});
       }
-      ps.out.dump(loc_rib_, rr.afi_safi);
+      ps.out.dump(home(ps), rr.afi_safi);
       ps.out.set_eorr_due(rr.afi_safi, n->enhanced_route_refresh);
       schedule_flush(ps);
       return;
     }
     case wire::RouteRefreshSubtype::BeginOfRouteRefresh:
       // RFC 7313 §4: the peer re-sends the family; routes it does not re-send are stale.
-      loc_rib_.mark_stale(ps.id, rr.afi_safi);
+      for (auto t : ps.tables) {
+        tables_[t].rib->mark_stale(ps.id, rr.afi_safi);
+      }
       return;
     case wire::RouteRefreshSubtype::EndOfRouteRefresh: {
-      auto swept = loc_rib_.sweep_stale(ps.id, rr.afi_safi);
-      for (const auto& p : swept) {
-        changed(p);
+      std::size_t swept = 0;
+      for (auto t : ps.tables) {
+        for (const auto& p : tables_[t].rib->sweep_stale(ps.id, rr.afi_safi)) {
+          changed(t, p);
+          swept += t == ps.table ? 1 : 0;
+        }
       }
       watch_peer(ps.id);
       log::info("peer {}: EoRR {}: {} stale routes removed", peer.name(),
-                wire::to_string(rr.afi_safi), swept.size());
+                wire::to_string(rr.afi_safi), swept);
       return;
     }
   }

@@ -35,25 +35,31 @@ wire::Prefix nth_prefix(const wire::Prefix& base, std::uint32_t n) {
 }
 }  // namespace
 
-// Static announcements and generated blocks enter the Loc-RIB as routes of kLocalPeer.
+// Static announcements and generated blocks enter the tables of the neighbours they go to (all
+// tables when `to` is empty) as routes of kLocalPeer. Nothing is established yet: no changes
+// to queue.
 void Speaker::originate_local_routes() {
   std::size_t n = 0;
   auto add = [&](const wire::Prefix& p, const wire::PathAttributes& attrs,
-                 const std::vector<std::string>& to) {
-    loc_rib_.update(p, rib::kLocalPeer, attrs_.intern(attrs));
+                 const std::vector<std::string>& to, const std::vector<TableId>& tables) {
+    for (auto t : tables) {
+      tables_[t].rib->update(p, rib::kLocalPeer, attrs_.intern(attrs));
+    }
     if (!to.empty()) {
       local_to_[p].insert(to.begin(), to.end());
     }
     ++n;
   };
   for (const auto& ann : config_.announce) {
+    auto tables = local_tables(ann.to);
     for (const auto& p : ann.prefixes) {
-      add(p, ann.attributes, ann.to);
+      add(p, ann.attributes, ann.to, tables);
     }
   }
   for (const auto& g : config_.generate) {
+    auto tables = local_tables(g.to);
     for (std::uint32_t i = 0; i < g.count; ++i) {
-      add(nth_prefix(g.base, i), g.attributes, g.to);
+      add(nth_prefix(g.base, i), g.attributes, g.to, tables);
     }
   }
   if (n > 0) {
@@ -82,14 +88,9 @@ void Speaker::start_flaps() {
           return;
         }
         *announced = !*announced;
+        auto tables = local_tables(gen->to);
         for (std::uint32_t i = 0; i < gen->count; ++i) {
-          auto p = nth_prefix(gen->base, i);
-          bool best_changed =
-              *announced ? loc_rib_.update(p, rib::kLocalPeer, attrs_.intern(gen->attributes))
-                         : loc_rib_.withdraw(p, rib::kLocalPeer);
-          if (best_changed) {
-            changed(p, true);
-          }
+          set_local(nth_prefix(gen->base, i), tables, *announced ? &gen->attributes : nullptr);
         }
         log::info("generator {}: {} {} prefixes", gen->base.to_string(),
                   *announced ? "announced" : "withdrew", gen->count);

@@ -131,19 +131,27 @@ Result<Speaker::TableDump, std::string> Speaker::dump_table_mrt(const std::strin
   std::uint32_t sequence = 0;
   for (auto family : {wire::kIpv4Unicast, wire::kIpv6Unicast}) {
     std::map<wire::Prefix, std::vector<mrt::RibEntry>> by_prefix;
-    auto add = [&](rib::PeerId id, std::uint16_t index) {
-      loc_rib_.for_each_path(id, family, [&](const wire::Prefix& p, const rib::Path& path) {
+    // Each neighbour's paths once, from its own table; our own routes once per prefix (the
+    // same route may sit in several tables).
+    auto add = [&](const rib::LocRib& from, rib::PeerId id, std::uint16_t index) {
+      from.for_each_path(id, family, [&](const wire::Prefix& p, const rib::Path& path) {
+        auto& entries = by_prefix[p];
+        if (index == 0 && !entries.empty() && entries.front().peer_index == 0) {
+          return;
+        }
         mrt::RibEntry e;
         e.peer_index = index;
         e.originated_time = t.seconds;  // not tracked per route: the dump time
-        e.attributes = loc_rib_.store().get(path.attr);
+        e.attributes = from.store().get(path.attr);
         e.next_hop = e.attributes.next_hop.value_or(unspecified(p.addr.family));
-        by_prefix[p].push_back(std::move(e));
+        entries.push_back(std::move(e));
       });
     };
-    add(rib::kLocalPeer, 0);
+    for (const auto& table : tables_) {
+      add(*table.rib, rib::kLocalPeer, 0);
+    }
     for (std::size_t i = 0; i < states_.size(); ++i) {
-      add(states_[i].id, static_cast<std::uint16_t>(i + 1));
+      add(home(states_[i]), states_[i].id, static_cast<std::uint16_t>(i + 1));
     }
     for (const auto& [prefix, entries] : by_prefix) {
       out.write(mrt::rib_unicast(t, sequence++, prefix, entries), now);

@@ -23,20 +23,24 @@ bool negotiated_family(const Peer& peer, wire::AfiSafi family) {
 }
 }  // namespace
 
-void Speaker::changed(const wire::Prefix& prefix, bool local_change) {
+void Speaker::changed(TableId table, const wire::Prefix& prefix, bool local_change) {
   auto family = prefix.addr.is_v4() ? wire::kIpv4Unicast : wire::kIpv6Unicast;
+  const auto& loc = *tables_[table].rib;
   // Peers with export off only ever get our own routes: they need the change only when one of
   // our paths is involved (present now, or just added/withdrawn).
   bool local_involved =
-      local_change || (any_export_off_ && loc_rib_.has_path(prefix, rib::kLocalPeer));
+      local_change || (any_export_off_ && loc.has_path(prefix, rib::kLocalPeer));
   for (auto& ps : states_) {
+    if (ps.table != table) {
+      continue;
+    }
     if (!ps.config->export_routes && ps.export_from.empty() && !local_involved) {
       continue;
     }
     if (!negotiated_family(*ps.peer, family)) {
       continue;
     }
-    ps.out.changed(prefix, loc_rib_.size(family));
+    ps.out.changed(prefix, loc.size(family));
     schedule_flush(ps);
   }
 }
@@ -47,7 +51,7 @@ void Speaker::requeue_all(PeerState& ps) {
     return;
   }
   for (auto family : n->families) {
-    ps.out.requeue(loc_rib_, family);
+    ps.out.requeue(home(ps), family);
   }
   schedule_flush(ps);
 }
@@ -90,12 +94,13 @@ void Speaker::for_each_advertised(const Peer& peer, wire::AfiSafi family,
   // (modulo UPDATEs still queued).
   auto ectx = export_context(ps, peer.negotiated()->peer_as);
   auto rule = export_rule(ps);
-  loc_rib_.for_each_best(family, [&](const wire::Prefix& p, const rib::Path& best) {
+  const auto& loc = home(ps);
+  loc.for_each_best(family, [&](const wire::Prefix& p, const rib::Path& best) {
     if (!rib::exportable(rule, best, p)) {
       return;
     }
-    ectx.learned_from_ebgp = best.peer != rib::kLocalPeer && loc_rib_.peer_info(best.peer).ebgp;
-    fn(p, rib::export_attributes(loc_rib_.store().get(best.attr), ectx), *next_hop);
+    ectx.learned_from_ebgp = best.peer != rib::kLocalPeer && loc.peer_info(best.peer).ebgp;
+    fn(p, rib::export_attributes(loc.store().get(best.attr), ectx), *next_hop);
   });
 }
 
@@ -117,7 +122,7 @@ void Speaker::flush(PeerState& ps) {
         peer.notify_when_drained();  // resume in on_drained()
         return;
       }
-      for (auto& u : ps.out.next_batch(family, loc_rib_, rule, ectx, next_hop, ctx)) {
+      for (auto& u : ps.out.next_batch(family, home(ps), rule, ectx, next_hop, ctx)) {
         peer.send(u);
       }
     }
@@ -133,7 +138,7 @@ void Speaker::flush(PeerState& ps) {
     if (end.eor) {
       peer.send(wire::UpdateMessage::make_end_of_rib(family));
       log::info("peer {}: initial {} table sent ({} prefixes in the Loc-RIB), End-of-RIB",
-                peer.name(), wire::to_string(family), loc_rib_.size(family));
+                peer.name(), wire::to_string(family), home(ps).size(family));
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <map>
 
 #include "speaker/speaker.hpp"
@@ -33,6 +34,7 @@ bool session_parameters_differ(const NeighborConfig& a, const NeighborConfig& b)
 std::vector<std::string> Speaker::reconfigure(RouterConfig config,
                                               const std::set<std::string>& refresh) {
   std::vector<std::string> changes;
+  bool relink = false;  // some exportFrom changed: which tables import whom (tables.cpp)
   for (auto& ps : states_) {
     const NeighborConfig* fresh = nullptr;
     for (const auto& nb : config.neighbors) {
@@ -46,6 +48,12 @@ std::vector<std::string> Speaker::reconfigure(RouterConfig config,
     // ps.config points into config_.neighbors: assign in place, the address stays valid.
     auto& cur = const_cast<NeighborConfig&>(*ps.config);
     const auto& name = cur.name;
+    if (fresh->table != cur.table) {
+      // Its routes live in that table for the life of the process (the emulator names tables
+      // after the circuit and peering, which a same-named neighbour keeps).
+      changes.push_back(name + ": table stays '" + cur.table + "' until a restart");
+      const_cast<NeighborConfig*>(fresh)->table = cur.table;
+    }
     if (session_parameters_differ(cur, *fresh)) {
       changes.push_back(name + ": session parameters changed: restarted (Cease/Other "
                                "Configuration Change)");
@@ -80,6 +88,7 @@ std::vector<std::string> Speaker::reconfigure(RouterConfig config,
                    cur.next_hop6 != fresh->next_hop6;
     bool admin = cur.admin_down != fresh->admin_down;
     bool policy = refresh.count(name) != 0 || cur.allow_as_in != fresh->allow_as_in;
+    auto before_export_from = cur.export_from;
     cur = *fresh;
     if (limits) {
       // MSEE: R36, R37 — the new limit counts the routes held now (lowering it below the
@@ -101,6 +110,7 @@ std::vector<std::string> Speaker::reconfigure(RouterConfig config,
           }
         }
       }
+      relink = relink || cur.export_from != before_export_from;
       requeue_all(ps);
       changes.push_back(name + ": export rules changed: its routes re-evaluated");
     }
@@ -123,20 +133,27 @@ std::vector<std::string> Speaker::reconfigure(RouterConfig config,
     }
   }
 
+  if (relink) {
+    link_tables();
+  }
+
   // Local routes by difference.
   struct Local {
-    rib::AttrId attr;
-    std::set<std::string> to;
+    const wire::PathAttributes* attrs = nullptr;
+    std::vector<std::string> to;
   };
-  auto index = [&](const RouterConfig& rc) {
+  auto index = [](const RouterConfig& rc) {
     std::map<wire::Prefix, Local> out;
     for (const auto& ann : rc.announce) {
-      auto id = attrs_.intern(ann.attributes);
       for (const auto& p : ann.prefixes) {
         auto& l = out[p];
-        l.attr = id;
-        l.to.insert(ann.to.begin(), ann.to.end());
+        l.attrs = &ann.attributes;
+        l.to.insert(l.to.end(), ann.to.begin(), ann.to.end());
       }
+    }
+    for (auto& [p, l] : out) {
+      std::sort(l.to.begin(), l.to.end());
+      l.to.erase(std::unique(l.to.begin(), l.to.end()), l.to.end());
     }
     return out;
   };
@@ -144,26 +161,26 @@ std::vector<std::string> Speaker::reconfigure(RouterConfig config,
   auto after = index(config);
   std::size_t added = 0, replaced = 0, withdrawn = 0;
   for (const auto& [p, l] : before) {
-    if (after.count(p) == 0) {
+    auto it = after.find(p);
+    if (it == after.end() || it->second.to != l.to) {
+      // Gone, or going to other neighbours (maybe other tables): out of its tables first.
       local_to_.erase(p);
-      loc_rib_.withdraw(p, rib::kLocalPeer);
-      changed(p, true);
-      ++withdrawn;
+      set_local(p, local_tables(l.to), nullptr);
+      withdrawn += it == after.end() ? 1 : 0;
     }
   }
   for (const auto& [p, l] : after) {
     auto it = before.find(p);
-    if (it != before.end() && it->second.attr == l.attr && it->second.to == l.to) {
+    if (it != before.end() && *it->second.attrs == *l.attrs && it->second.to == l.to) {
       continue;
     }
     (it == before.end() ? added : replaced)++;
     if (l.to.empty()) {
       local_to_.erase(p);
     } else {
-      local_to_[p] = l.to;
+      local_to_[p] = std::set<std::string>(l.to.begin(), l.to.end());
     }
-    loc_rib_.update(p, rib::kLocalPeer, l.attr);
-    changed(p, true);
+    set_local(p, local_tables(l.to), l.attrs);
   }
   if (added + replaced + withdrawn > 0) {
     changes.push_back(fmt::format("local routes: {} added, {} changed, {} withdrawn", added,

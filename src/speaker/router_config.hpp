@@ -65,6 +65,9 @@ struct NeighborConfig {
   // Cisco remove-private-as on export: an all-private AS path is emptied before our AS is
   // prepended (MSEE: R23).
   bool remove_private_as = false;
+  // The routing table (VRF) its routes enter and whose best paths it is sent; "" = the
+  // default table. The MSEEs give each circuit's peering its own (issue #13).
+  std::string table;
   // Configured but administratively down: not started, connections refused, until
   // Speaker::set_admin_down(name, false) (MSEE: R66 — a Disabled peering).
   bool admin_down = false;

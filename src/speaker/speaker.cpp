@@ -35,11 +35,6 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
     ps.limit_v6 = rib::PrefixLimit(nb.max_prefix_v6);
     ps.admin_down = nb.admin_down;
     states_.push_back(std::move(ps));
-    rib::PeerInfo info;
-    info.weight = nb.weight;
-    info.ebgp = nb.peer_asn != config_.asn;
-    info.address = nb.address;
-    loc_rib_.set_peer(static_cast<rib::PeerId>(i + 1), info);
     peers_.push_back(std::move(peer));
     any_export_off_ = any_export_off_ || !nb.export_routes;
   }
@@ -51,6 +46,14 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
         }
       }
     }
+  }
+  build_tables();
+  for (const auto& ps : states_) {
+    rib::PeerInfo info;
+    info.weight = ps.config->weight;
+    info.ebgp = ps.config->peer_asn != config_.asn;
+    info.address = ps.config->address;
+    set_peer_info(ps.id, info);
   }
 }
 
@@ -279,11 +282,11 @@ void Speaker::on_established(Peer& peer, const fsm::Negotiated& n) {
   info.ebgp = n.peer_as != config_.asn;
   info.router_id = n.peer_id;
   info.address = peer.transport().address;
-  loc_rib_.set_peer(ps.id, info);
+  set_peer_info(ps.id, info);
   ps.peer_gr = n.peer_graceful_restart;
   // Initial table: every best path of each negotiated family, then End-of-RIB (RFC 4724 §2).
   for (auto family : n.families) {
-    ps.out.dump(loc_rib_, family);
+    ps.out.dump(home(ps), family);
     ps.out.set_eor_due(family);
   }
   schedule_flush(ps);
@@ -309,8 +312,10 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
   // RFC 4724 §4.2 helper (graceful_restart.hpp): keep a restarting peer's routes as stale.
   auto stale_for = graceful_restart_stale_period(down, ps.peer_gr);
   if (stale_for) {
-    for (auto family : kFamilies) {
-      loc_rib_.mark_stale(ps.id, family);
+    for (auto t : ps.tables) {
+      for (auto family : kFamilies) {
+        tables_[t].rib->mark_stale(ps.id, family);
+      }
     }
     log::info("peer {}: graceful restart helper: keeping its routes as stale for {} s",
               peer.name(), stale_for->count());
@@ -321,10 +326,12 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
         return;
       }
       std::size_t n = 0;
-      for (auto family : kFamilies) {
-        for (const auto& p : loc_rib_.sweep_stale(id, family)) {
-          changed(p);
-          ++n;
+      for (auto t : states_[id - 1].tables) {
+        for (auto family : kFamilies) {
+          for (const auto& p : tables_[t].rib->sweep_stale(id, family)) {
+            changed(t, p);
+            n += t == states_[id - 1].table ? 1 : 0;
+          }
         }
       }
       watch_peer(id);
@@ -333,9 +340,10 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
     return;
   }
   // No graceful restart: the peer's routes go with the session (RFC 4271 §8.2.2).
-  auto gone = loc_rib_.remove_peer(ps.id);
-  for (const auto& p : gone) {
-    changed(p);
+  for (auto t : ps.tables) {
+    for (const auto& p : tables_[t].rib->remove_peer(ps.id)) {
+      changed(t, p);
+    }
   }
   watch_peer(ps.id);
 }

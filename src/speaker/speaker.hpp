@@ -1,7 +1,14 @@
 // The BGP speaker instance: wires configured neighbours (bgp::io::Peer) to listeners, the
-// Loc-RIB (every peer's routes, best path per prefix), locally originated routes (static
-// announcements and generators), one Adj-RIB-Out per peer and the event log. It is the
-// PeerObserver for every peer. The emulator (src/emulator) builds the MSEEs on top of it.
+// routing tables (one rib::LocRib per table: every peer's routes, best path per prefix),
+// locally originated routes (static announcements and generators), one Adj-RIB-Out per peer
+// and the event log. It is the PeerObserver for every peer. The emulator (src/emulator) builds
+// the MSEEs on top of it.
+//
+// Tables are VRFs: a neighbour's routes enter its own table (NeighborConfig::table; "" is the
+// default table every plain router uses) and it is sent that table's best paths. A neighbour
+// whose exportFrom names a neighbour of another table imports that neighbour's paths into its
+// own table too (a route-target import: MSEE Global Reach, R74), so two tables may hold the same
+// prefix independently and per-peer work (sweep, session down, limits) touches one peer only.
 //
 // Propagation (docs/architecture.md, "The UPDATE path"): rib::import_update decides what an
 // UPDATE does and the speaker applies the delta to the Loc-RIB once (inbound.cpp); every prefix
@@ -19,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +45,8 @@
 #include "util/result.hpp"
 
 namespace msee::speaker {
+
+using TableId = std::uint16_t;
 
 class Speaker : public bgp::io::PeerObserver {
  public:
@@ -106,11 +116,11 @@ class Speaker : public bgp::io::PeerObserver {
   // Prefixes refused by the import policy since start.
   std::uint64_t policy_rejected(const bgp::io::Peer& peer) const;
 
-  // The data plane (fib_sync.hpp) follows the Loc-RIB through these: `path` with every
-  // prefix a neighbour's path was added to, replaced in or withdrawn from; `peer` when a
-  // neighbour's session state changed or many of its paths went at once (down, sweep).
+  // The data plane (fib_sync.hpp) follows the tables through these: `path` with every
+  // (table, prefix) a neighbour's path was added to, replaced in or withdrawn from; `peer` when
+  // a neighbour's session state changed or many of its paths went at once (down, sweep).
   struct RouteWatch {
-    std::function<void(const bgp::wire::Prefix&)> path;
+    std::function<void(TableId, const bgp::wire::Prefix&)> path;
     std::function<void(rib::PeerId)> peer;
   };
   void watch_routes(RouteWatch w) { watch_ = std::move(w); }
@@ -120,8 +130,18 @@ class Speaker : public bgp::io::PeerObserver {
   }
 
   const std::vector<std::unique_ptr<bgp::io::Peer>>& peers() const { return peers_; }
-  const rib::LocRib& loc_rib() const { return loc_rib_; }
   rib::PeerId peer_id(const bgp::io::Peer& peer) const;
+
+  // Routing tables: 0 is the default ("") table, the others in the order neighbours name them.
+  std::size_t table_count() const { return tables_.size(); }
+  const std::string& table_name(TableId t) const { return tables_[t].name; }
+  std::optional<TableId> table_named(std::string_view name) const;
+  const rib::LocRib& table_rib(TableId t) const { return *tables_[t].rib; }
+  // The table a neighbour's routes live in (its Adj-RIB-In: rib_of(p).for_each_path(id, ...)).
+  TableId table_of(const bgp::io::Peer& peer) const { return state_of(peer).table; }
+  const rib::LocRib& rib_of(const bgp::io::Peer& peer) const {
+    return table_rib(table_of(peer));
+  }
 
   // PeerObserver
   void on_state_change(bgp::io::Peer& peer, bgp::fsm::State from, bgp::fsm::State to) override;
@@ -139,6 +159,9 @@ class Speaker : public bgp::io::PeerObserver {
     bgp::io::Peer* peer = nullptr;
     const NeighborConfig* config = nullptr;
     rib::PeerId id = 0;
+    TableId table = 0;            // where its routes live and what it is sent
+    std::vector<TableId> tables;  // every table holding its paths: `table` first, then the
+                                  // tables that import them (exportFrom elsewhere, R74)
     rib::AdjRibOut out;  // what is still to be sent to it
     bool flush_posted = false;
     std::unique_ptr<boost::asio::steady_timer> gr_timer;  // RFC 4724 helper: stale routes
@@ -171,9 +194,21 @@ class Speaker : public bgp::io::PeerObserver {
   void check_limits(PeerState& ps, bool v4, bool v6);
   void originate_local_routes();
   void start_flaps();
-  // A best path changed: queue the prefix for every established peer that may need it.
-  // `local_change`: one of our own routes was added or withdrawn.
-  void changed(const bgp::wire::Prefix& prefix, bool local_change = false);
+  // A best path changed in `table`: queue the prefix for every established peer of that table
+  // that may need it. `local_change`: one of our own routes was added or withdrawn.
+  void changed(TableId table, const bgp::wire::Prefix& prefix, bool local_change = false);
+  // Table plumbing (tables.cpp): the table of every neighbour, and of our own routes.
+  void build_tables();
+  void link_tables();
+  TableId add_table(const std::string& name);
+  // The tables our own route goes into: those of the neighbours in `to`; every table if empty.
+  std::vector<TableId> local_tables(const std::vector<std::string>& to) const;
+  // Adds (`attrs`) or withdraws (nullptr) our own route in each of `tables`; queues the changes.
+  void set_local(const bgp::wire::Prefix& p, const std::vector<TableId>& tables,
+                 const bgp::wire::PathAttributes* attrs);
+  void set_peer_info(rib::PeerId id, const rib::PeerInfo& info);
+  rib::LocRib& home(const PeerState& ps) { return *tables_[ps.table].rib; }
+  const rib::LocRib& home(const PeerState& ps) const { return *tables_[ps.table].rib; }
   // Re-evaluate every prefix for the peer (after its export rules changed).
   void requeue_all(PeerState& ps);
   bgp::fsm::PeerConfig peer_config(const NeighborConfig& nb) const;
@@ -200,7 +235,11 @@ class Speaker : public bgp::io::PeerObserver {
   std::vector<std::unique_ptr<bgp::io::Peer>> peers_;
   std::vector<PeerState> states_;   // index = PeerId - 1
   rib::AttrStore attrs_;
-  rib::LocRib loc_rib_{attrs_};
+  struct Table {
+    std::string name;
+    std::unique_ptr<rib::LocRib> rib;
+  };
+  std::vector<Table> tables_;  // index = TableId; 0 is the default ("") table
   // Locally originated prefixes restricted to some neighbours (announce[].to / generate[].to).
   std::map<bgp::wire::Prefix, std::set<std::string>> local_to_;
   bool any_export_off_ = false;  // some neighbour has "export": false

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # test_msee_global_reach.sh — the bundled config/global-reach.json (two Standard circuits,
-# Amsterdam and London, linked by Global Reach) on loopback, one FRR bgpd per site as CE.
+# Amsterdam and London, linked by Global Reach) on loopback, one FRR bgpd per site as CE, plus a
+# third circuit (Paris, not linked) whose CE announces London's prefix with a shorter AS path:
+# each circuit's peering has its own table (issue #13), so Amsterdam still gets London's route
+# (with one shared table Paris's path would be the best one and nothing would go to Amsterdam).
 # Proves from each CE's JSON: each site gets the other site's on-premises prefixes through
 # both of its MSEEs (R74), with AS path 12076 when the remote path is all private and the
 # remote path kept when it holds a public ASN (R23, Q5); a site gets only its own circuit's
@@ -10,9 +13,26 @@ source "$(dirname "$0")/lib.sh"
 it_need /usr/lib/frr/bgpd vtysh ss
 it_init msee_global_reach
 A=127.2.0; B=127.2.1
-it_require_ports "$A.2 179" "$A.6 179" "$B.2 179" "$B.6 179" "$A.1 179" "$A.5 179" "$B.1 179" "$B.5 179"
+C=127.2.2
+it_require_ports "$A.2 179" "$A.6 179" "$B.2 179" "$B.6 179" "$A.1 179" "$A.5 179" "$B.1 179" "$B.5 179" \
+  "$C.1 179" "$C.5 179" "$C.2 179" "$C.6 179"
 
-GR=$MSEE_SOURCE_DIR/config/global-reach.json
+GR=$T/three-circuits.json
+"$IT_PY" - "$MSEE_SOURCE_DIR/config/global-reach.json" "$GR" <<'PY'
+import copy, json, sys
+cfg = json.load(open(sys.argv[1]))
+paris = copy.deepcopy(cfg["circuits"][1])
+paris["name"] = "er-paris"
+paris["serviceProviderProperties"]["peeringLocation"] = "Paris"
+pp = paris["peerings"][0]
+pp.update(peerASN=65003, primaryPeerAddressPrefix="192.168.30.0/30",
+          secondaryPeerAddressPrefix="192.168.30.4/30")
+pp["emulation"]["loopback"] = {"primaryPeerAddressPrefix": "127.2.2.0/30",
+                               "secondaryPeerAddressPrefix": "127.2.2.4/30"}
+paris["vnets"] = [{"name": "frc-hub", "region": "francecentral", "addressPrefixes": ["10.3.0.0/16"]}]
+cfg["circuits"].append(paris)
+json.dump(cfg, open(sys.argv[2], "w"), indent=1)
+PY
 # Each site's CE is the lab's FRR CE for its circuit; the second prefix leaves through a transit
 # AS (a public ASN in the path, which Global Reach must keep).
 site_conf() {  # site_conf CIRCUIT DIR ASN PREFIX TRANSIT_PREFIX
@@ -25,18 +45,30 @@ router bgp $3
 CONF
 }
 site_conf er-amsterdam "$T/site-a" 65001 10.50.0.0/16 10.51.0.0/16 > "$T/a.conf"
+# London's 10.60.0.0/16 leaves with a longer AS path than Paris's copy of it.
 site_conf er-london "$T/site-b" 65002 10.60.0.0/16 10.61.0.0/16 > "$T/b.conf"
+cat >> "$T/b.conf" <<CONF
+route-map LONGER permit 10
+ set as-path prepend 65002 65002
+router bgp 65002
+ address-family ipv4 unicast
+  network 10.60.0.0/16 route-map LONGER
+CONF
+itconf frr "$GR" --circuit er-paris --dir "$T/site-c" --prefixes 10.60.0.0/16 > "$T/c.conf"
 
 start_msee msee "$GR"
 start_frr site-a "$T/a.conf" 179 $A.1 $A.5
 start_frr site-b "$T/b.conf" 179 $B.1 $B.5
+start_frr site-c "$T/c.conf" 179 $C.1 $C.5
 for n in $A.2 $A.6; do check_wait 30 "site A session to MSEE $n Established" frr_established site-a $n; done
 for n in $B.2 $B.6; do check_wait 30 "site B session to MSEE $n Established" frr_established site-b $n; done
+for n in $C.2 $C.6; do check_wait 30 "site C session to MSEE $n Established" frr_established site-c $n; done
 
 paths() {  # paths SITE PREFIX -> sorted "nexthop:aspath" of the paths learned from MSEEs
   frr_ "$1" "show bgp ipv4 unicast $2 json" | jpy "' '.join(sorted('%s:%s' % (p['nexthops'][0]['ip'], p['aspath']['string']) for p in d.get('paths', []) if p['nexthops'][0]['ip'] != '0.0.0.0'))"
 }
-check_wait 15 "site A gets site B's 10.60.0.0/16 via both its MSEEs, path 12076 (R74, R23)" \
+check_wait 15 "site C (not linked) has its own VNet 10.3.0.0/16 only" it_wait_eq 1 "$C.2:12076 $C.6:12076" paths site-c 10.3.0.0/16
+check_wait 15 "site A gets site B's 10.60.0.0/16 via both its MSEEs, path 12076, although site C's copy of it is shorter (one table per circuit; R74, R23)" \
   it_wait_eq 1 "$A.2:12076 $A.6:12076" paths site-a 10.60.0.0/16
 check_wait 15 "site B gets site A's 10.50.0.0/16 via both its MSEEs, path 12076" \
   it_wait_eq 1 "$B.2:12076 $B.6:12076" paths site-b 10.50.0.0/16
@@ -48,6 +80,8 @@ check "site A does not get circuit B's VNet 10.2.0.0/16 (Global Reach carries on
 check "site A's own prefix is not reflected back to it (R43)" eq "" paths site-a 10.50.0.0/16
 pfx() { frr_ "$1" "show bgp ipv4 unicast summary json" | jpy "d['peers']['$2']['pfxRcd']"; }
 check "site A receives exactly: 1 VNet + 2 site-B prefixes per MSEE" eq 3 pfx site-a $A.2
+check "site C receives exactly its VNet: nothing from A or B, its 10.60.0.0/16 not reflected (R43, R74)" \
+  eq "1 1" echo "$(pfx site-c $C.2) $(pfx site-c $C.6)"
 
 # Withdrawal crosses Global Reach too.
 frr_ site-b "configure terminal" "router bgp 65002" "address-family ipv4 unicast" "no network 10.60.0.0/16" >/dev/null
