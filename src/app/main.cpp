@@ -16,9 +16,14 @@
 #include "emulator/emulator.hpp"
 #include "msee/config/config.hpp"
 #include "speaker/event_log.hpp"
+#include "speaker/fib_sync.hpp"
 #include "speaker/router_config.hpp"
 #include "speaker/speaker.hpp"
 #include "util/log.hpp"
+
+namespace {
+constexpr std::uint32_t kMainTable = 254;  // RT_TABLE_MAIN
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace msee;
@@ -57,10 +62,6 @@ int main(int argc, char** argv) {
     auto cfg = speaker::parse_router_config(text);
     if (!cfg) {
       return report(cfg.error());
-    }
-    if (opt.dataplane) {
-      std::cerr << "msee-emu: --dataplane needs a circuit config (this is a router config)\n";
-      return 2;
     }
     router = std::move(*cfg);
     if (opt.plan_only) {
@@ -118,19 +119,33 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   {
     std::unique_ptr<speaker::Speaker> speaker;
+    std::unique_ptr<speaker::FibSync> router_fib;  // declared after: destroyed before speaker
     std::unique_ptr<emulator::Emulator> emulator;
     std::unique_ptr<api::ApiServer> api_server;
     std::function<void()> refresh;
     speaker::Speaker* the_speaker = nullptr;
     std::function<void(const std::string&, std::function<void()>)> shutdown;
     if (router) {
+      auto neighbors = router->neighbors;  // the data plane finds each one's link
       speaker = std::make_unique<speaker::Speaker>(io, std::move(*router), events);
       if (!speaker->start()) {
         return 1;
       }
+      if (opt.dataplane) {  // the builtin CE installs its best routes, as zebra would
+        auto started = speaker::start_router_fib(io, *speaker, neighbors, kMainTable,
+                                                 opt.dataplane_host);
+        if (!started) {
+          log::error("data plane: {}", started.error());
+          return 1;
+        }
+        router_fib = std::move(*started);
+      }
       refresh = [&] { speaker->request_refresh_all(); };
       the_speaker = speaker.get();
       shutdown = [&](const std::string& m, std::function<void()> d) {
+        if (router_fib) {
+          router_fib->stop();  // the routes go before the sessions say goodbye
+        }
         speaker->shutdown(m, std::move(d));
       };
     } else {

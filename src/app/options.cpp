@@ -40,8 +40,9 @@ Options:
   --mrt-rotate SECONDS     start a new MRT file every SECONDS (default 0: never)
   --dataplane              program this network namespace's routing tables with the CE's
                            routes, a table per circuit and peering (the lab turns it on;
-                           config: "emulator": {"dataplane": true}); refused in the host's own
-                           namespace and with loopback addressing
+                           config: "emulator": {"dataplane": true}); with a router config,
+                           its best routes into the main table (the lab's builtin CE);
+                           refused in the host's own namespace and with loopback addressing
   --dataplane-host         --dataplane, also in the host's own namespace (a dedicated box
                            whose MSEE links are real interfaces)
   --table-dump FILE        where SIGUSR2 / POST /v1/mrt/tableDump write a TABLE_DUMP_V2 of the

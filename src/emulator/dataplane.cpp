@@ -1,7 +1,8 @@
 // The emulated MSEEs' forwarding plane (issue #13): which kernel routing table each circuit's
-// peering gets, which sessions feed it (its own primary and secondary at rank 0, the Global
-// Reach circuit's at rank 1, R74), and which links are taken out of it while a drill or a
-// failover test holds them (R64, R68). speaker::FibSync does the programming.
+// peering gets, which sessions feed it (its own primary and secondary at rank 0; with Global
+// Reach, a site table that adds the linked circuit's at rank 1, R74), and which links are
+// taken out of it while a drill or a failover test holds them (R64, R68). speaker::FibSync
+// does the programming.
 #include <fmt/format.h>
 
 #include "emulator/emulator.hpp"
@@ -16,19 +17,8 @@ bool Emulator::start_dataplane() {
   if (!d.enabled) {
     return true;
   }
-  auto initial = kernel::in_initial_netns();
-  if (!initial) {
-    if (!d.allow_initial_namespace) {
-      log::error("data plane: cannot tell whether this is the host's own network namespace "
-                 "(/proc/1/ns/net unreadable, and this is no namespace named in /run/netns); "
-                 "refusing to program routes (--dataplane-host if this box is dedicated)");
-      return false;
-    }
-  } else if (*initial && !d.allow_initial_namespace) {
-    log::error("data plane: msee-emu runs in the host's own network namespace; it programs "
-               "routing tables only inside a namespace (msee-ctl lab up) unless told this is a "
-               "dedicated box (\"dataplane\": {{\"allowInitialNamespace\": true}} or "
-               "--dataplane-host)");
+  if (auto why = speaker::dataplane_refused(d.allow_initial_namespace)) {
+    log::error("data plane: {} (or \"dataplane\": {{\"allowInitialNamespace\": true}})", *why);
     return false;
   }
   std::map<std::string, int> ifindex;  // session → its MSEE link interface
@@ -62,10 +52,18 @@ bool Emulator::start_dataplane() {
   for (const auto& s : plan_.sessions) {
     auto table = msee::dataplane_table(d, s.circuit_index, s.peering_type);
     add(table, msee::table_name(s), s, 0);
-    for (const auto& other : s.export_from) {  // MSEE: R74 Global Reach
+    if (s.export_from.empty()) {
+      continue;
+    }
+    // MSEE: R74 Global Reach joins the two sites, not a site and the other circuit's VNets:
+    // the linked circuit's routes go only into the table the CE's side looks up, at a lower
+    // rank than the own CE's; the Azure side keeps `table`.
+    auto site = msee::dataplane_site_table(d, s);
+    add(site, msee::table_name(s), s, 0);
+    for (const auto& other : s.export_from) {
       for (const auto& o : plan_.sessions) {
         if (o.name == other) {
-          add(table, msee::table_name(s), o, 1);
+          add(site, msee::table_name(s), o, 1);
         }
       }
     }

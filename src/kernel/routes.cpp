@@ -426,13 +426,17 @@ Result<std::vector<fib::Route>, std::string> RouteSocket::dump(std::uint8_t prot
   return out;
 }
 
-Result<std::size_t, std::string> RouteSocket::flush(std::uint8_t protocol) {
+Result<std::size_t, std::string> RouteSocket::flush(
+    std::uint8_t protocol, const std::function<bool(const fib::Route&)>& only) {
   auto routes = dump(protocol);
   if (!routes) {
     return unexpected(std::move(routes.error()));
   }
   std::vector<fib::Op> ops;
   for (auto& r : *routes) {
+    if (only && !only(r)) {
+      continue;
+    }
     r.next_hops.clear();
     ops.push_back(fib::Op{fib::Op::Kind::Delete, std::move(r)});
   }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,8 +47,10 @@ class RouteSocket {
   Outcome apply(std::span<const fib::Op> ops);
   // Every route of `protocol`, IPv4 and IPv6, in every table.
   Result<std::vector<fib::Route>, std::string> dump(std::uint8_t protocol);
-  // Deletes every route of `protocol` in every table; how many were deleted.
-  Result<std::size_t, std::string> flush(std::uint8_t protocol);
+  // Deletes every route of `protocol` in every table (or those `only` picks); how many were
+  // deleted.
+  Result<std::size_t, std::string> flush(std::uint8_t protocol,
+                                         const std::function<bool(const fib::Route&)>& only = {});
 
  private:
   explicit RouteSocket(int fd) : fd_(fd) {}

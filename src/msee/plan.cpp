@@ -95,6 +95,11 @@ std::uint32_t dataplane_table(const DataplaneSettings& d, std::size_t circuit_in
   return d.table_base + 10 * static_cast<std::uint32_t>(circuit_index) + slot;
 }
 
+std::uint32_t dataplane_site_table(const DataplaneSettings& d, const SessionPlan& s) {
+  auto own = dataplane_table(d, s.circuit_index, s.peering_type);
+  return s.export_from.empty() ? own : own + 5;
+}
+
 Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& catalogue) {
   Plan plan;
   bool loopback = config.emulator.addressing == Addressing::Loopback;

@@ -75,6 +75,11 @@ std::string table_name(const SessionPlan& s);
 // base + 10 × circuit index + 1 (private), 2 (Microsoft) or 3 (public).
 std::uint32_t dataplane_table(const DataplaneSettings& d, std::size_t circuit_index,
                               PeeringType type);
+// The table packets from the CE's side look up when the circuit has Global Reach: its own CE's
+// routes and the linked circuit's (MSEE: R74), dataplane_table + 5. The Azure side keeps
+// dataplane_table, the own CE's routes only, so a VNet never reaches the other site.
+// Without Global Reach it is dataplane_table itself.
+std::uint32_t dataplane_site_table(const DataplaneSettings& d, const SessionPlan& s);
 
 // The link prefixes of every peering of every circuit, IPv4 and IPv6 (R11, R41), leaving out
 // circuit `except` when given (Microsoft peering refuses only other circuits' links).

@@ -20,14 +20,15 @@ FibSync::~FibSync() {
   speaker_.watch_routes({});
 }
 
-Result<std::size_t, std::string> FibSync::start() {
+Result<std::size_t, std::string> FibSync::start(
+    const std::function<bool(const fib::Route&)>& stale) {
   auto sock = kernel::RouteSocket::open();
   if (!sock) {
     return unexpected(std::move(sock.error()));
   }
   socket_.emplace(std::move(*sock));
   // A run killed with SIGKILL could not clean up: its routes carry our protocol number.
-  auto flushed = socket_->flush(kernel::kRouteProtocol);
+  auto flushed = socket_->flush(kernel::kRouteProtocol, stale);
   if (!flushed) {
     return unexpected("removing the routes of an earlier run: " + flushed.error());
   }

@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -25,6 +26,7 @@
 #include "fib/fib.hpp"
 #include "kernel/routes.hpp"
 #include "rib/loc_rib.hpp"
+#include "speaker/router_config.hpp"
 #include "util/result.hpp"
 
 namespace msee::speaker {
@@ -59,9 +61,11 @@ class FibSync {
   FibSync(const FibSync&) = delete;
   FibSync& operator=(const FibSync&) = delete;
 
-  // Opens rtnetlink, deletes the routes a killed run left (our protocol number, every table),
-  // and starts following the speaker. An error says what failed.
-  Result<std::size_t, std::string> start();
+  // Opens rtnetlink, deletes the routes a killed run left (our protocol number, every table,
+  // or those `stale` picks when several processes share the namespace), and starts following
+  // the speaker. An error says what failed.
+  Result<std::size_t, std::string> start(
+      const std::function<bool(const fib::Route&)>& stale = {});
   // Deletes every route this run programmed (msee-emu stops).
   void stop();
   // Takes a neighbour's next hops out of (or back into) every table at once.
@@ -97,5 +101,17 @@ class FibSync {
   bool running_ = false;
   Stats stats_;
 };
+
+// Whether this process may program routing tables here (issue #13): never in the host's own
+// network namespace unless `allow_initial` (a dedicated box). nullopt = yes; else why not.
+std::optional<std::string> dataplane_refused(bool allow_initial);
+
+// Router mode's data plane (the lab's builtin CE, router_fib.cpp): the speaker's one table into
+// kernel table `table` (254: main), every neighbour at rank 0 (shortest AS path, then ECMP),
+// each next hop on the interface that holds the session's local address. Neighbours on
+// loopback addresses are left out: loopback addressing never touches a routing table.
+Result<std::unique_ptr<FibSync>, std::string> start_router_fib(
+    boost::asio::io_context& io, Speaker& speaker, const std::vector<NeighborConfig>& neighbors,
+    std::uint32_t table, bool allow_initial);
 
 }  // namespace msee::speaker

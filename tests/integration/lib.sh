@@ -282,7 +282,7 @@ lab_init() {
   it_cleanup() { "$MSEE_CTL" lab down > "$T/lab-down.log" 2>&1; }
   it_on_fail() {
     "$MSEE_CTL" -o table lab status 2>&1
-    local f; for f in "$MSEE_LAB_DIR/$MSEE_LAB_NAME"/*.log "$MSEE_LAB_DIR/$MSEE_LAB_NAME"/ce/*.log; do
+    local f; for f in "$MSEE_LAB_DIR/$MSEE_LAB_NAME"/*.log "$MSEE_LAB_DIR/$MSEE_LAB_NAME"/ce*/*.log; do
       [ -f "$f" ] && it_dump "lab" "$f" 30
     done
   }

@@ -12,8 +12,10 @@
 #         DSCP zeroed both ways on private peering, kept on Microsoft peering.
 #   two:  two circuits whose CE announces the same 10.50.0.0/16: each VM's traffic stays on its
 #         own circuit's links, a packet sent to the other circuit's VNet is unreachable.
-#   builtin: msee-emu's router mode as CE with the data plane on: the lab still comes up; then
-#         `lab down` without lab.json (a crash) removes the az namespace from its name alone.
+#   builtin: msee-emu's router mode as CE with the data plane on: it installs its best routes
+#         (--dataplane, ECMP over both MSEEs), ping and lab traffic pass; after kill -9 a restart
+#         clears its stale routes, SIGTERM removes them; `lab down` without lab.json (a crash)
+#         removes the az namespace from its name alone.
 set -u
 source "$(dirname "$0")/lib.sh"
 it_need ip python3 iperf3 ping traceroute iptables ip6tables tc
@@ -199,6 +201,29 @@ if [ "$WHAT" = all ] || [ "$WHAT" = builtin ]; then
   up builtin --ce builtin
   check "builtin CE with the data plane: sessions Established, $N-az0 built" \
     bash -c "ip netns list | grep -q '^$N-az0' && ip -n $N-az0 addr show lo | grep -q 10.1.0.4"
+  check "the builtin CE (--dataplane) installed 10.1.0.0/16 in its namespace over both MSEEs" \
+    bash -c "ip -n $N-ce route show 10.1.0.0/16 proto 201 | grep -c 'nexthop via' | grep -qx 2"
+  check "msee-ctl lab shell ce -- ping -I 10.50.0.1 10.1.0.4 (builtin CE host -> VM)" \
+    "$MSEE_CTL" lab shell ce -- ping -c 3 -i 0.2 -W 1 -I 10.50.0.1 10.1.0.4
+  check "lab traffic with the builtin CE: both directions, nothing lost" \
+    bash -c "'$MSEE_CTL' -o json lab traffic --duration 2 > '$T/traffic-builtin.json' 2> '$T/traffic-builtin.log' && $IT_PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not all(x[\"lost\"] == 0 and x[\"sent\"] > 0 for x in d[\"directions\"].values()))' '$T/traffic-builtin.json'"
+  conf=$(ls "$MSEE_LAB_DIR/$N"/ce/router-*.json | head -1)
+  pkill -9 -f -- "--config $conf" || true
+  sleep 0.5
+  check "after kill -9 of the builtin CE its routes are still in the kernel (stale)" \
+    bash -c "ip -n $N-ce route show 10.1.0.0/16 proto 201 | grep -q nexthop"
+  ip netns exec "$N-ce" "$MSEE_EMU" --config "$conf" --dataplane > "$T/builtin-again.log" 2>&1 &
+  it__record builtin-again $!
+  again=$!
+  check_wait 10 "a restarted builtin CE clears them first (removed ... left by an earlier run)" \
+    grep -q "left by an earlier run" "$T/builtin-again.log"
+  check_wait 20 "... and installs them again once its sessions are back" \
+    bash -c "ip -n $N-ce route show 10.1.0.0/16 proto 201 | grep -c 'nexthop via' | grep -qx 2"
+  kill -TERM "$again"; wait "$again" 2>/dev/null
+  check "SIGTERM: the builtin CE removes its routes as it stops" \
+    bash -c "[ -z \"\$(ip -n $N-ce route show proto 201)\" ]"
+  down
+  up builtin2 --ce builtin
   rm -f "$MSEE_LAB_DIR/$N/lab.json"
   down
   check "lab down without lab.json (a crash) removes every namespace, $N-az0 too" \

@@ -39,14 +39,16 @@ def print_route_tables(state):
         print(f"\n{s['circuit']} {s['peeringType']} {s['path']} {s['family']} "
               f"(az network express-route list-route-tables):")
         print(table(rows, ["network", "nextHop", "locPrf", "weight", "path"]), end="")
-    view = lab.make_ce(state).observe()
     by = {s["mseeAddress"]: s for s in state["plan"]["sessions"]}
-    rows = [{"prefix": p, "best": f"{by[r['best']]['path']} ({r['best']})" if r["best"] in by
-             else r["best"], "paths": len(r["paths"]),
-             "asPath": " ".join(map(str, r["paths"].get(r["best"], [])))}
-            for p, r in sorted(view["routes"].items()) if any(x in by for x in r["paths"])]
-    print(f"\nThe CE ({state['ce']}) holds these Azure routes:")
-    print(table(rows, ["prefix", "best", "paths", "asPath"]), end="")
+    for site, ce in lab.make_ces(state):
+        view = ce.observe()
+        rows = [{"prefix": p, "best": f"{by[r['best']]['path']} ({r['best']})"
+                 if r["best"] in by else r["best"], "paths": len(r["paths"]),
+                 "asPath": " ".join(map(str, r["paths"].get(r["best"], [])))}
+                for p, r in sorted(view["routes"].items()) if any(x in by for x in r["paths"])]
+        print(f"\nThe CE ({state['ce']}" + (f", site {site['circuit']} in {site['netns']}"
+                                           if site else "") + ") holds these Azure routes:")
+        print(table(rows, ["prefix", "best", "paths", "asPath"]), end="")
 
 
 TRAFFIC_COLUMNS = ["pair", "dir", "flow", "sent", "lost", "outages", "worstMs", "before",
@@ -114,8 +116,20 @@ def parser():
     u.add_argument("--ce", default="frr", choices=["frr", "bird", "builtin", "external"],
                    help="the CE router (default frr; builtin needs nothing installed; external "
                         "starts none: bring your own into the CE namespace)")
-    u.add_argument("--ce-prefixes", default="10.50.0.0/16,fdbb:50::/48",
-                   help="on-premises prefixes the CE announces on private peering")
+    u.add_argument("--ce-prefixes", action="append", metavar="[CIRCUIT=]PREFIX,...",
+                   help="on-premises prefixes the CE announces on private peering (default "
+                        "10.50.0.0/16,fdbb:50::/48); with one CE per circuit, CIRCUIT=... "
+                        "(a name or an index; repeatable) sets that site's (default circuit "
+                        "C: 10.<50+10C>.0.0/16,fdbb:<50+10C>::/48)")
+    site = u.add_mutually_exclusive_group()
+    site.add_argument("--ce-per-circuit", dest="ce_per_circuit", action="store_true",
+                      default=None,
+                      help="one CE router and namespace per circuit, as separate sites "
+                           "(<name>-ce, <name>-ce1, ...); the default when the config's "
+                           "circuits are linked by Global Reach")
+    site.add_argument("--one-ce", dest="ce_per_circuit", action="store_false",
+                      help="one CE router and namespace for every circuit (the default "
+                           "without Global Reach)")
     u.add_argument("--ce-hold-time", type=int, default=None,
                    help="the CE's hold time (default: the router's own; builtin 9 s)")
     u.add_argument("--prefer-primary", action="store_true",
@@ -127,8 +141,9 @@ def parser():
                    help="BGP only: no Azure-side namespaces, routes, shaping or filters")
     ls.add_parser("status", help="processes, MSEE and CE sessions")
     sh = ls.add_parser("shell", help="a shell (or vtysh/birdc) in the CE or MSEE namespace")
-    sh.add_argument("where", metavar="{ce,er,az[N]}",
-                    help="the CE's or the MSEE's namespace, or circuit N's Azure side (az = az0)")
+    sh.add_argument("where", metavar="{ce,ce<N>,ce:<circuit>,er,az[N]}",
+                    help="the CE's or the MSEE's namespace, or circuit N's Azure side (az = "
+                         "az0); with one CE per circuit, ce is circuit 0's, ceN circuit N's")
     sh.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD: run CMD instead")
     ls.add_parser("down", help="stop everything the lab started and delete its namespaces")
     tr = ls.add_parser("traffic", help="UDP probe streams both ways between the CE's hosts and "
@@ -231,9 +246,14 @@ def main(argv):
                 print(table(st["processes"], ["role", "pid", "alive"]))
                 print(table([s | {"bfd": s.get("bfd") or ""} for s in st["sessions"]],
                             ["name", "state", "adminState", "bfd", "ceAddress", "flaps"]))
+                for x in st.get("sites", []):
+                    print(f"Site {x['circuit']}: CE in {x['netns']}, announcing "
+                          f"{', '.join(x['cePrefixes'])}")
                 print(f"The CE's sessions:\n" + table(st.get("ceSessions", []),
                                                        ["neighbor", "state", "bfd",
-                                                        "received"]), end="")
+                                                        "received"] +
+                                                       (["circuit"] if st.get("sites") else [])),
+                      end="")
                 dp = st.get("dataplane")
                 if dp:
                     print(f"\nData plane (CE routes in the MSEE: {dp['ceRoutes']}):")
@@ -259,8 +279,9 @@ def main(argv):
                 print_traffic(t)
             return 0
         if args.cmd == "lab" and args.lab == "shell":
-            if args.where not in ("ce", "er") and not re.fullmatch(r"az\d*", args.where):
-                print("msee-ctl: lab shell: where must be ce, er or az[N]", file=sys.stderr)
+            if args.where != "er" and not re.fullmatch(r"az\d*|ce\d*|ce:.+", args.where):
+                print("msee-ctl: lab shell: where must be ce, ce<N>, ce:<circuit>, er or az[N]",
+                      file=sys.stderr)
                 return 2
             cmd = [c for c in args.command if c != "--"] if args.command else []
             lab.shell(args.name, args.where, cmd)

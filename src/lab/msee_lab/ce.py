@@ -151,8 +151,8 @@ class ControlSocket:
 class Ce:
     kind = "?"
 
-    def __init__(self, lab_dir, plan, opts, netns):
-        self.dir = os.path.join(lab_dir, "ce")
+    def __init__(self, lab_dir, plan, opts, netns, dirname="ce"):
+        self.dir = os.path.join(lab_dir, dirname)  # ce1, ce2 … for the sites (sites.py)
         self.plan, self.opts, self.netns = plan, opts, netns
         self.sessions = plan["sessions"]
         self.extra = {}  # group key -> [prefixes]
@@ -519,9 +519,10 @@ class BuiltinCe(Ce):
             ev = os.path.join(self.dir, f"events-{asn}.jsonl")
             open(ev, "a").close()
             self.offsets.setdefault(ev, 0)
+            dp = ["--dataplane"] if self.opts.get("dataplane") else []  # best routes, as zebra
             self.procs.append(util.spawn(f"ce-builtin-{asn}", [emu, "--config", conf, "--events",
-                                                               ev], f"{self.dir}/builtin-{asn}.log",
-                                         self.netns))
+                                                               ev, *dp],
+                                         f"{self.dir}/builtin-{asn}.log", self.netns))
         return self.procs
 
     def read_events(self):
@@ -584,16 +585,16 @@ class BuiltinCe(Ce):
 KINDS = {"frr": FrrCe, "bird": BirdCe, "builtin": BuiltinCe, "external": None}
 
 
-def make(kind, lab_dir, plan, opts, netns):
+def make(kind, lab_dir, plan, opts, netns, dirname="ce"):
     if kind not in KINDS:
         raise LabError(f"--ce must be one of {', '.join(KINDS)}, not '{kind}'")
     if kind == "external":  # bring your own CE: the lab starts none (external.py)
         from .external import ExternalCe
-        return ExternalCe(lab_dir, plan, opts, netns)
+        return ExternalCe(lab_dir, plan, opts, netns, dirname)
     need = {"frr": ["vtysh", "/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", "/usr/lib/frr/zebra"],
             "bird": ["bird", "birdc"], "builtin": []}[kind]
     for b in need:
         if shutil.which(b) is None and not os.path.exists(b):
             raise LabError(f"--ce {kind} needs {b} (apt-get install "
                            f"{'frr' if kind == 'frr' else 'bird2'}), or use --ce builtin")
-    return KINDS[kind](lab_dir, plan, opts, netns)
+    return KINDS[kind](lab_dir, plan, opts, netns, dirname)

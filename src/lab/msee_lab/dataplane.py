@@ -1,7 +1,9 @@
 """The lab's data plane (issue #13): traffic from a CE host through the MSEE to an Azure VM.
 
     <lab>-ce            <lab>-er                                      <lab>-az<C>
-    lo: CE hosts ─ CE link ─ er<C>p<L>… ── table 1000+10C+pt (the CE's routes, msee-emu)
+    lo: CE hosts ─ CE link ─ er<C>p<L>… ── table 1000+10C+pt (the CE's routes, msee-emu;
+                                         │   with Global Reach the CE side looks up +5,
+                                         │   which adds the linked site's routes, R74)
                                          └─ table 2000+10C+L(+2 ms) ─ gw<C>p<L> ══ az<C>p<L>  lo: VMs
 
 One namespace per circuit stands for Azure: its VMs (VNet prefix + 4, Azure keeps .0-.3) and
@@ -48,6 +50,12 @@ def path_no(path):
 def peering_table(s):
     """msee-emu's table for the session's circuit and peering (plan's "table" when it has one)."""
     return s.get("table") or 1000 + 10 * s["circuitIndex"] + PT_NO[s["peeringType"]]
+
+
+def site_table(s):
+    """What the CE's side looks up: with Global Reach the own and the linked site's routes; the
+    Azure side keeps peering_table, so a VNet never reaches the other site (R74)."""
+    return s.get("siteTable") or peering_table(s)
 
 
 def link_table(c, l, pt):
@@ -109,10 +117,12 @@ def bandwidth_of(s, cfg):
     return found[0] if found else DEFAULT_MBPS
 
 
-def layout(lab, plan, topo, opts, cfg=None):
+def layout(lab, plan, topo, opts, cfg=None, site_opts=None):
     """What the data plane is made of, from the plan alone (no side effects): circuits with
-    their links, tables and Azure addresses, the CE hosts, the probe pairs and ifLinks."""
-    ns = topo["netns"]
+    their links, tables and Azure addresses, the CE hosts, the probe pairs and ifLinks.
+    site_opts {circuit index: CE options}: one CE per circuit (sites.py), each with its own
+    prefixes, in its own namespace (topology's ceNetns)."""
+    opts_of = lambda c: (site_opts or {}).get(c, opts)  # noqa: E731
     by_name = {s["name"]: s for s in plan["sessions"]}
     circuits = {}
     for s in plan["sessions"]:
@@ -128,6 +138,7 @@ def layout(lab, plan, topo, opts, cfg=None):
         if dev not in link["erDevs"]:
             link["erDevs"].append(dev)
         pe = cc["peerings"].setdefault(s["peeringType"], {"table": peering_table(s),
+                                                          "siteTable": site_table(s),
                                                           "sessions": []})
         pe["sessions"].append(s["name"])
     for a in plan["advertisements"]:
@@ -145,11 +156,13 @@ def layout(lab, plan, topo, opts, cfg=None):
                             "family": family_of(addr), "origin": a.get("origin", "")})
     ce_hosts = {}
     for s in plan["sessions"]:
-        for p in ce_mod.own_prefixes(s, opts):
+        for p in ce_mod.own_prefixes(s, opts_of(s["circuitIndex"])):
             h = ce_hosts.setdefault((s["circuitIndex"], s["peeringType"], family_of(p), p), {
                 "address": first_host(p), "prefix": p, "circuit": s["circuit"],
                 "circuitIndex": s["circuitIndex"], "peeringType": s["peeringType"],
                 "family": family_of(p)})
+            if site_opts:
+                h["ceNetns"] = topology.ce_ns_of(topo, s["circuitIndex"])
             h.setdefault("sessions", []).append(s["name"])
     pairs = []
     for cc in circuits.values():
@@ -160,11 +173,13 @@ def layout(lab, plan, topo, opts, cfg=None):
                 if hosts and vms:
                     pairs.append({"circuit": cc["circuit"], "circuitIndex": cc["circuitIndex"],
                                   "peeringType": pt, "family": fam,
-                                  "ceHost": hosts[0]["address"], "ceNetns": ns["ce"],
+                                  "ceHost": hosts[0]["address"],
+                                  "ceNetns": topology.ce_ns_of(topo, cc["circuitIndex"]),
                                   "vm": vms[0]["address"], "azNetns": cc["azNetns"]})
     if_links = {}
     for s in plan["sessions"]:
-        if_links[f"{ns['ce']}/{topo['interfaces'][s['name']]['ce']}"] = {
+        cns = topology.ce_ns_of(topo, s["circuitIndex"])
+        if_links[f"{cns}/{topo['interfaces'][s['name']]['ce']}"] = {
             "circuit": s["circuit"], "path": s["path"]}
     for cc in circuits.values():
         for link in cc["links"].values():
@@ -232,18 +247,21 @@ def ipt(ns, fam, *args):
     nsexec(ns, "iptables" if fam == "ipv4" else "ip6tables", "-w", *args)
 
 
-def build(lab, plan, topo, opts, cfg=None):
+def build(lab, plan, topo, opts, cfg=None, site_opts=None):
     """Builds the data plane next to the lab's topology; returns the record for lab.json."""
-    lay = layout(lab, plan, topo, opts, cfg)
+    lay = layout(lab, plan, topo, opts, cfg, site_opts)
     ns = topo["netns"]
-    er, cens = ns["er"], ns["ce"]
+    er = ns["er"]
+    # Every CE namespace: the one CE's, or each site's (one CE per circuit).
+    cens = sorted({topology.ce_ns_of(topo, s["circuitIndex"]) for s in plan["sessions"]})
     have = set(ip("netns", "list", check=False).split())
     for cc in lay["circuits"].values():
         if cc["azNetns"] in have:
             raise LabError(f"network namespace {cc['azNetns']} already exists "
                            f"(run: msee-ctl lab down)")
     routing_sysctls(er)
-    routing_sysctls(cens)
+    for n in cens:
+        routing_sysctls(n)
     sysctl(er, "net.ipv4.icmp_errors_use_inbound_ifaddr=1")
     shaping, er_lines = [], []
     rules = {"ipv4": [], "ipv6": []}
@@ -283,7 +301,7 @@ def build(lab, plan, topo, opts, cfg=None):
                        if topo["interfaces"][n]["er"] == dev}
                 for fam in rules:
                     for pt in sorted(pts):
-                        rules[fam] += [f"add iif {dev} lookup {cc['peerings'][pt]['table']} "
+                        rules[fam] += [f"add iif {dev} lookup {cc['peerings'][pt]['siteTable']} "
                                        f"pref {prio}",
                                        f"add iif {dev} lookup {link_table(c, l, pt)} "
                                        f"pref {prio + 1}"]
@@ -332,7 +350,8 @@ def build(lab, plan, topo, opts, cfg=None):
     batch(er, ["rule " + x for x in rules["ipv4"]], "IPv4 rules", "ipv4")
     batch(er, ["rule " + x for x in rules["ipv6"]], "IPv6 rules", "ipv6")
     rp_filter_off(er)
-    rp_filter_off(cens)
+    for n in cens:
+        rp_filter_off(n)
     # Bandwidth per link and direction: to the CE on the MSEE's CE link devices, to Azure on
     # the gateway veth (R62, R81: each link carries the circuit's bandwidth).
     for cc in lay["circuits"].values():
@@ -341,9 +360,10 @@ def build(lab, plan, topo, opts, cfg=None):
                 shaping.append(tbf(er, dev, cc["bandwidthInMbps"]))
             shaping.append(tbf(er, link["gw"], cc["bandwidthInMbps"]))
     firewall(er, plan, topo)
-    ce_lines = sorted({f"addr add {h['address']}/{32 if h['family'] == 'ipv4' else 128} dev lo"
-                       for h in lay["ceHosts"]})
-    batch(cens, ce_lines, "CE hosts")
+    for n in cens:
+        ce_lines = sorted({f"addr add {h['address']}/{32 if h['family'] == 'ipv4' else 128} "
+                           f"dev lo" for h in lay["ceHosts"] if h.get("ceNetns", n) == n})
+        batch(n, ce_lines, "CE hosts")
     rec = {"enabled": True, "azNetns": [cc["azNetns"] for cc in lay["circuits"].values()],
            "circuits": [{k: v for k, v in cc.items() if k != "links"}
                         | {"links": list(cc["links"].values())}
@@ -384,15 +404,16 @@ def firewall(er, plan, topo):
 
 def wait_ce_fib(state, timeout=15):
     """Until the CE's kernel holds a route to every VM of the pairs (zebra / BIRD's kernel
-    protocol install what BGP chose). A note, not an error, if it does not (builtin CE)."""
+    protocol, the builtin CE's --dataplane install what BGP chose). A note, not an error, if
+    it does not."""
     import time
     dp = state.get("dataplane") or {}
-    ce = state["netns"]["ce"]
     end = time.monotonic() + timeout
     missing = []
     while True:
         missing = []
         for p in dp.get("pairs", []):
+            ce = p.get("ceNetns") or state["netns"]["ce"]  # each site's CE: its own pairs
             out = run(["ip", "-n", ce, "route", "get", p["vm"], "from", p["ceHost"]], check=False)
             if not out or "unreachable" in out:
                 missing.append(p["vm"])
@@ -401,7 +422,7 @@ def wait_ce_fib(state, timeout=15):
         time.sleep(0.3)
     if missing:
         say(f"  note: the CE's kernel has no route to {', '.join(missing)} "
-            f"({state['ce']} CE{': it does not install routes' if state['ce'] == 'builtin' else ''})")
+            f"({state['ce']} CE)")
     return missing
 
 

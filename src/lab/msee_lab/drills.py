@@ -29,7 +29,7 @@ class Drill:
         self.api = lab_mod.api(state)
         if getattr(args, "ce", None) == "external" and state["ce"] != "external":
             state = dict(state, ce="external")  # this drill reads the MSEE side only
-        self.ce = lab_mod.make_ce(state)
+        self.ce = lab_mod.make_ce(state, args.circuit)  # with one CE per circuit: its own
         plan = state["plan"]
         circuits = [s["circuit"] for s in plan["sessions"]]
         self.circuit = args.circuit or circuits[0]
@@ -491,7 +491,7 @@ def validate_limits(args):
     (recovered after the restart time, Q1). The rows name each session."""
     state = lab_mod.load(args.name)
     api = lab_mod.api(state)
-    ce = lab_mod.make_ce(state)
+    ce = lab_mod.make_ce(state, args.circuit)
     circuit = args.circuit or state["plan"]["sessions"][0]["circuit"]
     groups = {}
     for s in state["plan"]["sessions"]:
@@ -506,12 +506,7 @@ def validate_limits(args):
     rows = []
 
     def apply(extra):
-        procs = ce.announce_extra(extra)
-        state["ceExtra"] = {"/".join(k): v for k, v in ce.extra.items()}
-        if procs:
-            state["processes"] = [p for p in state["processes"]
-                                  if not p["role"].startswith("ce-")] + procs
-        lab_mod.save(state)
+        lab_mod.record_ce(state, ce, ce.announce_extra(extra))
 
     try:
         for key, ss in sorted(groups.items()):

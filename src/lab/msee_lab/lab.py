@@ -14,7 +14,7 @@ import subprocess
 import time
 
 from . import ce as ce_mod
-from . import dataplane, topology, util
+from . import dataplane, sites, topology, util
 from .util import LabError, say
 
 DEFAULT_CONFIG = "config/default.json"
@@ -95,12 +95,49 @@ def emu_bin():
     return os.environ.get("MSEE_EMU", "msee-emu")
 
 
-def make_ce(state):
-    c = ce_mod.make(state["ce"], state["dir"], state["plan"], state["ceOptions"],
-                    state["netns"]["ce"])
-    c.extra = {tuple(k.split("/")): v for k, v in state.get("ceExtra", {}).items()}
-    c.procs = [p for p in state["processes"] if p["role"].startswith("ce-")]
+def make_ce(state, circuit=None):
+    """The lab's CE; with one CE per circuit, the CE of `circuit` (default circuit 0's)."""
+    site = sites.site_of(state, circuit)
+    if site is None:
+        c = ce_mod.make(state["ce"], state["dir"], state["plan"], state["ceOptions"],
+                        state["netns"]["ce"])
+        c.extra = {tuple(k.split("/")): v for k, v in state.get("ceExtra", {}).items()}
+        c.procs = [p for p in state["processes"] if p["role"].startswith("ce-")]
+        c.site = None
+        return c
+    c = ce_mod.make(state["ce"], state["dir"], sites.site_plan(state["plan"],
+                                                               site["circuitIndex"]),
+                    site["ceOptions"], site["netns"], site["dir"])
+    c.extra = {tuple(k.split("/")): v for k, v in site.get("ceExtra", {}).items()}
+    c.procs = [p for p in state["processes"] if p.get("site") == site["circuitIndex"]]
+    c.site = site
     return c
+
+
+def make_ces(state):
+    """Every CE of the lab: [(site or None, CE)]."""
+    if not state.get("sites"):
+        return [(None, make_ce(state))]
+    return [(s, make_ce(state, s["circuit"])) for s in state["sites"]]
+
+
+def record_ce(state, ce, procs):
+    """After ce.announce_extra: its extra prefixes, and its new processes if it restarted
+    (builtin), go into lab.json (the other sites' records are kept)."""
+    extra = {"/".join(k): v for k, v in ce.extra.items()}
+    if getattr(ce, "site", None):
+        site = sites.site_of(state, ce.site["circuit"])
+        site["ceExtra"] = extra
+        if procs:
+            state["processes"] = [p for p in state["processes"]
+                                  if p.get("site") != site["circuitIndex"]] + \
+                sites.tag(procs, site)
+    else:
+        state["ceExtra"] = extra
+        if procs:
+            state["processes"] = [p for p in state["processes"]
+                                  if not p["role"].startswith("ce-")] + procs
+    save(state)
 
 
 def api(state):
@@ -129,8 +166,8 @@ def wait_routes(state, ce, timeout=20):
     """After the sessions: until the CE holds every Azure prefix and each MSEE the CE's
     prefixes, so the tables printed next are the steady ones. Not an error if it takes longer
     (a CE may filter on purpose): the tables then show what there is."""
-    want = {a["prefix"] for a in state["plan"]["advertisements"]}
-    enabled = [s for s in state["plan"]["sessions"] if s["enabled"]]
+    want = {a["prefix"] for a in ce.plan["advertisements"]}  # the CE's own circuits'
+    enabled = [s for s in ce.plan["sessions"] if s["enabled"]]
     a = api(state)
 
     def steady():
@@ -167,10 +204,14 @@ def up(args):
         say(f"lab '{name}': cleaning up what a previous run left")
         down_state(name, quiet=True)
     elif set(topology.ns_names(name).values()) & topology.existing_netns() or \
-            dataplane.az_namespaces(name, topology.existing_netns()):
+            dataplane.az_namespaces(name, topology.existing_netns()) or \
+            topology.ce_namespaces(name, topology.existing_netns()):
         say(f"lab '{name}': removing namespaces a crashed run left")
         down_state(name, quiet=True)
-    shutil.rmtree(os.path.join(d, "ce"), ignore_errors=True)  # an earlier lab's CE files
+    if os.path.isdir(d):  # an earlier lab's CE files: ce, and ce1, ce2 … of its sites
+        for x in os.listdir(d):
+            if x == "ce" or (x.startswith("ce") and x[2:].isdigit()):
+                shutil.rmtree(os.path.join(d, x), ignore_errors=True)
     os.makedirs(d, exist_ok=True)
     src = os.path.abspath(args.config or default_config())
     conf = os.path.join(d, "circuits.json")
@@ -187,7 +228,12 @@ def up(args):
                        f"lab up --no-dataplane")
     with open(conf) as f:
         cfg = json.load(f)
-    opts = {"cePrefixes": args.ce_prefixes.split(","), "ceHoldTime": args.ce_hold_time,
+    given = args.ce_prefixes
+    plain, per = sites.parse_prefixes([given] if isinstance(given, str) else given)
+    per_circuit, why = sites.decide(getattr(args, "ce_per_circuit", None), cfg, plan, per)
+    opts = {"cePrefixes": (plain if plain and not per_circuit else
+                           sites.DEFAULT_PREFIXES.split(",")),
+            "ceHoldTime": args.ce_hold_time,
             "preferPrimary": args.prefer_primary, "noCeBfd": args.no_ce_bfd,
             "dataplane": with_dp}
     state = {"name": name, "dir": d, "sourceConfig": src, "config": conf, "ce": args.ce,
@@ -195,17 +241,30 @@ def up(args):
              "netns": topology.ns_names(name), "processes": [], "ceExtra": {},
              "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     state["erNetns"] = state["netns"]["er"]
-    ce = ce_mod.make(args.ce, d, plan, opts, state["netns"]["ce"])  # checks the CE is there
+    if per_circuit:
+        state["sites"] = sites.make(plan, opts, plain, per, lambda c: topology.ce_netns(name, c))
+        state["ceOptions"] = state["sites"][0]["ceOptions"]
+    ces = make_ces(state)  # checks the CE is there
+    site_opts = {s["circuitIndex"]: s["ceOptions"] for s in state.get("sites", [])} or None
     t0 = time.monotonic()
     try:
         say(f"lab '{name}': {len(plan['sessions'])} MSEE sessions from {src}")
-        state["topology"] = topology.build(name, plan)
+        if getattr(args, "ce_per_circuit", None) and not per_circuit:
+            say(f"  note: --ce-per-circuit: {why}")
+        if per_circuit:
+            say(f"  one {args.ce} CE per circuit, as separate sites ({why}): " + "; ".join(
+                f"{s['circuit']} in {s['netns']} ({', '.join(s['ceOptions']['cePrefixes'])})"
+                for s in state["sites"]))
+        state["topology"] = topology.build(name, plan, per_circuit)
         save(state)
-        say(f"  namespaces {', '.join(state['netns'].values())}; "
+        spaces = list(state["netns"].values()) + [s["netns"] for s in state.get("sites", [])
+                                                  if s["netns"] != state["netns"]["ce"]]
+        say(f"  namespaces {', '.join(spaces)}; "
             f"{len(state['topology']['links'])} links, "
             f"{'dot1Q sub-interfaces' if state['topology']['dot1q'] else 'a veth per peering'}")
         if with_dp:
-            state["dataplane"] = dataplane.build(name, plan, state["topology"], opts, cfg)
+            state["dataplane"] = dataplane.build(name, plan, state["topology"], opts, cfg,
+                                                 site_opts)
             save(state)
             dp = state["dataplane"]
             say(f"  data plane: {', '.join(dp['azNetns'])}; "
@@ -220,13 +279,17 @@ def up(args):
         state["processes"].append(rec)
         save(state)
         util.wait_for("msee-emu's API", lambda: util.alive(rec) and api(state).sessions(), 15)
-        say(f"  msee-emu up (pid {rec['pid']}); starting the {args.ce} CE")
-        state["processes"] += ce.start()
-        save(state)
+        say(f"  msee-emu up (pid {rec['pid']}); starting the {args.ce} CE"
+            f"{'s' if len(ces) > 1 else ''}")
+        for site, ce in ces:
+            procs = ce.start()
+            state["processes"] += sites.tag(procs, site) if site else procs
+            save(state)
         if args.ce == "external":  # bring your own CE: it may come later (external.py)
-            return up_external(state, ce, args.timeout, t0)
+            return up_external(state, ces, args.timeout, t0)
         wait_established(state, args.timeout)
-        wait_routes(state, ce)
+        for _site, ce in ces:
+            wait_routes(state, ce)
         if with_dp:
             dataplane.wait_ce_fib(state)
     except (LabError, KeyboardInterrupt) as e:
@@ -258,7 +321,8 @@ def down_state(name, quiet=False):
         pass
     # Whatever still runs inside the lab's namespaces was started by the lab.
     have = topology.existing_netns()
-    for ns in list(topology.ns_names(name).values()) + dataplane.az_namespaces(name, have):
+    for ns in list(topology.ns_names(name).values()) + topology.ce_namespaces(name, have) + \
+            dataplane.az_namespaces(name, have):
         if ns not in have:
             continue
         for pid in util.ip("netns", "pids", ns, check=False).split():
@@ -309,11 +373,19 @@ def status(name):
             "vms": [{"circuit": c["circuit"], "azNetns": c["azNetns"], **a}
                     for c in dp["circuits"] for a in c["azure"]],
             "bandwidthInMbps": {c["circuit"]: c["bandwidthInMbps"] for c in dp["circuits"]}}
-    try:
-        view = make_ce(st).observe(routes=False)
-        out["ceSessions"] = [{"neighbor": a, **v} for a, v in sorted(view["sessions"].items())]
-    except LabError as e:
-        out["ceError"] = str(e)
+    if st.get("sites"):
+        out["sites"] = [{"circuit": s["circuit"], "circuitIndex": s["circuitIndex"],
+                         "netns": s["netns"], "cePrefixes": s["ceOptions"]["cePrefixes"]}
+                        for s in st["sites"]]
+    out["ceSessions"] = []
+    for site, ce in make_ces(st):
+        try:
+            view = ce.observe(routes=False)
+            out["ceSessions"] += [{"neighbor": a, **v} | ({"circuit": site["circuit"]} if site
+                                                          else {})
+                                  for a, v in sorted(view["sessions"].items())]
+        except LabError as e:
+            out["ceError"] = (out.get("ceError", "") + f"\n{e}").strip()
     return out
 
 
@@ -329,13 +401,17 @@ def shell(name, target, cmd):
         ns = dataplane.az_netns(name, c)
         if not c.isdigit() or ns not in (st.get("dataplane") or {}).get("azNetns", []):
             raise LabError(f"lab '{name}' has no namespace {ns} (lab up without --no-dataplane)")
-    else:
-        ns = st["netns"]["ce" if target == "ce" else "er"]
-    if target == "ce" and cmd and cmd[0] not in ROUTER_VERBS and shutil.which(cmd[0]):
+    is_ce, site = target.startswith("ce"), None
+    if is_ce:  # ce: circuit 0's CE (the one CE); ce<N> / ce:<circuit>: that circuit's site
+        site = sites.shell_target(st, target)
+        ns = site["netns"] if site else st["netns"]["ce"]
+    elif not target.startswith("az"):
+        ns = st["netns"]["er"]
+    if is_ce and cmd and cmd[0] not in ROUTER_VERBS and shutil.which(cmd[0]):
         # A program (ping, traceroute, ip …) runs in the CE's namespace, not in its CLI.
         os.execvp("ip", ["ip", "netns", "exec", ns, *cmd])
-    if target == "ce":
-        argv = make_ce(st).shell_argv()
+    if is_ce:
+        argv = make_ce(st, site["circuit"] if site else None).shell_argv()
         if cmd:
             argv = (argv + ["-c", " ".join(cmd)]) if st["ce"] != "builtin" else ["sh", "-c",
                                                                                   " ".join(cmd)]
@@ -345,18 +421,22 @@ def shell(name, target, cmd):
     os.execvpe("ip", ["ip", "netns", "exec", ns, *argv], env)
 
 
-def up_external(state, ce, timeout, t0):
-    """`lab up --ce external`: says what to configure on the CE and waits up to `timeout` for
-    the sessions; the lab stays up if they do not come (start the CE, then `lab status`)."""
-    say(f"  --ce external: start your CE in namespace {state['netns']['ce']} "
-             f"(ip netns exec {state['netns']['ce']} …) with these neighbors:")
-    for line in ce.instructions():
-        say(line)
+def up_external(state, ces, timeout, t0):
+    """`lab up --ce external`: says what to configure on the CE (each site's) and waits up to
+    `timeout` for the sessions; the lab stays up if they do not come (start the CE, then
+    `lab status`)."""
+    for site, ce in ces:
+        ns = site["netns"] if site else state["netns"]["ce"]
+        say(f"  --ce external: start your CE{' for ' + site['circuit'] if site else ''} in "
+            f"namespace {ns} (ip netns exec {ns} …) with these neighbors:")
+        for line in ce.instructions():
+            say(line)
     dp = state.get("dataplane") or (state.get("topology") or {}).get("dataplane")
     if dp and dp.get("pairs"):
         hosts = sorted({p["ceHost"] for p in dp["pairs"]})
-        say(f"  data plane: the CE hosts {', '.join(hosts)} sit on the CE namespace's lo; "
-                 f"the CE must route the Azure prefixes over the MSEE links")
+        say(f"  data plane: the CE hosts {', '.join(hosts)} sit on the CE namespace's lo"
+            f"{' (each site its own)' if state.get('sites') else ''}; "
+            f"the CE must route the Azure prefixes over the MSEE links")
     try:
         wait_established(state, timeout)
     except LabError as e:

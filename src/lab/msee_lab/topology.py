@@ -8,12 +8,32 @@ the switch namespace; each peering is a dot1Q sub-interface with the peering's v
 ends (R12, R88) carrying the exact /30 and /126 of the plan (R9, R10). A silent link failure
 takes the MSEE port out of its bridge: both ends keep their carrier, frames just stop, so only
 BFD or the hold timer can tell (R63). Nothing is connected to the host's namespace.
+With one CE per circuit (sites.py), circuit C's CE ends sit in `<lab>-ce<C>` (C >= 1) instead.
 """
+import re
+
 from .util import LabError, ip, run
 
 
 def ns_names(lab):
     return {"ce": f"{lab}-ce", "er": f"{lab}-er", "sw": f"{lab}-sw"}
+
+
+def ce_netns(lab, c):
+    """Circuit c's CE namespace in a lab with one CE per circuit: circuit 0 keeps <lab>-ce."""
+    return f"{lab}-ce" if c == 0 else f"{lab}-ce{c}"
+
+
+def ce_namespaces(lab, have):
+    """The per-circuit CE namespaces <lab>-ce<N> of lab `lab` among `have` (works after a
+    crash, from the names alone)."""
+    pat = re.compile(re.escape(lab) + r"-ce\d+")
+    return sorted(n for n in have if pat.fullmatch(n))
+
+
+def ce_ns_of(topo, c):
+    """The namespace holding circuit c's CE link ends."""
+    return (topo.get("ceNetns") or {}).get(str(c), topo["netns"]["ce"])
 
 
 def path_no(path):
@@ -40,15 +60,19 @@ def dot1q_supported(ns, dev):
     return True
 
 
-def build(lab, plan):
+def build(lab, plan, per_circuit=False):
     """Creates the namespaces, links and addresses for every session of the plan. Returns the
-    topology record kept in lab.json (what was made, for drills and for `lab down`)."""
+    topology record kept in lab.json (what was made, for drills and for `lab down`).
+    per_circuit: circuit C's CE ends go to ce_netns(lab, C), recorded in "ceNetns"."""
     ns = ns_names(lab)
+    cens = {c: ce_netns(lab, c) if per_circuit else ns["ce"]
+            for c in sorted({s["circuitIndex"] for s in plan["sessions"]})}
+    every = list(ns.values()) + sorted(set(cens.values()) - {ns["ce"]})
     have = existing_netns()
-    for n in ns.values():
+    for n in every:
         if n in have:
             raise LabError(f"network namespace {n} already exists (run: msee-ctl lab down)")
-    for n in ns.values():
+    for n in every:
         ip("netns", "add", n)
         ip("-n", n, "link", "set", "lo", "up")
     links = {}
@@ -56,8 +80,8 @@ def build(lab, plan):
         key = (s["circuitIndex"], s["path"])
         if key in links:
             continue
-        d = link_devs(*key)
-        ip("link", "add", d["ce"], "netns", ns["ce"], "type", "veth", "peer", "name", d["swc"],
+        d, cns = link_devs(*key), cens[key[0]]
+        ip("link", "add", d["ce"], "netns", cns, "type", "veth", "peer", "name", d["swc"],
            "netns", ns["sw"])
         ip("link", "add", d["er"], "netns", ns["er"], "type", "veth", "peer", "name", d["swm"],
            "netns", ns["sw"])
@@ -65,19 +89,21 @@ def build(lab, plan):
         for port in (d["swc"], d["swm"]):
             ip("-n", ns["sw"], "link", "set", port, "master", d["br"], "up")
         ip("-n", ns["sw"], "link", "set", d["br"], "up")
-        ip("-n", ns["ce"], "link", "set", d["ce"], "up")
+        ip("-n", cns, "link", "set", d["ce"], "up")
         ip("-n", ns["er"], "link", "set", d["er"], "up")
         links[key] = {"circuitIndex": key[0], "circuit": s["circuit"], "path": key[1],
                       "bridge": d["br"], "mseePorts": [d["swm"]], "vlans": {}}
-    dot1q = dot1q_supported(ns["ce"], link_devs(*next(iter(links)))["ce"]) if links else True
+    first = next(iter(links), None)
+    dot1q = dot1q_supported(cens[first[0]], link_devs(*first)["ce"]) if links else True
     interfaces = {}
     for s in plan["sessions"]:
         key = (s["circuitIndex"], s["path"])
         link, d, vlan = links[key], link_devs(*key), s["vlanId"]
+        cns = cens[key[0]]
         if vlan not in link["vlans"]:
             if dot1q:
                 cdev, mdev = f"{d['ce']}.{vlan}", f"{d['er']}.{vlan}"
-                ip("-n", ns["ce"], "link", "add", "link", d["ce"], "name", cdev, "type", "vlan",
+                ip("-n", cns, "link", "add", "link", d["ce"], "name", cdev, "type", "vlan",
                    "id", str(vlan))
                 ip("-n", ns["er"], "link", "add", "link", d["er"], "name", mdev, "type", "vlan",
                    "id", str(vlan))
@@ -85,25 +111,28 @@ def build(lab, plan):
                 # No 802.1Q in this kernel: one veth pair per peering into the same bridge.
                 cdev, mdev = f"{d['ce']}v{vlan}", f"{d['er']}v{vlan}"
                 sc, sm = f"{d['swc']}{vlan}", f"{d['swm']}{vlan}"
-                ip("link", "add", cdev, "netns", ns["ce"], "type", "veth", "peer", "name", sc,
+                ip("link", "add", cdev, "netns", cns, "type", "veth", "peer", "name", sc,
                    "netns", ns["sw"])
                 ip("link", "add", mdev, "netns", ns["er"], "type", "veth", "peer", "name", sm,
                    "netns", ns["sw"])
                 for port in (sc, sm):
                     ip("-n", ns["sw"], "link", "set", port, "master", d["br"], "up")
                 link["mseePorts"].append(sm)
-            ip("-n", ns["ce"], "link", "set", cdev, "up")
+            ip("-n", cns, "link", "set", cdev, "up")
             ip("-n", ns["er"], "link", "set", mdev, "up")
             link["vlans"][vlan] = {"ce": cdev, "er": mdev}
         devs = link["vlans"][vlan]
         plen = str(s["linkPrefixLength"])
         extra = ["nodad"] if s["family"] == "ipv6" else []
-        ip("-n", ns["ce"], "addr", "add", f"{s['ceAddress']}/{plen}", "dev", devs["ce"], *extra)
+        ip("-n", cns, "addr", "add", f"{s['ceAddress']}/{plen}", "dev", devs["ce"], *extra)
         ip("-n", ns["er"], "addr", "add", f"{s['mseeAddress']}/{plen}", "dev", devs["er"], *extra)
         interfaces[s["name"]] = {"ce": devs["ce"], "er": devs["er"]}
-    return {"netns": ns, "dot1q": dot1q, "interfaces": interfaces,
+    topo = {"netns": ns, "dot1q": dot1q, "interfaces": interfaces,
             "links": [dict(v, vlans={str(k): x for k, x in v["vlans"].items()})
                       for v in links.values()]}
+    if per_circuit:
+        topo["ceNetns"] = {str(c): n for c, n in cens.items()}
+    return topo
 
 
 def link_of(topo, circuit, path):
@@ -131,7 +160,7 @@ def destroy(lab):
     """Deletes the lab's namespaces (their interfaces go with them). Idempotent."""
     have = existing_netns()
     gone = []
-    for n in ns_names(lab).values():
+    for n in list(ns_names(lab).values()) + ce_namespaces(lab, have):
         if n in have:
             ip("netns", "del", n, check=False)
             gone.append(n)

@@ -71,7 +71,10 @@ std::string plan_to_json(const msee::EmulatorConfig& config, const msee::Plan& p
            {"bandwidthInMbps", circuit.bandwidth_in_mbps},
            // The kernel routing table of the data plane (issue #13), used or not.
            {"table", msee::dataplane_table(config.emulator.dataplane, s.circuit_index,
-                                           s.peering_type)}};
+                                           s.peering_type)},
+           // What the CE's side looks up: with Global Reach, the own and the linked site's
+           // routes; the Azure side keeps "table" (R74).
+           {"siteTable", msee::dataplane_site_table(config.emulator.dataplane, s)}};
     sessions.push_back(std::move(j));
   }
   json ads = json::array();
