@@ -20,7 +20,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../src/lab"))
-from msee_lab import ce  # noqa: E402 (after the path it comes from)
+from msee_lab import ce, lab  # noqa: E402 (after the path it comes from)
 
 MSEE_ASN = 12076  # R18
 
@@ -123,7 +123,7 @@ def make_ce(kind, a):
             "preferPrimary": False, "noCeBfd": a.no_bfd, "ceConnectRetry": a.connect_retry,
             "ceAnnounceAll": a.announce_all}
     os.makedirs(a.dir, exist_ok=True)
-    c = ce.KINDS[kind](os.path.dirname(a.dir), plan, opts, None)
+    c = lab.CE_KINDS[kind](os.path.dirname(a.dir), plan, opts, None)
     c.dir = a.dir  # the test's own directory for this daemon (the lab's is <lab>/ce)
     return c
 

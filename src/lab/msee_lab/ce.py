@@ -580,21 +580,3 @@ class BuiltinCe(Ce):
 
     def shell_argv(self):
         return ["bash", "-i"]
-
-
-KINDS = {"frr": FrrCe, "bird": BirdCe, "builtin": BuiltinCe, "external": None}
-
-
-def make(kind, lab_dir, plan, opts, netns, dirname="ce"):
-    if kind not in KINDS:
-        raise LabError(f"--ce must be one of {', '.join(KINDS)}, not '{kind}'")
-    if kind == "external":  # bring your own CE: the lab starts none (external.py)
-        from .external import ExternalCe
-        return ExternalCe(lab_dir, plan, opts, netns, dirname)
-    need = {"frr": ["vtysh", "/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", "/usr/lib/frr/zebra"],
-            "bird": ["bird", "birdc"], "builtin": []}[kind]
-    for b in need:
-        if shutil.which(b) is None and not os.path.exists(b):
-            raise LabError(f"--ce {kind} needs {b} (apt-get install "
-                           f"{'frr' if kind == 'frr' else 'bird2'}), or use --ce builtin")
-    return KINDS[kind](lab_dir, plan, opts, netns, dirname)

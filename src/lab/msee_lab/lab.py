@@ -14,6 +14,7 @@ import subprocess
 import time
 
 from . import ce as ce_mod
+from .external import ExternalCe
 from . import dataplane, sites, topology, util
 from .util import LabError, say
 
@@ -95,17 +96,34 @@ def emu_bin():
     return os.environ.get("MSEE_EMU", "msee-emu")
 
 
+CE_KINDS = {"frr": ce_mod.FrrCe, "bird": ce_mod.BirdCe, "builtin": ce_mod.BuiltinCe,
+            "external": ExternalCe}  # external: bring your own CE, the lab starts none
+
+
+def new_ce(kind, lab_dir, plan, opts, netns, dirname="ce"):
+    """A CE of `kind`, once the tools it needs are installed."""
+    if kind not in CE_KINDS:
+        raise LabError(f"--ce must be one of {', '.join(CE_KINDS)}, not '{kind}'")
+    need = {"frr": ["vtysh", "/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", "/usr/lib/frr/zebra"],
+            "bird": ["bird", "birdc"]}.get(kind, [])
+    for b in need:
+        if shutil.which(b) is None and not os.path.exists(b):
+            raise LabError(f"--ce {kind} needs {b} (apt-get install "
+                           f"{'frr' if kind == 'frr' else 'bird2'}), or use --ce builtin")
+    return CE_KINDS[kind](lab_dir, plan, opts, netns, dirname)
+
+
 def make_ce(state, circuit=None):
     """The lab's CE; with one CE per circuit, the CE of `circuit` (default circuit 0's)."""
     site = sites.site_of(state, circuit)
     if site is None:
-        c = ce_mod.make(state["ce"], state["dir"], state["plan"], state["ceOptions"],
+        c = new_ce(state["ce"], state["dir"], state["plan"], state["ceOptions"],
                         state["netns"]["ce"])
         c.extra = {tuple(k.split("/")): v for k, v in state.get("ceExtra", {}).items()}
         c.procs = [p for p in state["processes"] if p["role"].startswith("ce-")]
         c.site = None
         return c
-    c = ce_mod.make(state["ce"], state["dir"], sites.site_plan(state["plan"],
+    c = new_ce(state["ce"], state["dir"], sites.site_plan(state["plan"],
                                                                site["circuitIndex"]),
                     site["ceOptions"], site["netns"], site["dir"])
     c.extra = {tuple(k.split("/")): v for k, v in site.get("ceExtra", {}).items()}
