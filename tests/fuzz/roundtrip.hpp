@@ -128,9 +128,16 @@ inline ReplayOutcome replay(ByteSpan input) {
     }
     const ByteSpan message = input.first(len);
     ++out.messages;
-    for (bool four : {false, true}) {
+    // A 2-octet and a 4-octet internal peer, and a 4-octet external one with an address of
+    // ours (the RFC 7606 checks that need the session's facts).
+    for (int variant = 0; variant < 3; ++variant) {
+      const bool four = variant > 0;
       DecodeContext ctx;
       ctx.four_octet_as = four;
+      if (variant == 2) {
+        ctx.external = true;
+        ctx.local_address = IpAddress::v4(0xC0000263);  // 192.0.2.99
+      }
       auto r = decode(message, ctx);
       if (!r) {
         if (!valid_notification(r.error())) {
@@ -145,8 +152,9 @@ inline ReplayOutcome replay(ByteSpan input) {
       }
       ++out.decoded;
       if (auto diff = check_roundtrip(*r, ctx)) {
-        out.failure = std::string(four ? "4-octet" : "2-octet") + " round trip: " + *diff +
-                      " from [" + to_hex(message) + "]";
+        const char* peer = variant == 2 ? "4-octet external" : four ? "4-octet" : "2-octet";
+        out.failure = std::string(peer) + " round trip: " + *diff + " from [" +
+                      to_hex(message) + "]";
         return out;
       }
     }

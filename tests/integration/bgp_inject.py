@@ -78,13 +78,17 @@ def build_open(args, hold):
     return message(OPEN, struct.pack("!BHH4sB", 4, my_as, hold, rid, len(opt)) + opt)
 
 
-def build_update(args, net, origin=0):
-    """UPDATE announcing one prefix: ORIGIN, AS_PATH (4-octet), NEXT_HOP or MP_REACH_NLRI."""
+def build_update(args, net, origin=0, path=None, nexthop=None, nlri=True):
+    """UPDATE announcing one prefix: ORIGIN, AS_PATH (4-octet), NEXT_HOP or MP_REACH_NLRI.
+    nlri=False leaves the NLRI out (attributes alone, RFC 7606 §5.2)."""
     attrs = attribute(0x40, 1, bytes([origin]))
-    path = [args.local_as]
+    path = [args.local_as] if path is None else path
     attrs += attribute(0x40, 2, struct.pack("!BB", 2, len(path)) +
                        b"".join(struct.pack("!I", a) for a in path))
-    nh = ipaddress.ip_address(args.nexthop)
+    nh = ipaddress.ip_address(nexthop or args.nexthop)
+    if not nlri:
+        attrs += attribute(0x40, 3, nh.packed)
+        return message(UPDATE, struct.pack("!HH", 0, len(attrs)) + attrs)
     if net.version == 4:
         attrs += attribute(0x40, 3, nh.packed)
         return message(UPDATE, struct.pack("!HH", 0, len(attrs)) + attrs + prefix_bytes(net))
@@ -228,12 +232,22 @@ def scenario(args):
     peer.drain(0.5, ka)   # let the speaker send its own UPDATEs / End-of-RIB first
 
     net = ipaddress.ip_network(args.prefix)
-    if args.scenario == "bad-origin":
+    # Treat-as-withdraw cases (RFC 7606): a valid UPDATE, the broken one for the same prefix,
+    # then a valid UPDATE for another prefix on the same session.
+    broken = {
+        "bad-origin": ("UPDATE with ORIGIN=5", lambda: build_update(args, net, origin=5)),
+        "as0": ("UPDATE with AS 0 in AS_PATH (RFC 7607)",
+                lambda: build_update(args, net, path=[args.local_as, 0])),
+        "nexthop-self": ("UPDATE whose NEXT_HOP is the speaker's own address (RFC 4271 §6.3)",
+                         lambda: build_update(args, net, nexthop=args.peer)),
+    }
+    if args.scenario in broken:
+        what, make = broken[args.scenario]
         peer.send(build_update(args, net))
         emit("sent", what="valid UPDATE", prefix=str(net))
         peer.drain(1.0, ka)
-        peer.send(build_update(args, net, origin=5))
-        emit("sent", what="UPDATE with ORIGIN=5", prefix=str(net))
+        peer.send(make())
+        emit("sent", what=what, prefix=str(net))
         peer.drain(1.0, ka)
         net2 = ipaddress.ip_network(args.prefix2)
         peer.send(build_update(args, net2))
@@ -251,6 +265,10 @@ def scenario(args):
     elif args.scenario == "bad-length":
         # header only: a speaker must judge the Length field before waiting for 5000 octets
         peer.send(message(UPDATE, length=5000))
+    elif args.scenario == "no-nlri-as0":
+        # attributes with AS 0 and no NLRI at all: nothing to withdraw, so a session reset
+        # (RFC 7606 §5.2) with Malformed AS_PATH
+        peer.send(build_update(args, net, path=[args.local_as, 0], nlri=False))
     elif args.scenario == "withdrawn-overrun":
         # Withdrawn Routes Length 200, but only one 2-octet prefix and a zero attribute length
         peer.send(message(UPDATE, struct.pack("!H", 200) + b"\x08\x0a" + struct.pack("!H", 0)))

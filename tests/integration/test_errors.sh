@@ -10,6 +10,9 @@
 #   open-hold2        OPEN with Hold Time 2        -> NOTIFICATION 2/6 (RFC 4271 §6.2)
 #   withdrawn-overrun Withdrawn Routes Length past the end of the UPDATE
 #                                                  -> NOTIFICATION 3/1 (RFC 4271 §6.3, RFC 7606 §4)
+#   as0, nexthop-self AS 0 in AS_PATH (RFC 7607), NEXT_HOP = msee-emu's own address (RFC 4271
+#                     §6.3): treat-as-withdraw like bad-origin, with the issue's subcode
+#   no-nlri-as0       AS 0 in AS_PATH and no NLRI at all -> NOTIFICATION 3/11 (RFC 7606 §5.2)
 # Each scenario uses its own source address (one msee-emu neighbor each) so that a session reset
 # in one scenario cannot delay the next through msee-emu's idle hold back-off.
 set -u
@@ -22,7 +25,7 @@ ME=$A.10
 it_require_ports "$ME 179"
 
 # scenario name, injector source address, msee-emu neighbor name
-SCENARIOS="bad-origin:$A.2:inj_origin bad-marker:$A.3:inj_marker bad-length:$A.4:inj_length open-hold2:$A.5:inj_hold withdrawn-overrun:$A.6:inj_wdr"
+SCENARIOS="bad-origin:$A.2:inj_origin bad-marker:$A.3:inj_marker bad-length:$A.4:inj_length open-hold2:$A.5:inj_hold withdrawn-overrun:$A.6:inj_wdr as0:$A.7:inj_as0 nexthop-self:$A.8:inj_nhself no-nlri-as0:$A.9:inj_nonlri"
 neighbors=""
 for s in $SCENARIOS; do
   IFS=: read -r _ addr name <<< "$s"
@@ -82,6 +85,22 @@ check "bad ORIGIN: msee-emu events: the only session-down of inj_origin is the i
 check "bad ORIGIN: msee-emu events: exactly one session-down for inj_origin" \
   eq 1 ev_count "$EV" "e['event']=='session-down' and e['peer']=='inj_origin'"
 
+# ---------------------------------------------------------------- AS 0, NEXT_HOP self
+# taw SCENARIO PEER SUBCODE "what": the bad-origin checks, for another treat-as-withdraw case
+taw() {
+  local scen=$1 peer=$2 sub=$3 what=$4
+  check "$what: no NOTIFICATION, session still up 3 s later" \
+    res "$scen" "r['notification'] is None and r['eof'] is False and r['still_up'] is True" || show_res "$scen"
+  check_wait 3 "$what: msee-emu events: update-error TreatAsWithdraw, subcode $sub" \
+    ev_has "$EV" "e['event']=='update-error' and e['peer']=='$peer' and e['action']=='TreatAsWithdraw' and any(i.get('subcode')==$sub for i in e.get('issues') or [])"
+  check "$what: msee-emu events: 10.25.1.0/24 withdrawn by it" \
+    ev_has "$EV" "$(ev_route_sel "$peer" ipv4-unicast 10.25.1.0/24 withdraw)"
+  check "$what: msee-emu events: 10.25.2.0/24 accepted after it on the same session" \
+    ev_has "$EV" "$(ev_route_sel "$peer" ipv4-unicast 10.25.2.0/24)"
+}
+taw as0 inj_as0 11 "AS 0 in AS_PATH (RFC 7607)"
+taw nexthop-self inj_nhself 8 "NEXT_HOP = msee-emu's own address (RFC 4271 §6.3)"
+
 # ---------------------------------------------------------------- (b)-(e) NOTIFICATIONs
 # notif SCENARIO PEER CODE SUBCODE [DATA] "what"
 notif() {
@@ -99,6 +118,7 @@ notif open-hold2 inj_hold 2 6 "" "OPEN with Hold Time 2"
 check "OPEN with Hold Time 2: msee-emu never reported inj_hold established" \
   eq 0 ev_count "$EV" "e['event']=='established' and e['peer']=='inj_hold'"
 notif withdrawn-overrun inj_wdr 3 1 "" "Withdrawn Routes Length overrun"
+notif no-nlri-as0 inj_nonlri 3 11 "" "AS 0 and no NLRI at all (RFC 7606 §5.2)"
 
 check "msee-emu is still running after all malformed input" it_pid_alive "$(it_pid_of msee)"
 

@@ -83,7 +83,9 @@ TEST_CASE("BGP4MP_ET MESSAGE_AS4 over IPv6 embeds an UPDATE that decodes back", 
   CHECK(Bytes(rec.begin() + 16, rec.begin() + 16 + static_cast<long>(session)) == session_bytes);
 
   const ByteSpan embedded = ByteSpan(rec).subspan(mrt::kEtHeaderSize + session);
-  auto decoded = decode(embedded, DecodeContext{.four_octet_as = true});
+  DecodeContext ctx;
+  ctx.four_octet_as = true;
+  auto decoded = decode(embedded, ctx);
   REQUIRE(decoded.has_value());
   const auto* back = std::get_if<UpdateMessage>(&*decoded);
   REQUIRE(back != nullptr);

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "bgp/io/peer.hpp"
+#include "bgp/io/socket_options.hpp"
 #include "util/log.hpp"
 
 namespace msee::bgp::io {
@@ -118,6 +119,18 @@ awaitable<void> Peer::reader(std::weak_ptr<Channel> wch, std::shared_ptr<Connect
   // Read size: small for a connection waking from idle (most sessions exchange a keepalive
   // now and then), growing while reads fill it (a table transfer), up to kReadChunk.
   std::size_t chunk = kReadChunkIdle;
+  // Our address on this connection: a NEXT_HOP naming it is no next hop (RFC 4271 §6.3).
+  // Unless both ends share it (IPv6 sessions over ::1 in a loopback lab): then it is the
+  // peer's own address too, and the check would refuse every route.
+  std::optional<wire::IpAddress> local;
+  {
+    boost::system::error_code lec, rec;
+    auto ep = conn->socket.local_endpoint(lec);
+    auto remote = conn->socket.remote_endpoint(rec);
+    if (!lec && !rec && ep.address() != remote.address()) {
+      local = from_asio(ep.address());
+    }
+  }
   for (;;) {
     if (start == buf.size()) {
       // Everything consumed: hold no buffer while the connection is idle (an idle session
@@ -175,7 +188,9 @@ awaitable<void> Peer::reader(std::weak_ptr<Channel> wch, std::shared_ptr<Connect
       if (const auto& neg = ch->fsm.negotiated()) {
         dctx.four_octet_as = neg->four_octet_as;
         dctx.extended_message = neg->extended_message;
+        dctx.external = neg->peer_as != ch->fsm.config().local_as;
       }
+      dctx.local_address = local;
       auto decoded = wire::decode(pending.first(len), dctx);
       start += len;
       if (!decoded) {

@@ -37,6 +37,15 @@ std::size_t path_count(const AsPath& p) {
   return n;
 }
 
+bool holds_as0(const AsPath& p) {
+  for (const auto& s : p.segments) {
+    if (std::find(s.asns.begin(), s.asns.end(), Asn{0}) != s.asns.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool has_wide_asn(const AsPath& p) {
   for (const auto& s : p.segments) {
     for (Asn a : s.asns) {
@@ -171,6 +180,10 @@ std::optional<Malformed> decode_as_path(const AttrDescriptor& d, ByteReader& v,
                             UpdateSubcode::MalformedAsPath, p)) {
     return m;
   }
+  if (holds_as0(p)) {  // RFC 7607 §2: malformed, treat-as-withdraw (the descriptor's action)
+    return Malformed{UpdateSubcode::MalformedAsPath,
+                     fmt::format("{}: AS 0 in the path (RFC 7607)", d.name), {}};
+  }
   st.msg.attributes.as_path = std::move(p);
   return std::nullopt;
 }
@@ -192,6 +205,13 @@ std::optional<Malformed> decode_as4_path(const AttrDescriptor& d, ByteReader& v,
   AsPath p;
   if (auto m = read_as_path(v, 4, d.name, UpdateSubcode::OptionalAttributeError, p)) {
     return m;
+  }
+  if (holds_as0(p)) {
+    // RFC 7607 §2: AS 0 in AS4_PATH is treat-as-withdraw, stronger than the attribute
+    // discard RFC 6793 §6 gives other AS4_PATH errors.
+    note(st, code(d), AttrAction::TreatAsWithdraw, UpdateSubcode::OptionalAttributeError,
+         fmt::format("{}: AS 0 in the path (RFC 7607)", d.name));
+    return std::nullopt;
   }
   // RFC 6793 §6: confederation segments must not appear in AS4_PATH; drop them and go on.
   const auto confed = [](const AsSegment& s) { return is_confed(s.type); };

@@ -62,8 +62,8 @@ bool encode_origin(const UpdateMessage& m, const EncodeContext&, ByteWriter& w) 
   return true;
 }
 
-// --- NEXT_HOP (type 3), RFC 7606 §7.3. Semantic checks (our own address, shared subnet,
-// RFC 4271 §6.3) need session context and belong to the speaker.
+// --- NEXT_HOP (type 3), RFC 7606 §7.3. The semantic checks (RFC 4271 §6.3) run once the
+// whole UPDATE is read, with the session's facts (update_codec.cpp check_semantics).
 std::optional<Malformed> decode_next_hop(const AttrDescriptor& d, ByteReader& v,
                                          DecodeState& st) {
   if (auto m = expect_length(d, v, 4)) {
@@ -83,8 +83,8 @@ bool encode_next_hop(const UpdateMessage& m, const EncodeContext&, ByteWriter& w
 
 // --- The 4-octet attributes, one codec for all: MULTI_EXIT_DISC (type 4), RFC 7606 §7.4;
 // LOCAL_PREF (type 5), RFC 7606 §7.5; ORIGINATOR_ID (type 9), RFC 7606 §7.9. Each is exactly one
-// 4-octet value. The §7.5 "attribute discard when received from an external peer" rule is the
-// speaker's: it knows whether the session is external.
+// 4-octet value. From an external peer LOCAL_PREF and ORIGINATOR_ID are discarded before
+// their value is read (update_codec.cpp, §7.5, §7.9).
 using U32Field = std::optional<std::uint32_t> PathAttributes::*;
 
 template <U32Field Field>
@@ -128,6 +128,10 @@ std::optional<Malformed> decode_aggregator(const AttrDescriptor& d, ByteReader& 
   Aggregator a;
   a.asn = wide ? v.read_u32() : v.read_u16();
   a.address = read_v4(v);
+  if (a.asn == 0) {  // RFC 7607 §2: attribute discard (the descriptor's action)
+    return Malformed{UpdateSubcode::OptionalAttributeError,
+                     fmt::format("{}: AS 0 (RFC 7607)", d.name), {}};
+  }
   st.msg.attributes.aggregator = a;
   return std::nullopt;
 }
@@ -350,6 +354,10 @@ std::optional<Malformed> decode_as4_aggregator(const AttrDescriptor& d, ByteRead
   Aggregator a;
   a.asn = v.read_u32();
   a.address = read_v4(v);
+  if (a.asn == 0) {  // RFC 7607 §2: attribute discard (the descriptor's action)
+    return Malformed{UpdateSubcode::OptionalAttributeError,
+                     fmt::format("{}: AS 0 (RFC 7607)", d.name), {}};
+  }
   st.as4_aggregator = a;
   return std::nullopt;
 }

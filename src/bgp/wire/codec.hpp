@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <variant>
 
 #include "bgp/wire/bytes.hpp"
@@ -16,6 +17,11 @@ namespace msee::bgp::wire {
 struct DecodeContext {
   bool four_octet_as = false;     // both sides sent the FourOctetAs capability
   bool extended_message = false;  // both sides sent ExtendedMessage: max length 65535
+  // Session facts for the RFC 7606 checks that need them (§7.2 confederation segments, §7.3
+  // NEXT_HOP, §7.5/§7.9/§7.10 iBGP-only attributes). Left at their defaults (a decoder without
+  // a session, such as the MRT tools), those checks are off.
+  bool external = false;                   // the peer is in another AS (eBGP)
+  std::optional<IpAddress> local_address;  // our address on the session
   std::size_t max_message_size() const {
     return extended_message ? kMaxExtendedMessageSize : kMaxMessageSize;
   }

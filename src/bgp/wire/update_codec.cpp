@@ -68,6 +68,34 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // The attribute list (RFC 4271 §4.3, RFC 7606 §3-§4)
 
+bool internal_only(std::uint8_t type) {
+  return type == static_cast<std::uint8_t>(AttrType::LocalPref) ||
+         type == static_cast<std::uint8_t>(AttrType::OriginatorId) ||
+         type == static_cast<std::uint8_t>(AttrType::ClusterList);
+}
+
+// RFC 4271 §6.3 / RFC 7606 §7.3: why `a` cannot be a next hop on this session, if it cannot.
+std::optional<std::string> bad_next_hop(const IpAddress& a, const DecodeContext& ctx) {
+  if (a.is_unspecified()) {
+    return a.is_v4() ? "0.0.0.0" : "the unspecified address ::";
+  }
+  if (a.is_v4()) {
+    const std::uint32_t top = a.v4_value() >> 28;
+    if (top == 0xE) {
+      return "a multicast address";
+    }
+    if (top == 0xF) {
+      return "a class E (reserved) address";
+    }
+  } else if (a.bytes[0] == 0xFF) {
+    return "a multicast address (ff00::/8)";
+  }
+  if (ctx.local_address && *ctx.local_address == a) {
+    return "our own address on this session";
+  }
+  return std::nullopt;
+}
+
 // RFC 4271 §6.3: these subcodes carry no data; the others quote the erroneous attribute.
 std::vector<std::uint8_t> error_data(UpdateSubcode subcode, ByteSpan attribute) {
   if (subcode == UpdateSubcode::MalformedAttributeList ||
@@ -151,6 +179,14 @@ std::optional<DecodeError> read_attributes(ByteReader& r, DecodeState& st) {
       continue;
     }
     seen.set(type);
+    // RFC 7606 §7.5, §7.9, §7.10: attributes only an internal peer may send are discarded
+    // from an external one, whatever their flags, length or value.
+    if (st.ctx.external && internal_only(type)) {
+      note(st, type, AttrAction::AttributeDiscard, UpdateSubcode::Unspecific,
+           fmt::format("{}: sent by an external peer, discarded (RFC 7606 §7.5/§7.9/§7.10)",
+                       attr_name(type)));
+      continue;
+    }
 
     const AttrDescriptor* d = find_descriptor(type);
     if (d == nullptr) {
@@ -213,6 +249,38 @@ void check_mandatory(DecodeState& st) {
   }
 }
 
+// The checks that need the whole UPDATE and the session's facts: confederation segments from
+// an external peer (RFC 5065 §5, RFC 7606 §7.2) and a next hop that cannot be one (RFC 4271
+// §6.3, RFC 7606 §7.3), for the NLRI that use it. Both are treat-as-withdraw.
+void check_semantics(DecodeState& st) {
+  const UpdateMessage& m = st.msg;
+  const auto& path = m.attributes.as_path;
+  if (st.ctx.external && path &&
+      std::any_of(path->segments.begin(), path->segments.end(), [](const AsSegment& s) {
+        return s.type == AsSegmentType::AsConfedSequence || s.type == AsSegmentType::AsConfedSet;
+      })) {
+    note(st, static_cast<std::uint8_t>(AttrType::AsPath), AttrAction::TreatAsWithdraw,
+         UpdateSubcode::MalformedAsPath,
+         "AS_PATH: confederation segment from a peer outside our confederation (RFC 5065 §5)");
+  }
+  if (!m.nlri.empty() && m.attributes.next_hop) {
+    if (auto why = bad_next_hop(*m.attributes.next_hop, st.ctx)) {
+      note(st, static_cast<std::uint8_t>(AttrType::NextHop), AttrAction::TreatAsWithdraw,
+           UpdateSubcode::InvalidNextHopAttribute,
+           fmt::format("NEXT_HOP {} is {} (RFC 4271 §6.3)",
+                       m.attributes.next_hop->to_string(), *why));
+    }
+  }
+  if (m.mp_reach && !m.mp_reach->nlri.empty()) {
+    if (auto why = bad_next_hop(m.mp_reach->next_hop, st.ctx)) {
+      note(st, static_cast<std::uint8_t>(AttrType::MpReachNlri), AttrAction::TreatAsWithdraw,
+           UpdateSubcode::InvalidNextHopAttribute,
+           fmt::format("MP_REACH_NLRI next hop {} is {} (RFC 4271 §6.3)",
+                       m.mp_reach->next_hop.to_string(), *why));
+    }
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -267,10 +335,24 @@ Result<UpdateMessage, DecodeError> decode_update(ByteSpan body, const DecodeCont
     reconcile_as4(st);
   }
   check_mandatory(st);
+  check_semantics(st);
   std::stable_sort(st.msg.attributes.unknown.begin(), st.msg.attributes.unknown.end(),
                    [](const RawAttribute& x, const RawAttribute& y) { return x.type < y.type; });
   for (const auto& issue : st.msg.issues) {
     st.msg.action = std::max(st.msg.action, issue.action);
+  }
+  // RFC 7606 §5.2: path attributes with no NLRI at all (no NLRI field, no MP_REACH_NLRI or
+  // MP_UNREACH_NLRI, no withdrawals): treat-as-withdraw would withdraw nothing, so an error
+  // that calls for it resets the session.
+  const UpdateMessage& u = st.msg;
+  if (u.action == AttrAction::TreatAsWithdraw && u.nlri.empty() && u.withdrawn_routes.empty() &&
+      !u.mp_reach && !u.mp_unreach) {
+    const auto it = std::find_if(u.issues.begin(), u.issues.end(), [](const AttrIssue& i) {
+      return i.action == AttrAction::TreatAsWithdraw;
+    });
+    return unexpected(update_error(
+        it->subcode, attrs_at,
+        it->reason + "; the UPDATE has no NLRI to treat as withdrawn (RFC 7606 §5.2)"));
   }
   return std::move(st.msg);
 }
