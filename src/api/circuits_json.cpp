@@ -324,6 +324,7 @@ ApiResponse list_sessions(const Call& c) {
       j["messagesReceived"] = in;
       j["messagesSent"] = out;
       j["flaps"] = st.flaps;
+      j["sendHoldExpired"] = st.send_hold_expired;  // RFC 9687
       j["lastError"] = st.last_error;
       j["secondsSinceChange"] = since(st.last_state_change).count();
       if (const auto* n = p->negotiated()) {

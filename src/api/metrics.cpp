@@ -86,6 +86,12 @@ ApiResponse metrics(const Call& c) {
   for (const auto& r : rows) {
     out += fmt::format("msee_bgp_flaps_total{{{}}} {}\n", metric_labels(*r.s), r.p->stats().flaps);
   }
+  head("msee_bgp_send_hold_expired_total", "counter",
+       "sessions closed because the CE stopped reading (RFC 9687 send hold timer)");
+  for (const auto& r : rows) {
+    out += fmt::format("msee_bgp_send_hold_expired_total{{{}}} {}\n", metric_labels(*r.s),
+                       r.p->stats().send_hold_expired);
+  }
   head("msee_bgp_prefixes_advertised", "gauge", "prefixes the MSEE advertises to the CE on this session");
   for (const auto& r : rows) {
     auto fam = r.s->afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;

@@ -44,6 +44,7 @@ speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, cons
     nb.passive = false;  // MSEE: Q12 — both initiates and accepts
     nb.hold_time = s.hold_time;  // MSEE: R27 — 180 s, keepalive 60 s; RFC negotiation
     nb.min_hold_time = s.min_hold_time;  // MSEE: Q11
+    nb.send_hold_time = s.send_hold_time;  // RFC 9687: a CE that stops reading is closed
     nb.connect_retry = 30;
     nb.idle_hold_time = 5;
     nb.md5_password = s.md5_password;  // MSEE: R26

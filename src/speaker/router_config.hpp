@@ -36,6 +36,7 @@ struct NeighborConfig {
   std::uint16_t min_hold_time = 3;
   std::uint32_t connect_retry = 120;  // seconds
   std::uint32_t idle_hold_time = 5;   // seconds
+  std::uint32_t send_hold_time = 0;   // RFC 9687, seconds; 0 = max(8 min, 2 × hold time)
   std::string md5_password;
   bool ttl_security = false;
   std::optional<int> ttl;

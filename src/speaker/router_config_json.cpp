@@ -65,7 +65,8 @@ class Parser : public util::JsonReader {
   void neighbor(const json& n, const std::string& path, RouterConfig& cfg) {
     only_keys(n, path,
               {"name", "address", "port", "localAddress", "peerAsn", "passive", "holdTime",
-               "minHoldTime", "connectRetry", "idleHoldTime", "md5Password", "ttlSecurity", "ttl",
+               "minHoldTime", "connectRetry", "idleHoldTime", "sendHoldTime", "md5Password",
+               "ttlSecurity", "ttl",
                "families", "capabilities", "nextHop", "nextHop6", "import", "export",
                "weight", "allowAsIn", "maxPrefix", "removePrivateAs", "routerId"});
     NeighborConfig nb;
@@ -92,6 +93,8 @@ class Parser : public util::JsonReader {
         integer<std::uint32_t>(n, path, "connectRetry", 1, 65535, false).value_or(120);
     nb.idle_hold_time =
         integer<std::uint32_t>(n, path, "idleHoldTime", 0, 65535, false).value_or(5);
+    nb.send_hold_time =
+        integer<std::uint32_t>(n, path, "sendHoldTime", 0, 65535, false).value_or(0);
     if (auto k = string(n, path, "md5Password", false)) {
       if (k->size() > 80) {
         fail(path + "/md5Password", "longer than 80 octets (Linux TCP_MD5SIG_MAXKEYLEN)");

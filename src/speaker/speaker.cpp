@@ -81,6 +81,7 @@ bgp::io::TransportConfig Speaker::transport_config(const NeighborConfig& nb) con
   tc.local_address = nb.local_address;
   tc.md5_password = nb.md5_password;
   tc.ttl_security = nb.ttl_security;
+  tc.send_hold_time = std::chrono::seconds(nb.send_hold_time);
   // Single-hop eBGP sends TTL 1 like FRR and BIRD do by default; iBGP 64.
   tc.ttl = nb.ttl.value_or(nb.peer_asn == config_.asn ? 64 : 1);
   return tc;

@@ -18,6 +18,12 @@ Scenarios (RFC sections name the rule the peer must apply):
   withdrawn-overrun UPDATE whose Withdrawn Routes Length runs past the message (RFC 4271 §6.3,
                     3/1 Malformed Attribute List)
   shutdown          NOTIFICATION Cease/Administrative Shutdown with an RFC 9003 message (--text)
+  as0, nexthop-self like bad-origin, the broken UPDATE with AS 0 in AS_PATH (RFC 7607) or with
+                    NEXT_HOP = the speaker's own address (RFC 4271 §6.3): treat-as-withdraw
+  no-nlri-as0       attributes with AS 0 and no NLRI at all (RFC 7606 §5.2: session reset, 3/11)
+  stop-reading      KEEPALIVE every second, never read (--rcvbuf small): the speaker's send hold
+                    timer (RFC 9687) must close the session; reports closed_after seconds
+  stay              a well-behaved peer: reads and keeps alive for --observe seconds
 Exit status: 0 scenario ran (whatever the peer answered), 2 could not connect, 3 no session.
 """
 import argparse
@@ -168,6 +174,8 @@ def connect(args):
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if args.rcvbuf:  # before connect, so the window it offers stays small
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, args.rcvbuf)
     s.bind((args.bind, 0))
     s.settimeout(3)
     s.connect((args.peer, args.port))
@@ -229,7 +237,30 @@ def scenario(args):
         emit("result", scenario=args.scenario, error="session not established")
         return 3
     ka = max(1.0, hold / 3.0)
+    if args.scenario == "stop-reading":
+        # RFC 9687: KEEPALIVEs every second but nothing read, so the speaker's writes stall
+        # once the windows are full; report when it dropped the connection (our KEEPALIVE
+        # then meets a reset).
+        start = time.time()
+        closed, err = None, None
+        while time.time() - start < args.observe:
+            time.sleep(1.0)
+            try:
+                peer.sock.send(message(KEEPALIVE))
+            except OSError as e:
+                closed, err = round(time.time() - start, 2), str(e)
+                break
+        emit("result", scenario=args.scenario, closed_after=closed, error=err)
+        return 0
     peer.drain(0.5, ka)   # let the speaker send its own UPDATEs / End-of-RIB first
+    if args.scenario == "stay":
+        peer.drain(args.observe, ka)
+        up = peer.notification is None and not peer.eof
+        if up:
+            peer.send(message(NOTIFICATION, bytes([6, 2])))
+        emit("result", scenario=args.scenario, notification=peer.notification, eof=peer.eof,
+             still_up=up)
+        return 0
 
     net = ipaddress.ip_network(args.prefix)
     # Treat-as-withdraw cases (RFC 7606): a valid UPDATE, the broken one for the same prefix,
@@ -303,6 +334,7 @@ def main():
     ap.add_argument("--nexthop", default=None)
     ap.add_argument("--text", default="bgp_inject shutdown")
     ap.add_argument("--observe", type=float, default=3.0, help="seconds to wait for an answer")
+    ap.add_argument("--rcvbuf", type=int, default=0, help="SO_RCVBUF before connecting")
     ap.add_argument("--connect-timeout", type=float, default=15.0)
     ap.add_argument("--open-timeout", type=float, default=5.0)
     args = ap.parse_args()

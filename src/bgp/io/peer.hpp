@@ -38,6 +38,9 @@ struct TransportConfig {
   std::string md5_password;                     // RFC 2385; empty = none
   bool ttl_security = false;                    // RFC 5082 GTSM: send 255, accept >= 254
   int ttl = 1;                                  // outgoing TTL without GTSM (1 = single-hop eBGP)
+  // RFC 9687 SendHoldTime: a write that moves no octet for this long closes the session with
+  // Send Hold Timer Expired. 0 = the RFC's default, max(8 minutes, 2 × negotiated hold time).
+  std::chrono::seconds send_hold_time{0};
 };
 
 struct PeerStats {
@@ -47,6 +50,7 @@ struct PeerStats {
   std::uint64_t bytes_out = 0;
   std::uint32_t established_transitions = 0;
   std::uint32_t flaps = 0;                      // Established → down
+  std::uint32_t send_hold_expired = 0;          // RFC 9687: closed because the peer stopped reading
   std::string last_error;                       // "sent Cease/Maximum Number of Prefixes Reached"
   std::chrono::system_clock::time_point last_state_change{};
 };
@@ -139,6 +143,10 @@ class Peer {
   boost::asio::awaitable<void> reader(std::weak_ptr<Channel> wch,
                                       std::shared_ptr<Connection> conn);
   boost::asio::awaitable<void> writer(std::shared_ptr<Connection> conn);
+  // RFC 9687 send hold timer (peer_transport.cpp).
+  std::chrono::seconds send_hold_time() const;
+  void arm_send_hold(const std::shared_ptr<Connection>& conn);
+  void send_hold_expired(const std::shared_ptr<Connection>& conn, std::chrono::seconds limit);
 
   boost::asio::io_context& io_;
   std::string name_;
@@ -160,12 +168,15 @@ class Peer {
 
 // One TCP connection: the socket and the writer's queue.
 struct Peer::Connection {
-  explicit Connection(asio::io_context& io) : socket(io), wake(io), linger(io) {
+  explicit Connection(asio::io_context& io) : socket(io), wake(io), linger(io), send_hold(io) {
     wake.expires_at(asio::steady_timer::time_point::max());
   }
   tcp::socket socket;
-  asio::steady_timer wake;    // cancelled to wake the writer
-  asio::steady_timer linger;  // bounds the flush after Disconnect
+  asio::steady_timer wake;       // cancelled to wake the writer
+  asio::steady_timer linger;     // bounds the flush after Disconnect
+  asio::steady_timer send_hold;  // RFC 9687: armed while a write is pending
+  std::chrono::steady_clock::time_point progress{};  // when a write last moved octets
+  bool writing = false;
   std::deque<wire::Bytes> queue;
   std::size_t queued = 0;
   bool closing = false;  // Disconnect: flush the queue, then close

@@ -240,7 +240,24 @@ awaitable<void> Peer::writer(std::shared_ptr<Connection> conn) {
         break;
       }
     }
-    auto [ec, n] = co_await asio::async_write(conn->socket, bufs, kTuple);
+    // RFC 9687: the send hold timer runs while the write waits; every octet moved restarts it.
+    conn->writing = true;
+    conn->progress = std::chrono::steady_clock::now();
+    arm_send_hold(conn);
+    std::size_t moved = 0;
+    auto* raw = conn.get();
+    auto [ec, n] = co_await asio::async_write(
+        conn->socket, bufs,
+        [&moved, raw](const boost::system::error_code& e, std::size_t done) -> std::size_t {
+          if (done > moved) {
+            moved = done;
+            raw->progress = std::chrono::steady_clock::now();
+          }
+          return e ? 0 : 65536;  // asio::transfer_all
+        },
+        kTuple);
+    conn->writing = false;
+    conn->send_hold.cancel();
     for (std::size_t i = 0; i < count; ++i) {
       conn->queued -= conn->queue.front().size();
       conn->queue.pop_front();
@@ -272,6 +289,57 @@ awaitable<void> Peer::writer(std::shared_ptr<Connection> conn) {
   conn->socket.shutdown(tcp::socket::shutdown_both, ignored);
   conn->socket.close(ignored);
   conn->linger.cancel();
+}
+
+std::chrono::seconds Peer::send_hold_time() const {
+  if (transport_.send_hold_time.count() > 0) {
+    return transport_.send_hold_time;
+  }
+  std::chrono::seconds hold{0};
+  if (main_ && main_->fsm.negotiated()) {
+    hold = std::chrono::seconds(main_->fsm.negotiated()->hold_time);
+  }
+  return std::max<std::chrono::seconds>(std::chrono::minutes(8), 2 * hold);  // RFC 9687 §4
+}
+
+void Peer::arm_send_hold(const std::shared_ptr<Connection>& conn) {
+  const auto limit = send_hold_time();
+  conn->send_hold.expires_at(conn->progress + limit);
+  std::weak_ptr<Connection> wconn = conn;
+  conn->send_hold.async_wait([this, wconn, limit](boost::system::error_code ec) {
+    auto c = wconn.lock();
+    if (ec || !c || c->dead || !c->writing) {
+      return;
+    }
+    if (std::chrono::steady_clock::now() - c->progress < limit) {
+      arm_send_hold(c);  // octets moved since: wait the rest
+      return;
+    }
+    send_hold_expired(c, limit);
+  });
+}
+
+// RFC 9687 §4: the peer has read nothing for SendHoldTime. The NOTIFICATION is sent as best
+// it can be (the window is closed) and the session goes down with an automatic restart.
+void Peer::send_hold_expired(const std::shared_ptr<Connection>& conn,
+                             std::chrono::seconds limit) {
+  std::shared_ptr<Channel> owner;
+  for (auto* ch : {&main_, &second_}) {
+    if (*ch && (*ch)->conn == conn) {
+      owner = *ch;
+    }
+  }
+  if (!owner) {
+    return;
+  }
+  log::warn("peer {}: send hold timer expired: nothing written for {} s with {} octets queued, "
+            "the peer is not reading (RFC 9687)",
+            name_, limit.count(), conn->queued);
+  ++stats_.send_hold_expired;
+  fsm::AutomaticStop stop{
+      wire::NotificationMessage::make(wire::ErrorCode::SendHoldTimerExpired, 0),
+      std::chrono::duration_cast<std::chrono::milliseconds>(owner->fsm.config().idle_hold_time)};
+  feed(owner, std::move(stop));
 }
 
 void Peer::enqueue(Connection& conn, wire::Bytes bytes) {

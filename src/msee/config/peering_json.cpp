@@ -50,7 +50,7 @@ Emulation CircuitReader::emulation(const json& obj, const std::string& path) {
     return e;
   }
   only_keys(m, p,
-            {"bfd", "bfdMinInterval", "bfdMultiplier", "holdTime", "minHoldTime",
+            {"bfd", "bfdMinInterval", "bfdMultiplier", "holdTime", "minHoldTime", "sendHoldTime",
              "maxPrefixRestartSeconds", "maxPrefixWarningPercent", "countRejectedPrefixes",
              "maxPrefixes", "allowAsIn", "customerCommunities", "personality", "loopback"});
   e.bfd = boolean(m, p, "bfd").value_or(e.bfd);
@@ -61,6 +61,8 @@ Emulation CircuitReader::emulation(const json& obj, const std::string& path) {
   e.hold_time = integer<std::uint16_t>(m, p, "holdTime", 0, 65535, false).value_or(e.hold_time);
   e.min_hold_time =
       integer<std::uint16_t>(m, p, "minHoldTime", 0, 65535, false).value_or(e.min_hold_time);
+  e.send_hold_time =
+      integer<std::uint32_t>(m, p, "sendHoldTime", 0, 65535, false).value_or(e.send_hold_time);
   e.max_prefix_restart_s = integer<std::uint32_t>(m, p, "maxPrefixRestartSeconds", 1, 86400,
                                                   false)
                                .value_or(e.max_prefix_restart_s);
