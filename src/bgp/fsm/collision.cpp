@@ -4,8 +4,8 @@
 
 namespace msee::bgp::fsm {
 
-CollisionOutcome resolve_collision(wire::RouterId local_id, wire::RouterId remote_id,
-                                   State other_state, bool fresh_is_outbound) {
+CollisionOutcome resolve_collision(BgpSpeakerId local, BgpSpeakerId remote, State other_state,
+                                   bool fresh_is_outbound) {
   switch (other_state) {
     case State::Idle:
     case State::Connect:
@@ -23,11 +23,11 @@ CollisionOutcome resolve_collision(wire::RouterId local_id, wire::RouterId remot
       break;
   }
   // RFC 4271 §6.8: compare the BGP Identifiers as unsigned 32-bit integers (host order here);
-  // the connection initiated by the speaker with the lower identifier is closed.
-  // TODO(h3): equal identifiers (possible for eBGP) need the AS tie-break of RFC 6286 §2.3,
-  // which this signature cannot express; they are treated as if ours were higher (the
-  // connection the peer initiated is closed), as collision.hpp specifies.
-  const bool close_outbound = local_id < remote_id;
+  // the connection initiated by the speaker with the lower identifier is closed. RFC 6286
+  // §2.3: equal identifiers (eBGP only, negotiation refuses them on iBGP) keep the connection
+  // of the speaker with the larger AS, so the one initiated by the smaller AS is closed.
+  const bool close_outbound =
+      local.id != remote.id ? local.id < remote.id : local.asn < remote.asn;
   const bool close_fresh = fresh_is_outbound == close_outbound;
   return close_fresh ? CollisionOutcome::CloseNew : CollisionOutcome::CloseExisting;
 }

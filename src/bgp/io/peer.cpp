@@ -365,8 +365,10 @@ void Peer::check_collision(const std::shared_ptr<Channel>& fresh) {
   if (!other || !fresh->fsm.peer_open()) {
     return;
   }
-  auto outcome = fsm::resolve_collision(config_.router_id, fresh->fsm.peer_open()->bgp_id,
-                                        other->fsm.state(), fresh->outbound);
+  const auto& open = *fresh->fsm.peer_open();
+  auto outcome = fsm::resolve_collision({config_.router_id, config_.local_as},
+                                        {open.bgp_id, open.effective_as()}, other->fsm.state(),
+                                        fresh->outbound);
   if (outcome == fsm::CollisionOutcome::NoCollision) {
     return;
   }

@@ -13,30 +13,35 @@ using namespace msee::bgp::fsm;
 constexpr wire::RouterId kLow = 0x0a000001;   // 10.0.0.1
 constexpr wire::RouterId kHigh = 0x0a000002;  // 10.0.0.2
 
+// We are AS 65000, the peer AS 65001 unless a test says otherwise.
+BgpSpeakerId me(wire::RouterId id, wire::Asn asn = 65000) { return {id, asn}; }
+BgpSpeakerId them(wire::RouterId id, wire::Asn asn = 65001) { return {id, asn}; }
+
 }  // namespace
 
 TEST_CASE("With a lower local BGP Identifier the connection we initiated is closed",
           "[bgp][fsm]") {
   // The fresh connection is ours (outbound): it is the one to close.
-  CHECK(resolve_collision(kLow, kHigh, State::OpenConfirm, true) == CollisionOutcome::CloseNew);
+  CHECK(resolve_collision(me(kLow), them(kHigh), State::OpenConfirm, true) ==
+        CollisionOutcome::CloseNew);
   // The fresh connection is the peer's: the existing one is ours, close that.
-  CHECK(resolve_collision(kLow, kHigh, State::OpenConfirm, false) ==
+  CHECK(resolve_collision(me(kLow), them(kHigh), State::OpenConfirm, false) ==
         CollisionOutcome::CloseExisting);
 }
 
 TEST_CASE("With a higher local BGP Identifier the connection the peer initiated is closed",
           "[bgp][fsm]") {
-  CHECK(resolve_collision(kHigh, kLow, State::OpenConfirm, false) ==
+  CHECK(resolve_collision(me(kHigh), them(kLow), State::OpenConfirm, false) ==
         CollisionOutcome::CloseNew);
-  CHECK(resolve_collision(kHigh, kLow, State::OpenConfirm, true) ==
+  CHECK(resolve_collision(me(kHigh), them(kLow), State::OpenConfirm, true) ==
         CollisionOutcome::CloseExisting);
 }
 
 TEST_CASE("BGP Identifiers are compared as unsigned 32-bit numbers", "[bgp][fsm]") {
   // 128.0.0.1 is higher than 127.255.255.255 (RFC 4271 §6.8: "as unsigned integers").
-  CHECK(resolve_collision(0x80000001, 0x7fffffff, State::OpenConfirm, false) ==
+  CHECK(resolve_collision(me(0x80000001), them(0x7fffffff), State::OpenConfirm, false) ==
         CollisionOutcome::CloseNew);
-  CHECK(resolve_collision(0x7fffffff, 0x80000001, State::OpenConfirm, true) ==
+  CHECK(resolve_collision(me(0x7fffffff), them(0x80000001), State::OpenConfirm, true) ==
         CollisionOutcome::CloseNew);
 }
 
@@ -45,23 +50,41 @@ TEST_CASE("A collision with an Established session always closes the new connect
   auto local = GENERATE(kLow, kHigh);
   auto remote = GENERATE(kLow, kHigh);
   auto outbound = GENERATE(true, false);
-  CHECK(resolve_collision(local, remote, State::Established, outbound) ==
+  CHECK(resolve_collision(me(local), them(remote), State::Established, outbound) ==
         CollisionOutcome::CloseNew);
 }
 
 TEST_CASE("No collision is decided while the other connection has no OPEN yet", "[bgp][fsm]") {
   auto other = GENERATE(State::Idle, State::Connect, State::Active, State::OpenSent);
   auto outbound = GENERATE(true, false);
-  CHECK(resolve_collision(kLow, kHigh, other, outbound) == CollisionOutcome::NoCollision);
-  CHECK(resolve_collision(kHigh, kLow, other, outbound) == CollisionOutcome::NoCollision);
+  CHECK(resolve_collision(me(kLow), them(kHigh), other, outbound) ==
+        CollisionOutcome::NoCollision);
+  CHECK(resolve_collision(me(kHigh), them(kLow), other, outbound) ==
+        CollisionOutcome::NoCollision);
 }
 
-TEST_CASE("Equal BGP Identifiers close the connection the peer initiated", "[bgp][fsm]") {
-  // collision.hpp: without AS numbers the RFC 6286 §2.3 tie-break is not available; the
-  // "local is not lower" branch applies.
-  CHECK(resolve_collision(kLow, kLow, State::OpenConfirm, false) == CollisionOutcome::CloseNew);
-  CHECK(resolve_collision(kLow, kLow, State::OpenConfirm, true) ==
+TEST_CASE("RFC 6286 §2.3: equal BGP Identifiers keep the connection of the larger AS",
+          "[bgp][fsm]") {
+  // We are AS 65000, the peer 65001: the peer's AS is larger, so the connection we initiated
+  // is closed, whichever is the fresh one.
+  CHECK(resolve_collision(me(kLow), them(kLow), State::OpenConfirm, true) ==
+        CollisionOutcome::CloseNew);
+  CHECK(resolve_collision(me(kLow), them(kLow), State::OpenConfirm, false) ==
         CollisionOutcome::CloseExisting);
+  // Our AS is the larger: the connection the peer initiated is closed.
+  CHECK(resolve_collision(me(kLow, 65002), them(kLow), State::OpenConfirm, false) ==
+        CollisionOutcome::CloseNew);
+  CHECK(resolve_collision(me(kLow, 65002), them(kLow), State::OpenConfirm, true) ==
+        CollisionOutcome::CloseExisting);
+  // 4-octet ASNs compare as numbers too.
+  CHECK(resolve_collision(me(kLow, 4200000000u), them(kLow, 65001), State::OpenConfirm,
+                          false) == CollisionOutcome::CloseNew);
+}
+
+TEST_CASE("Different BGP Identifiers decide before the AS numbers", "[bgp][fsm]") {
+  // Our AS is the larger, but our identifier the lower: the identifier rule (RFC 4271 §6.8).
+  CHECK(resolve_collision(me(kLow, 65002), them(kHigh), State::OpenConfirm, true) ==
+        CollisionOutcome::CloseNew);
 }
 
 TEST_CASE("Two FSMs for one peer resolve a collision from the peer's OPEN", "[bgp][fsm]") {
@@ -91,8 +114,11 @@ TEST_CASE("Two FSMs for one peer resolve a collision from the peer's OPEN", "[bg
 
   // We (10.0.0.2) are higher: the peer-initiated (inbound) connection loses.
   REQUIRE(inbound.peer_open().has_value());
-  CHECK(resolve_collision(config.router_id, inbound.peer_open()->bgp_id, outbound.state(),
-                          false) == CollisionOutcome::CloseNew);
-  CHECK(resolve_collision(config.router_id, outbound.peer_open()->bgp_id, inbound.state(),
-                          true) == CollisionOutcome::CloseExisting);
+  const BgpSpeakerId local{config.router_id, config.local_as};
+  CHECK(resolve_collision(local,
+                          {inbound.peer_open()->bgp_id, inbound.peer_open()->effective_as()},
+                          outbound.state(), false) == CollisionOutcome::CloseNew);
+  CHECK(resolve_collision(local,
+                          {outbound.peer_open()->bgp_id, outbound.peer_open()->effective_as()},
+                          inbound.state(), true) == CollisionOutcome::CloseExisting);
 }
