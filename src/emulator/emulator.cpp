@@ -49,13 +49,16 @@ speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, cons
     nb.idle_hold_time = 5;
     nb.md5_password = s.md5_password;  // MSEE: R26
     // MSEE: R32, Q3 — one family per session; MP-BGP, 4-octet AS (R20), route refresh; no
-    // graceful restart, enhanced refresh or extended messages (undocumented for the MSEE).
+    // enhanced refresh or extended messages (undocumented for the MSEE); graceful restart
+    // only when the emulation asks (helper mode with RFC 8538's N bit, so the Juniper
+    // personality's Hard Reset, R31, flushes a GR-capable CE's copy of our routes).
     nb.capabilities.families = {s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast
                                                          : wire::kIpv6Unicast};
     nb.capabilities.route_refresh = true;
     nb.capabilities.enhanced_route_refresh = false;
     nb.capabilities.extended_message = false;
     nb.capabilities.four_octet_as = true;
+    nb.capabilities.graceful_restart_time = s.graceful_restart;
     nb.import = true;
     nb.export_routes = false;  // customer routes are never reflected to other sessions (R43)
     nb.export_from = s.export_from;  // MSEE: R74 — Global Reach

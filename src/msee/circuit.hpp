@@ -80,6 +80,9 @@ struct Emulation {
   std::uint16_t hold_time = 180;            // R27 (keepalive = hold / 3)
   std::uint16_t min_hold_time = 3;          // Q11: 3 = RFC floor; 10 = "strict-doc"
   std::uint32_t send_hold_time = 0;         // RFC 9687, s; 0 = max(8 min, 2 × hold time)
+  // Q3: graceful restart is undocumented for the MSEE, so off unless asked for: the restart
+  // time (helper mode, RFC 4724) with RFC 8538's N bit.
+  std::optional<std::uint16_t> graceful_restart;
   std::uint32_t max_prefix_restart_s = 60;  // Q1: "restart 1" (minutes)
   std::uint8_t max_prefix_warning_percent = 80;  // Q1: "maximum-prefix 4000 80"
   bool count_rejected_prefixes = false;     // Q1: default counts accepted prefixes only

@@ -145,6 +145,7 @@ Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& 
         s.hold_time = emu.hold_time;
         s.min_hold_time = emu.min_hold_time;
         s.send_hold_time = emu.send_hold_time;
+        s.graceful_restart = emu.graceful_restart;
         s.bfd = emu.bfd && afi == wire::Afi::Ipv4;  // MSEE: R30
         s.bfd_interval_ms = emu.bfd_min_interval_ms;
         s.bfd_multiplier = emu.bfd_multiplier;

@@ -30,6 +30,7 @@ struct SessionPlan {
   std::uint16_t hold_time = 180;     // R27
   std::uint16_t min_hold_time = 3;   // Q11
   std::uint32_t send_hold_time = 0;  // RFC 9687 (0 = its default)
+  std::optional<std::uint16_t> graceful_restart;  // Q3: off unless the emulation asks
   bool bfd = false;                  // R28, R30: IPv4 sessions only
   std::uint32_t bfd_interval_ms = 300;
   std::uint8_t bfd_multiplier = 3;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "bgp/fsm/fsm.hpp"
+#include "bgp/fsm/negotiation.hpp"
 
 namespace msee::speaker {
 
@@ -13,18 +14,27 @@ namespace msee::speaker {
 // keeps the routes when the TCP session terminates (transport loss, and a hold-timer expiry,
 // which ends the transport without the peer's NOTIFICATION) and the peer advertised the
 // capability with a non-zero restart time. A NOTIFICATION, sent or received, or a local stop
-// withdraws them (RFC 8538's N bit would change this; not negotiated yet).
+// withdraws them, unless both sides set RFC 8538's N bit (`notification_bit`): then only a
+// Hard Reset does (received as such, or sent as such: fsm::ends_for_good, which the peer
+// wraps in Hard Reset on the wire).
 inline std::optional<std::chrono::seconds> graceful_restart_stale_period(
     const bgp::fsm::SessionDown& down,
-    const std::optional<bgp::wire::GracefulRestartCap>& peer_gr) {
+    const std::optional<bgp::wire::GracefulRestartCap>& peer_gr, bool notification_bit) {
   using Kind = bgp::fsm::SessionDown::Kind;
   if (!down.was_established || !peer_gr || peer_gr->restart_time == 0) {
     return std::nullopt;
   }
-  if (down.kind != Kind::TransportClosed && down.kind != Kind::HoldTimerExpired) {
+  const auto period = std::chrono::seconds(peer_gr->restart_time);
+  if (down.kind == Kind::TransportClosed || down.kind == Kind::HoldTimerExpired) {
+    return period;
+  }
+  if (!notification_bit || !down.notification) {
     return std::nullopt;
   }
-  return std::chrono::seconds(peer_gr->restart_time);
+  const bool hard = down.kind == Kind::NotificationReceived
+                        ? down.notification->is_hard_reset()
+                        : bgp::fsm::ends_for_good(*down.notification);
+  return hard ? std::nullopt : std::optional<std::chrono::seconds>(period);
 }
 
 }  // namespace msee::speaker

@@ -285,6 +285,7 @@ void Speaker::on_established(Peer& peer, const fsm::Negotiated& n) {
   info.address = peer.transport().address;
   set_peer_info(ps.id, info);
   ps.peer_gr = n.peer_graceful_restart;
+  ps.gr_notification = n.graceful_notification;
   // Initial table: every best path of each negotiated family, then End-of-RIB (RFC 4724 §2).
   for (auto family : n.families) {
     ps.out.dump(home(ps), family);
@@ -311,7 +312,7 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
     return;
   }
   // RFC 4724 §4.2 helper (graceful_restart.hpp): keep a restarting peer's routes as stale.
-  auto stale_for = graceful_restart_stale_period(down, ps.peer_gr);
+  auto stale_for = graceful_restart_stale_period(down, ps.peer_gr, ps.gr_notification);
   if (stale_for) {
     for (auto t : ps.tables) {
       for (auto family : kFamilies) {
@@ -366,8 +367,12 @@ void Speaker::liveness_lost(const std::string& peer_name, wire::CeaseSubcode sub
   }
   log::warn("peer {}: {}: tearing the session down (Cease/{})", peer_name, why,
             static_cast<int>(subcode));
-  wire::NotificationMessage n{static_cast<std::uint8_t>(wire::ErrorCode::Cease),
-                              static_cast<std::uint8_t>(subcode), {}};
+  auto n = wire::NotificationMessage::cease(subcode);
+  if (subcode == wire::CeaseSubcode::HardReset) {
+    // RFC 8538 §3: a Hard Reset carries the NOTIFICATION it stands for, here BFD Down.
+    n = wire::NotificationMessage::hard_reset(
+        wire::NotificationMessage::cease(wire::CeaseSubcode::BfdDown));
+  }
   // R31: the MSEE re-establishes about 2 s after BFD recovers; retry after the idle hold.
   peer->automatic_stop(std::move(n), std::chrono::seconds(2));
 }

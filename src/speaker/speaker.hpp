@@ -166,6 +166,7 @@ class Speaker : public bgp::io::PeerObserver {
     bool flush_posted = false;
     std::unique_ptr<boost::asio::steady_timer> gr_timer;  // RFC 4724 helper: stale routes
     std::optional<bgp::wire::GracefulRestartCap> peer_gr;  // from its last OPEN
+    bool gr_notification = false;                           // RFC 8538 N bit in force
     std::uint64_t loops_dropped = 0;  // routes refused for our AS in their path
     std::uint64_t policy_rejected = 0;  // prefixes refused by the import policy
     std::set<bgp::wire::Prefix> rejected_now;  // refused and not withdrawn (count_rejected)

@@ -98,6 +98,7 @@ wire::OpenMessage make_open(const NegotiationInput& in) {
     // Restart State bit is clear and no family claims Forwarding State.
     wire::GracefulRestartCap gr;
     gr.restart_state = false;
+    gr.notification = true;  // RFC 8538 §2: we apply GR to NOTIFICATIONs but Hard Reset
     gr.restart_time = std::min<std::uint16_t>(*caps.graceful_restart_time, 4095);
     for (const auto& family : caps.families) {
       gr.families.push_back(wire::GracefulRestartCap::Family{family, false});
@@ -108,6 +109,22 @@ wire::OpenMessage make_open(const NegotiationInput& in) {
     open.capabilities.emplace_back(wire::FourOctetAsCap{in.local_as});
   }
   return open;
+}
+
+bool ends_for_good(const wire::NotificationMessage& n) {
+  if (n.code != static_cast<std::uint8_t>(wire::ErrorCode::Cease)) {
+    return false;
+  }
+  switch (static_cast<wire::CeaseSubcode>(n.subcode)) {
+    case wire::CeaseSubcode::MaximumNumberOfPrefixesReached:
+    case wire::CeaseSubcode::AdministrativeShutdown:
+    case wire::CeaseSubcode::PeerDeconfigured:
+    case wire::CeaseSubcode::AdministrativeReset:
+    case wire::CeaseSubcode::HardReset:
+      return true;
+    default:
+      return false;
+  }
 }
 
 Result<Negotiated, wire::NotificationMessage> negotiate(const NegotiationInput& in,
@@ -181,6 +198,8 @@ Result<Negotiated, wire::NotificationMessage> negotiate(const NegotiationInput& 
   n.families = common_families(ours.families, peer);
   if (const auto* gr = peer.find<wire::GracefulRestartCap>()) {
     n.peer_graceful_restart = *gr;
+    // RFC 8538 §2: in effect when both sides set the N bit (ours is set whenever we send GR).
+    n.graceful_notification = ours.graceful_restart_time.has_value() && gr->notification;
   }
   n.peer_capabilities = peer.capabilities;
   return n;

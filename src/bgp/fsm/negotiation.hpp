@@ -35,6 +35,7 @@ struct Negotiated {
   std::vector<wire::AfiSafi> families;  // both sides advertised (RFC 4760 §6); IPv4 unicast
                                         // is implied when the peer sends no Multiprotocol cap
   std::optional<wire::GracefulRestartCap> peer_graceful_restart;
+  bool graceful_notification = false;  // RFC 8538: both sent GR with the N bit
   std::vector<wire::Capability> peer_capabilities;  // as received, for `sessions` output
   bool operator==(const Negotiated&) const = default;
 };
@@ -48,6 +49,12 @@ struct NegotiationInput {
   bool allow_hold_time_zero = true;
   Capabilities local_caps;
 };
+
+// RFC 8538 §5: the NOTIFICATIONs that end a session for good, so that with the N bit they are
+// sent as Cease/Hard Reset and the peer's routes are not kept: Cease Maximum Number of
+// Prefixes Reached, Administrative Shutdown, Peer De-configured, Administrative Reset, and
+// Hard Reset itself. Every other NOTIFICATION leaves graceful restart in force.
+bool ends_for_good(const wire::NotificationMessage& n);
 
 // Builds our OPEN: my_as is AS_TRANS when local_as > 65535 (RFC 6793 §4.1).
 wire::OpenMessage make_open(const NegotiationInput& in);

@@ -276,6 +276,18 @@ void Peer::apply(const std::shared_ptr<Channel>& ch, std::vector<fsm::Action>& a
                 stats_.messages_out[static_cast<std::size_t>(wire::type_of(s.message))]++;
                 if (auto* n = std::get_if<wire::NotificationMessage>(&s.message)) {
                   stats_.last_error = "sent " + n->describe();
+                  const auto& neg = ch->fsm.negotiated();
+                  if (neg && neg->graceful_notification && fsm::ends_for_good(*n) &&
+                      !n->is_hard_reset()) {
+                    // RFC 8538 §3, §5: with the N bit, a NOTIFICATION that ends the session
+                    // for good travels inside Cease/Hard Reset, so the peer drops our routes.
+                    log::warn("peer {}: sending NOTIFICATION {} inside Cease/Hard Reset "
+                              "(RFC 8538)",
+                              name_, n->describe());
+                    enqueue(*ch->conn,
+                            wire::encode(wire::NotificationMessage::hard_reset(*n), ctx));
+                    return;
+                  }
                   log::warn("peer {}: sending NOTIFICATION {}", name_, n->describe());
                 }
                 enqueue(*ch->conn, wire::encode(s.message, ctx));

@@ -333,6 +333,13 @@ NotificationMessage NotificationMessage::from(const DecodeError& err) {
   return make(err.code, err.subcode, err.data);
 }
 
+NotificationMessage NotificationMessage::hard_reset(const NotificationMessage& inner) {
+  std::vector<std::uint8_t> data{inner.code, inner.subcode};
+  data.insert(data.end(), inner.data.begin(), inner.data.end());
+  return make(ErrorCode::Cease, static_cast<std::uint8_t>(CeaseSubcode::HardReset),
+              std::move(data));
+}
+
 NotificationMessage NotificationMessage::cease(CeaseSubcode subcode,
                                                std::string_view shutdown_text) {
   NotificationMessage n = make(ErrorCode::Cease, static_cast<std::uint8_t>(subcode));

@@ -308,6 +308,12 @@ struct NotificationMessage {
   // one length octet + UTF-8 text of at most 255 octets (longer text is truncated at a UTF-8
   // character boundary).
   static NotificationMessage cease(CeaseSubcode subcode, std::string_view shutdown_text = {});
+  // RFC 8538 §3: Cease/Hard Reset carrying `inner` (its code, subcode and data as the data).
+  static NotificationMessage hard_reset(const NotificationMessage& inner);
+  bool is_hard_reset() const {
+    return code == static_cast<std::uint8_t>(ErrorCode::Cease) &&
+           subcode == static_cast<std::uint8_t>(CeaseSubcode::HardReset);
+  }
   // The shutdown communication if this is an RFC 9003 Cease with valid data, else nullopt.
   std::optional<std::string> shutdown_communication() const;
   std::string describe() const;  // "Cease/Administrative Shutdown: \"maintenance\""

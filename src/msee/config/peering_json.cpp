@@ -51,6 +51,7 @@ Emulation CircuitReader::emulation(const json& obj, const std::string& path) {
   }
   only_keys(m, p,
             {"bfd", "bfdMinInterval", "bfdMultiplier", "holdTime", "minHoldTime", "sendHoldTime",
+             "gracefulRestart",
              "maxPrefixRestartSeconds", "maxPrefixWarningPercent", "countRejectedPrefixes",
              "maxPrefixes", "allowAsIn", "customerCommunities", "personality", "loopback"});
   e.bfd = boolean(m, p, "bfd").value_or(e.bfd);
@@ -63,6 +64,7 @@ Emulation CircuitReader::emulation(const json& obj, const std::string& path) {
       integer<std::uint16_t>(m, p, "minHoldTime", 0, 65535, false).value_or(e.min_hold_time);
   e.send_hold_time =
       integer<std::uint32_t>(m, p, "sendHoldTime", 0, 65535, false).value_or(e.send_hold_time);
+  e.graceful_restart = integer<std::uint16_t>(m, p, "gracefulRestart", 1, 4095, false);
   e.max_prefix_restart_s = integer<std::uint32_t>(m, p, "maxPrefixRestartSeconds", 1, 86400,
                                                   false)
                                .value_or(e.max_prefix_restart_s);

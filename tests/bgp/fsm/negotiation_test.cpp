@@ -58,6 +58,7 @@ TEST_CASE("Our OPEN lists Multiprotocol per family, then RR, enhanced RR, extend
 
   wire::GracefulRestartCap gr;
   gr.restart_state = false;
+  gr.notification = true;  // RFC 8538 N bit
   gr.restart_time = 120;
   gr.families = {{wire::kIpv4Unicast, false}, {wire::kIpv6Unicast, false}};
   wire::OpenMessage expected;
@@ -318,4 +319,24 @@ TEST_CASE("Capabilities we do not advertise are not negotiated even if the peer 
   CHECK_FALSE(n.extended_message);
   CHECK_FALSE(n.enhanced_route_refresh);
   CHECK(n.peer_as == 65001U);
+}
+
+TEST_CASE("RFC 8538: the N bit is in force only when both sides set it", "[bgp][fsm]") {
+  auto open_with = [](bool n) {
+    wire::GracefulRestartCap gr;
+    gr.notification = n;
+    gr.restart_time = 120;
+    wire::OpenMessage open;
+    open.version = 4;
+    open.my_as = 65001;
+    open.hold_time = 90;
+    open.bgp_id = 0xc0000201;
+    open.capabilities = {gr};
+    return open;
+  };
+  auto with_gr = input();
+  with_gr.local_caps.graceful_restart_time = 120;
+  CHECK(negotiate(with_gr, open_with(true))->graceful_notification);
+  CHECK_FALSE(negotiate(with_gr, open_with(false))->graceful_notification);
+  CHECK_FALSE(negotiate(input(), open_with(true))->graceful_notification);  // we send no GR
 }
