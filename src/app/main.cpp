@@ -3,6 +3,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -23,6 +25,16 @@
 
 namespace {
 constexpr std::uint32_t kMainTable = 254;  // RT_TABLE_MAIN
+
+// Every session, listener, API client and BFD socket is a descriptor: take the hard limit
+// (Debian's default soft limit of 1,024 is below what 500 circuits or a connection flood need).
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,6 +120,7 @@ int main(int argc, char** argv) {
 
   // Writes to a peer that closed must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
 
   speaker::EventLog events;
   if (!opt.events.empty() && !events.open(opt.events)) {

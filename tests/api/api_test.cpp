@@ -131,6 +131,12 @@ TEST_CASE("API: a configured token is required on every request", "[api]") {
   CHECK(f.get("/v1/circuits", "Bearer wrong").status == 401);
   CHECK(f.get("/v1/circuits", "Bearer t0k3n").status == 200);
   CHECK(f.get("/metrics", "Bearer t0k3n").status == 200);
+  // The constant-time comparison still tells every near miss apart.
+  for (const char* bad : {"Bearer t0k3", "Bearer t0k3n ", "Bearer t0k3N", "bearer t0k3n",
+                          "Bearer  t0k3n", "t0k3n", "Bearer x0k3n", ""}) {
+    INFO(bad);
+    CHECK(f.get("/v1/circuits", bad).status == 401);
+  }
 }
 
 TEST_CASE("API: the MD5 key appears in no output", "[api]") {

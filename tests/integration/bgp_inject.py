@@ -24,6 +24,9 @@ Scenarios (RFC sections name the rule the peer must apply):
   stop-reading      KEEPALIVE every second, never read (--rcvbuf small): the speaker's send hold
                     timer (RFC 9687) must close the session; reports closed_after seconds
   stay              a well-behaved peer: reads and keeps alive for --observe seconds
+  truncated-update  half an UPDATE, then the connection closes (a CE killed mid-write)
+  keepalive-flood   --count KEEPALIVEs as fast as it can, then reads for --observe seconds
+  connection-flood  --count TCP connections at once from --bind (no OPEN): what each gets back
 Exit status: 0 scenario ran (whatever the peer answered), 2 could not connect, 3 no session.
 """
 import argparse
@@ -222,8 +225,59 @@ def open_session(args, hold, want_established=True):
     return None
 
 
+def connection_flood(args):
+    """Opens --count TCP connections from --bind to the speaker at once and reports what each
+    got back within --observe seconds: a NOTIFICATION (code/subcode), a close, or nothing."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    fam = socket.AF_INET6 if ":" in args.peer else socket.AF_INET
+    socks, failed = [], 0
+    for _ in range(args.count):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.bind((args.bind, 0))
+        s.setblocking(False)
+        try:
+            s.connect((args.peer, args.port))
+        except BlockingIOError:
+            pass
+        except OSError:
+            failed += 1
+            s.close()
+            continue
+        socks.append(s)
+    answers, pending = {}, {s: b"" for s in socks}
+    end = time.time() + args.observe
+    while pending and time.time() < end:
+        ready, _, _ = select.select(list(pending), [], [], 0.2)
+        for s in ready:
+            try:
+                data = s.recv(4096)
+            except OSError:
+                data = None
+            if data:
+                pending[s] += data
+                if len(pending[s]) < 21:
+                    continue
+                body = pending[s]
+                key = f"notification {body[19]}/{body[20]}" if body[18] == NOTIFICATION \
+                    else f"message type {body[18]}"
+            else:
+                key = "closed"
+            answers[key] = answers.get(key, 0) + 1
+            del pending[s]
+            s.close()
+    for s in pending:
+        s.close()
+    emit("result", scenario="connection-flood", opened=len(socks), connect_failed=failed,
+         answers=answers, unanswered=len(pending))
+    return 0
+
+
 def scenario(args):
     hold = args.hold
+    if args.scenario == "connection-flood":
+        return connection_flood(args)
     if args.scenario == "open-hold2":
         peer = open_session(args, 2, want_established=False)
         if peer is None:
@@ -296,6 +350,27 @@ def scenario(args):
     elif args.scenario == "bad-length":
         # header only: a speaker must judge the Length field before waiting for 5000 octets
         peer.send(message(UPDATE, length=5000))
+    elif args.scenario == "truncated-update":
+        # the first half of a valid UPDATE, then the connection goes (a CE killed mid-write)
+        whole = build_update(args, net)
+        peer.send(whole[:len(whole) // 2])
+        emit("sent", what="half an UPDATE", octets=len(whole) // 2)
+        peer.sock.close()
+        emit("result", scenario=args.scenario)
+        return 0
+    elif args.scenario == "keepalive-flood":
+        batch = message(KEEPALIVE) * 1000
+        for _ in range(args.count // 1000):
+            if not peer.send(batch):
+                break
+        emit("sent", what="KEEPALIVEs", count=args.count)
+        peer.drain(args.observe, ka)
+        up = peer.notification is None and not peer.eof
+        if up:
+            peer.send(message(NOTIFICATION, bytes([6, 2])))
+        emit("result", scenario=args.scenario, notification=peer.notification, eof=peer.eof,
+             still_up=up)
+        return 0
     elif args.scenario == "no-nlri-as0":
         # attributes with AS 0 and no NLRI at all: nothing to withdraw, so a session reset
         # (RFC 7606 §5.2) with Malformed AS_PATH
@@ -335,6 +410,8 @@ def main():
     ap.add_argument("--text", default="bgp_inject shutdown")
     ap.add_argument("--observe", type=float, default=3.0, help="seconds to wait for an answer")
     ap.add_argument("--rcvbuf", type=int, default=0, help="SO_RCVBUF before connecting")
+    ap.add_argument("--count", type=int, default=1000,
+                    help="connections (connection-flood) or KEEPALIVEs (keepalive-flood)")
     ap.add_argument("--connect-timeout", type=float, default=15.0)
     ap.add_argument("--open-timeout", type=float, default=5.0)
     args = ap.parse_args()

@@ -207,16 +207,33 @@ void Peer::accept(tcp::socket socket) {
       feed(second_, fsm::TcpConnectionConfirmed{});
       return;
     }
-    case fsm::State::Established:
-      // §6.8: a connection colliding with an Established session is closed.
-      log::info("peer {}: closing inbound connection: session already Established", name_);
+    case fsm::State::Established: {
+      // §6.8: a connection colliding with an Established session is closed; before any OPEN
+      // on it that is RFC 4486's Connection Rejected. Rejections in flight are capped.
+      constexpr std::size_t kMaxRejecting = 16;
+      if (*rejecting_ >= kMaxRejecting) {
+        log::debug("peer {}: closing surplus inbound connection at once", name_);
+        conn->socket.close(ec);
+        return;
+      }
+      log::info("peer {}: rejecting inbound connection: session already Established", name_);
       enqueue(*conn, wire::encode(wire::NotificationMessage::cease(
-                                      wire::CeaseSubcode::ConnectionCollisionResolution),
+                                      wire::CeaseSubcode::ConnectionRejected),
                                   {}));
       conn->closing = true;
       conn->dead = true;
-      asio::co_spawn(io_, writer(conn), asio::detached);
+      ++*rejecting_;
+      asio::co_spawn(io_, writer(conn),
+                     [count = rejecting_](std::exception_ptr) { --*count; });
+      conn->linger.expires_after(std::chrono::seconds(3));
+      conn->linger.async_wait([conn](boost::system::error_code lec) {
+        if (!lec) {
+          boost::system::error_code ignored;
+          conn->socket.close(ignored);
+        }
+      });
       return;
+    }
   }
 }
 

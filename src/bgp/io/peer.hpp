@@ -160,6 +160,10 @@ class Peer {
   Md5Counters md5_seen_;
   std::uint64_t next_channel_id_ = 1;
   bool drain_wanted_ = false;
+  // Surplus connections being told Cease/Connection Rejected (each lingers up to 3 s while its
+  // NOTIFICATION leaves); beyond kMaxRejecting they are closed at once, so a CE that opens
+  // connections in a loop cannot make us hold a socket for each.
+  std::shared_ptr<std::size_t> rejecting_ = std::make_shared<std::size_t>(0);
   MessageTap tap_;
 };
 
