@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <list>
 
 #include "api/api.hpp"
 #include "api/handlers.hpp"
@@ -25,6 +26,15 @@ namespace http = beast::http;
 namespace {
 
 constexpr std::uint64_t kRequestLimit = 64 * 1024;  // bytes of body; Beast limits the header
+// A connection has this long to deliver a whole request (headers and body), idle keep-alive
+// wait included, and to take its answer: slow or silent clients (slowloris) are closed and
+// cost nothing after that. The long poll's own wait is not counted.
+constexpr auto kReadTimeout = std::chrono::seconds(15);
+constexpr auto kWriteTimeout = std::chrono::seconds(15);
+// Connections held at once (each is a descriptor). At the cap a new connection evicts the
+// oldest one that is not in the middle of a request's answer (idle keep-alive or a request
+// still arriving), so a flood of idle or slow clients never locks a normal client out.
+constexpr std::size_t kMaxConnections = 1024;
 
 // The `wait` of a GET /v1/events request (0 for anything else), at most 60 seconds.
 std::chrono::seconds long_poll_wait(const ApiRequest& r) {
@@ -53,30 +63,85 @@ http::response<http::string_body> parse_failure(const ApiResponse& e) {
 // Concurrency contract: everything here, like the emulator it reads, runs on the one protocol
 // io_context thread; connection coroutines interleave only at their co_awaits.
 struct ApiServer::Impl {
+  Impl(asio::io_context& i, emulator::Emulator& e, ApiConfig c)
+      : io(i), emulator(e), config(std::move(c)) {}
   asio::io_context& io;
   emulator::Emulator& emulator;
   ApiConfig config;
   asio::ip::tcp::acceptor acceptor{io};
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
+  struct Held {
+    beast::tcp_stream* stream;
+    bool answering = false;  // a request was read and its answer is not written yet
+    bool evicted = false;
+  };
+  std::list<Held> held;  // oldest first
+  std::size_t live = 0;  // held and not evicted
+  std::chrono::steady_clock::time_point last_eviction_log{};
+
+  // Makes room for one more connection (see kMaxConnections).
+  void evict_if_full() {
+    if (live < kMaxConnections) {
+      return;
+    }
+    for (auto& h : held) {
+      if (!h.answering && !h.evicted) {
+        h.evicted = true;
+        --live;
+        boost::system::error_code ignored;
+        h.stream->socket().close(ignored);  // its serve() ends and forgets it
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_eviction_log > std::chrono::seconds(1)) {
+          last_eviction_log = now;
+          log::warn("API: {} connections held; closing the oldest idle ones", kMaxConnections);
+        }
+        return;
+      }
+    }
+  }
+
   asio::awaitable<void> serve(asio::ip::tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    auto self = held.insert(held.end(), Held{&stream});
+    ++live;
+    co_await serve_requests(stream, *self);
+    if (!self->evicted) {
+      --live;
+    }
+    held.erase(self);
+  }
+
+  asio::awaitable<void> serve_requests(beast::tcp_stream& stream, Held& me) {
     beast::flat_buffer buffer;
     for (;;) {
+      me.answering = false;
       http::request_parser<http::string_body> parser;
       parser.body_limit(kRequestLimit);
-      auto [ec, n] = co_await http::async_read(socket, buffer, parser,
+      stream.expires_after(kReadTimeout);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser,
                                                 asio::as_tuple(asio::use_awaitable));
       if (ec) {
+        stream.expires_after(kWriteTimeout);
         if (ec == http::error::body_limit || ec == http::error::header_limit) {
           auto res = parse_failure(detail::error(413, "RequestTooLarge", "request over 64 KiB"));
-          co_await http::async_write(socket, res, asio::as_tuple(asio::use_awaitable));
+          co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+        } else if (ec == beast::error::timeout) {
+          // Nothing or not a whole request within kReadTimeout: close without an answer
+          // when nothing came (an idle keep-alive), with 408 when a request was under way.
+          if (n > 0 || buffer.size() > 0) {
+            auto res = parse_failure(detail::error(408, "RequestTimeout",
+                                                   "the request did not arrive within 15 s"));
+            co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+          }
         } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
                    ec != asio::error::connection_reset) {
           auto res = parse_failure(detail::error(400, "InvalidRequest", ec.message()));
-          co_await http::async_write(socket, res, asio::as_tuple(asio::use_awaitable));
+          co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
         }
         break;
       }
+      me.answering = true;
       auto& req = parser.get();
       ApiRequest ar{std::string(req.method_string()), std::string(req.target()),
                     std::string(req[http::field::authorization]), req.body()};
@@ -85,6 +150,7 @@ struct ApiServer::Impl {
       // as an event after N exists, or after S seconds (at most 60) with none.
       if (auto wait = long_poll_wait(ar); wait.count() > 0 && answer.status == 200 &&
                                           answer.body.starts_with("{\"value\":[]")) {
+        stream.expires_never();
         asio::steady_timer timer(io);
         auto deadline = std::chrono::steady_clock::now() + wait;
         auto after = emulator.events().last_seq();
@@ -102,14 +168,17 @@ struct ApiServer::Impl {
       res.keep_alive(req.keep_alive());
       res.body() = std::move(answer.body);
       res.prepare_payload();
-      auto [wec, wn] = co_await http::async_write(socket, res, asio::as_tuple(asio::use_awaitable));
+      stream.expires_after(kWriteTimeout);
+      auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
       if (wec || !res.keep_alive()) {
         break;
       }
     }
     boost::system::error_code ignored;
-    socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream.socket().close(ignored);
   }
+
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
@@ -120,13 +189,14 @@ struct ApiServer::Impl {
         }
         continue;
       }
+      evict_if_full();
       asio::co_spawn(io, serve(std::move(socket)), asio::detached);
     }
   }
 };
 
 ApiServer::ApiServer(asio::io_context& io, emulator::Emulator& emulator, ApiConfig config)
-    : impl_(std::make_unique<Impl>(Impl{io, emulator, std::move(config)})) {}
+    : impl_(std::make_unique<Impl>(io, emulator, std::move(config))) {}
 
 ApiServer::~ApiServer() = default;
 

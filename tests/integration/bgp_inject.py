@@ -246,11 +246,15 @@ def connection_flood(args):
             s.close()
             continue
         socks.append(s)
+    import selectors
     answers, pending = {}, {s: b"" for s in socks}
+    sel = selectors.DefaultSelector()  # epoll: select() stops at descriptor 1023
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ)
     end = time.time() + args.observe
     while pending and time.time() < end:
-        ready, _, _ = select.select(list(pending), [], [], 0.2)
-        for s in ready:
+        for k, _ in sel.select(0.2):
+            s = k.fileobj
             try:
                 data = s.recv(4096)
             except OSError:
@@ -265,6 +269,7 @@ def connection_flood(args):
             else:
                 key = "closed"
             answers[key] = answers.get(key, 0) + 1
+            sel.unregister(s)
             del pending[s]
             s.close()
     for s in pending:
