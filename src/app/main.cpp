@@ -15,6 +15,7 @@
 #include "api/api.hpp"
 #include "app/load.hpp"
 #include "app/options.hpp"
+#include "app/privileges.hpp"
 #include "emulator/emulator.hpp"
 #include "msee/config/config.hpp"
 #include "speaker/event_log.hpp"
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
 
   std::optional<speaker::RouterConfig> router;
   std::optional<msee::EmulatorConfig> circuits;
+  bool circuits_dataplane = false;  // the emulator programs routes: CAP_NET_ADMIN stays
   std::vector<msee::CatalogueEntry> catalogue = msee::builtin_catalogue();
   if (config::detect_config_kind(text) == config::ConfigKind::Router) {
     auto cfg = speaker::parse_router_config(text);
@@ -102,6 +104,7 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
+    circuits_dataplane = circuits->emulator.dataplane.enabled;
     if (opt.plan_only) {
       std::cout << config::plan_to_json(*circuits, msee::make_plan(*circuits, catalogue));
       return 0;
@@ -250,6 +253,16 @@ int main(int argc, char** argv) {
         io.stop();
       });
     });
+    if (!opt.user.empty()) {
+      // Everything that needs root is open now (listeners, API, rtnetlink, MRT file).
+      bool net_admin = opt.dataplane || (circuits_dataplane);
+      if (auto why = drop_privileges({opt.user, net_admin}); !why.empty()) {
+        log::error("{}", why);
+        return 1;
+      }
+      log::info("running as {} {}", opt.user,
+                net_admin ? "with CAP_NET_ADMIN (the data plane)" : "without capabilities");
+    }
     io.run();
     log::info("stopped");
   }

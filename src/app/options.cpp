@@ -45,6 +45,9 @@ Options:
                            refused in the host's own namespace and with loopback addressing
   --dataplane-host         --dataplane, also in the host's own namespace (a dedicated box
                            whose MSEE links are real interfaces)
+  --user USER              once listeners, the API and the data plane are open, run as USER
+                           (and its group) without capabilities, or with CAP_NET_ADMIN alone
+                           when the data plane is on (routes change at run time)
   --table-dump FILE        where SIGUSR2 / POST /v1/mrt/tableDump write a TABLE_DUMP_V2 of the
                            RIB (default msee-rib.%Y%m%d.%H%M%S.mrt, strftime fields in UTC)
 
@@ -91,7 +94,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     }
     if (a == "--config" || a == "--check" || a == "--plan" || a == "--events" ||
         a == "--log-level" || a == "--log-format" || a == "--shutdown-message" || a == "--api" ||
-        a == "--api-token" || a == "--mrt" || a == "--mrt-rotate" || a == "--table-dump") {
+        a == "--api-token" || a == "--mrt" || a == "--mrt-rotate" || a == "--table-dump" ||
+        a == "--user") {
       auto v = value(a);
       if (!v) {
         return usage_error(std::string(a) + " needs a value");
@@ -106,6 +110,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         opt.check_only = opt.plan_only = true;
       } else if (a == "--events") {
         opt.events = *v;
+      } else if (a == "--user") {
+        opt.user = *v;
       } else if (a == "--shutdown-message") {
         opt.shutdown_message = *v;
       } else if (a == "--api") {

@@ -25,6 +25,7 @@ struct Options {
   std::string table_dump = "msee-rib.%Y%m%d.%H%M%S.mrt";
   bool dataplane = false;       // --dataplane: program the namespace's routing tables
   bool dataplane_host = false;  // --dataplane-host: also in the host's initial namespace
+  std::string user;             // --user: run as this user once sockets are open
 };
 
 // Either the options to run with, or an exit code (--help, --version: 0; usage errors: 2,

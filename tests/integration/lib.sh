@@ -394,6 +394,13 @@ start_msee() {
   : >> "$d/events.jsonl"
   # The REST API (emulator configs) is off unless the test asks for it: tests run in parallel.
   case " $* " in *" --api "*) ;; *) set -- --api off "$@" ;; esac
+  # MSEE_USER=nobody runs every msee-emu of the suite unprivileged (issue #14, --user): it
+  # must still read its config on reload and write MRT files into its directory.
+  if [ -n "${MSEE_USER:-}" ]; then
+    case " $* " in *" --user "*) ;; *) set -- --user "$MSEE_USER" "$@" ;; esac
+  fi
+  # (table dumps and rotated MRT files land in $T: writable, sticky like /tmp).
+  case " $* " in *" --user "*) chmod 1777 "$T"; chmod a+rwx "$d" ;; esac
   $(it__wrap) "$MSEE_EMU" --config "$d/config.json" --events "$d/events.jsonl" --log-level debug "$@" \
     > "$d/stdout.log" 2> "$d/stderr.log" &
   it__record "$name" $!

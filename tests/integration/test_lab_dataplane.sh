@@ -62,6 +62,11 @@ cfg["circuits"][0]["serviceProviderProperties"]["bandwidthInMbps"] = 50
 json.dump(cfg, open(sys.argv[2], "w"), indent=1)
 PY
   up frr --ce frr --config "$T/c50.json"
+  if [ -n "${MSEE_USER:-}" ]; then  # the suite run unprivileged (issue #14): the data plane
+    EMU_PID=$("$IT_PY" -c 'import json,sys; print(next(p["pid"] for p in json.load(open(sys.argv[1]))["processes"] if p["role"] == "msee-emu"))' "$MSEE_LAB_DIR/$N/lab.json")
+    check "msee-emu runs as $MSEE_USER with CAP_NET_ADMIN alone (bit 12), the routes below need it" \
+      bash -c "[ \"\$(awk '\$1==\"Uid:\"{print \$2}' /proc/$EMU_PID/status)\" = \$(id -u $MSEE_USER) ] && [ \"\$(awk '\$1==\"CapEff:\"{print \$2}' /proc/$EMU_PID/status)\" = 0000000000001000 ]"
+  fi
   check "lab.json: one pair 10.50.0.1 -> 10.1.0.4, ifLinks for the CE's 2 link devices and az0p1/az0p2" \
     jpy "[(p['ceHost'], p['vm'], p['azNetns']) for p in d['dataplane']['pairs']] == [('10.50.0.1', '10.1.0.4', '$N-az0')] and sorted(d['dataplane']['ifLinks']) in (['$N-az0/az0p1', '$N-az0/az0p2', '$N-ce/ce0p1v100', '$N-ce/ce0p2v100'], ['$N-az0/az0p1', '$N-az0/az0p2', '$N-ce/ce0p1.100', '$N-ce/ce0p2.100'])" < "$MSEE_LAB_DIR/$N/lab.json"
   check "lab status shows the VMs and the CE hosts" \

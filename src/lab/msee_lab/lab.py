@@ -290,8 +290,10 @@ def up(args):
                 f"{', '.join(sorted({str(c['bandwidthInMbps']) for c in dp['circuits']}))} Mbps "
                 f"per link and direction")
         ev = os.path.join(d, "events.jsonl")
+        # MSEE_USER: msee-emu drops root once its sockets are open (--user, issue #14).
+        user = ["--user", os.environ["MSEE_USER"]] if os.environ.get("MSEE_USER") else []
         rec = util.spawn("msee-emu", [emu_bin(), "--config", conf, *(["--dataplane"] if with_dp else []),
-                                      "--api", "127.0.0.1:8179",
+                                      "--api", "127.0.0.1:8179", *user,
                                       "--events", ev], os.path.join(d, "msee-emu.log"),
                          state["netns"]["er"])
         state["processes"].append(rec)
