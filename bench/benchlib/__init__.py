@@ -1,6 +1,6 @@
-"""bench/benchlib - the code behind the two benchmark scripts, Python 3 standard library only.
+"""bench/benchlib - the code behind the benchmark scripts, Python 3 standard library only.
 
-Shared by bench/bgpbench.py and bench/api_latency.py:
+Shared by bench/bgpbench.py, bench/api_latency.py and bench/soak.py:
   proc         processes started in their own session and stopped by PID; /proc readers
                (CPU time, RSS, per-CPU busy time, TCP sockets, TcpExt counters); CMake cache.
 bgpbench.py (BGP convergence/memory of msee-emu, BIRD, FRR, GoBGP):
@@ -16,5 +16,7 @@ api_latency.py (REST API latency of msee-emu under BGP load):
   api_client   the HTTP client, the latency recorder and the client thread
   api_run      the phases of one run (baseline, loading, steady, churn)
   api_report   percentiles, the result dict and the printed table
+soak.py (msee-emu's RSS and descriptors over 10,000 session flaps and 1,000 limit cycles):
+  soak_ce      circuit config of the soak and the CE side of every MSEE session (raw BGP)
 The entry scripts put bench/ on sys.path and import from here.
 """
