@@ -3,7 +3,7 @@
 #   1. build with ASan+UBSan (warnings as errors) and run all unit and integration tests
 #      (integration = real FRR, BIRD, GoBGP, ExaBGP peers started by the tests);
 #   2. build Release (warnings as errors, product only: the tests ran optimised under ASan);
-#   3. check module layering; 4. fuzz the decoder for a bounded time (clang/libFuzzer).
+#   3. check module layering; 4. the libFuzzer targets for a bounded time (scripts/fuzz.sh).
 # Environment: MSEE_FUZZ_SECONDS (default 60), MSEE_SKIP_INTEGRATION=1 to skip real peers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +43,7 @@ bash scripts/build.sh build -DMSEE_TESTS=OFF
 step "short soak against the Release build"
 MSEE_EMU="$PWD/build/msee-emu" MSEE_SOURCE_DIR="$PWD" bash tests/integration/test_soak_short.sh
 
-step "fuzz the decoder"
+step "fuzz (decoder, BFD, OPEN, configs, REST API)"
 bash scripts/fuzz.sh "${MSEE_FUZZ_SECONDS:-60}"
 
 step "all tests passed"

@@ -302,8 +302,10 @@ class Parser : public util::JsonReader {
       fail(path + "/base", "IPv6 generator bases must be /1 to /64");
     }
     if (a.contains("flapInterval")) {
-      if (!a.at("flapInterval").is_number() || a.at("flapInterval").get<double>() < 0.01) {
-        fail(path + "/flapInterval", "must be a number of seconds >= 0.01");
+      // At most 2^32 - 1 ms: the interval is kept in milliseconds as a 32-bit value.
+      if (!a.at("flapInterval").is_number() || a.at("flapInterval").get<double>() < 0.01 ||
+          a.at("flapInterval").get<double>() > 4294967.0) {
+        fail(path + "/flapInterval", "must be a number of seconds in 0.01..4294967");
       } else {
         g.flap_interval_ms =
             static_cast<std::uint32_t>(a.at("flapInterval").get<double>() * 1000.0);
@@ -331,8 +333,9 @@ Result<RouterConfig, std::vector<ConfigError>> parse_router_config(std::string_v
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // nlohmann reports the byte offset; keep its message, which names line and column.
+  } catch (const json::exception& e) {
+    // parse_error, or out_of_range for a number too large for a double (1e400). nlohmann
+    // reports the byte offset; keep its message, which names line and column.
     return unexpected(std::vector<ConfigError>{{"/", fmt::format("invalid JSON: {}", e.what())}});
   }
   Parser p;

@@ -89,12 +89,35 @@ TEST_CASE("Every config error is reported at once with its JSON path", "[app][co
   CHECK(e.size() == 12);
 }
 
+TEST_CASE("A generator's flapInterval must fit in 32-bit milliseconds", "[app][config]") {
+  // Found with config_fuzz's harness (tests/msee/config/vectors/bad/55e23b7b87d4...bin): 1e300
+  // seconds was converted to std::uint32_t milliseconds, undefined behaviour.
+  for (const char* v : {"1e300", "4294968", "0.001", "-1"}) {
+    auto r = parse_router_config(std::string(R"({"router": {"asn": 65010, "routerId": "10.0.0.1"},
+      "generate": [{"base": "100.64.0.0/24", "count": 4, "flapInterval": )") + v + "}]}");
+    INFO(v);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(has_error(r.error(), "/generate/0/flapInterval", "0.01..4294967"));
+  }
+  auto ok = parse_router_config(R"({"router": {"asn": 65010, "routerId": "10.0.0.1"},
+      "generate": [{"base": "100.64.0.0/24", "count": 4, "flapInterval": 4294967}]})");
+  REQUIRE(ok.has_value());
+  CHECK(ok->generate[0].flap_interval_ms == 4294967000u);
+}
+
 TEST_CASE("Invalid JSON is one error at the root naming the position", "[app][config]") {
   auto r = parse_router_config(R"({"router": {"asn": 1,})");
   REQUIRE_FALSE(r.has_value());
   REQUIRE(r.error().size() == 1);
   CHECK(r.error()[0].path == "/");
   CHECK(r.error()[0].reason.find("invalid JSON") != std::string::npos);
+  // A number beyond a double (nlohmann's out_of_range, not parse_error) used to escape as an
+  // exception (config_fuzz, tests/msee/config/vectors/bad/b8a0813a...bin).
+  auto big = parse_router_config(R"({"router": {"asn": 1e400}})");
+  REQUIRE_FALSE(big.has_value());
+  REQUIRE(big.error().size() == 1);
+  CHECK(big.error()[0].path == "/");
+  CHECK(big.error()[0].reason.find("number overflow") != std::string::npos);
 }
 
 TEST_CASE("Every bundled router config in config/ is valid", "[app][config]") {

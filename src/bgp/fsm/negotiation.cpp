@@ -144,8 +144,9 @@ Result<Negotiated, wire::NotificationMessage> negotiate(const NegotiationInput& 
   }
   const wire::Asn peer_as = peer.effective_as();
   // RFC 4271 §6.2: an unacceptable AS → Bad Peer AS. The data (the 2-octet My AS field as
-  // received) is not required by the RFC but tells the peer what we saw.
-  if (in.expected_peer_as != 0 && peer_as != in.expected_peer_as) {
+  // received) is not required by the RFC but tells the peer what we saw. RFC 7607 §2: AS 0
+  // is refused so even when any AS is accepted (expected_peer_as 0).
+  if (peer_as == 0 || (in.expected_peer_as != 0 && peer_as != in.expected_peer_as)) {
     return msee::unexpected(open_error(OpenSubcode::BadPeerAs, u16_bytes(peer.my_as)));
   }
 

@@ -281,9 +281,11 @@ void encode_open(const OpenMessage& open, ByteWriter& w) {
   w.u16(open.hold_time);
   w.u32(open.bgp_id);
   Bytes params = encode_open_params(open, false);
-  if (params.size() <= kMaxNonExtendedParams) {
-    // RFC 9072 §2: the base encoding SHOULD be used whenever it fits. A first parameter of type
-    // 255 could make a 255-octet list look extended, but we only send type 2 first.
+  // RFC 9072 §2: the base encoding SHOULD be used whenever it fits. A first parameter of type
+  // 255 (only ever a received one being re-encoded: we send type 2 first) would make a
+  // 255-octet list read as extended, so such a list always takes the extended encoding.
+  const bool first_is_255 = !params.empty() && params[0] == kParamExtendedLength;
+  if (params.size() <= kMaxNonExtendedParams && !first_is_255) {
     w.u8(static_cast<std::uint8_t>(params.size()));
   } else {
     params = encode_open_params(open, true);

@@ -204,7 +204,7 @@ Result<EmulatorConfig, std::vector<ConfigError>> parse_emulator_config(std::stri
     try {
       auto again = json::parse(text);
       (void)again;
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for a number overflow
       p.fail("/", std::string("not valid JSON: ") + e.what());
     }
     return unexpected(std::move(p.errors));

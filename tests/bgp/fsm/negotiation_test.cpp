@@ -190,6 +190,21 @@ TEST_CASE("An expected peer AS of zero accepts any AS", "[bgp][fsm]") {
   CHECK(accepted(in, open_from(64999)).peer_as == 64999U);
 }
 
+TEST_CASE("Peer AS 0 is Bad Peer AS even when any AS is accepted (RFC 7607 §2)",
+          "[bgp][fsm]") {
+  // Found by open_fuzz (tests/bgp/fsm/vectors/bad/676861bcd55bf45ab51ed208023d12e548cebb6e.bin).
+  auto in = input();
+  in.expected_peer_as = 0;
+  SECTION("in My AS, without FourOctetAs") {
+    auto open = open_from(0);
+    open.capabilities.pop_back();
+    CHECK(rejected(in, open) == wire::NotificationMessage{2, 2, {0, 0}});
+  }
+  SECTION("in the FourOctetAs capability") {
+    CHECK(rejected(in, open_from(0)) == wire::NotificationMessage{2, 2, {0, 0}});
+  }
+}
+
 TEST_CASE("A BGP Identifier of zero is rejected with Bad BGP Identifier", "[bgp][fsm]") {
   auto open = open_from(65001);
   open.bgp_id = 0;

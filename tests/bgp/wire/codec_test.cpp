@@ -229,6 +229,24 @@ TEST_CASE("OPEN with more than 255 octets of parameters is encoded in RFC 9072 f
   CHECK(must_decode(enc) == Message{o});
 }
 
+TEST_CASE("OPEN whose first parameter is of type 255 is re-encoded in RFC 9072 form",
+          "[bgp][wire]") {
+  // Found with open_fuzz's harness (tests/bgp/fsm/vectors/bad/1939e366...bin): a received
+  // type-255 parameter of 253 octets made a 255-octet base list, which reads as extended.
+  OpenMessage o;
+  o.my_as = 65001;
+  o.hold_time = 90;
+  o.bgp_id = 0x0A000001;
+  o.other_parameters = {OptionalParameter{255, Bytes(253, 0x41)}};
+  Bytes enc = encode(o, {});
+  CHECK(to_hex(ByteSpan(enc).subspan(28, 5)) == "ffff0100" "ff");
+  CHECK(must_decode(enc) == Message{o});
+  o.other_parameters = {OptionalParameter{255, {0x01}}};  // short lists too, for one rule
+  enc = encode(o, {});
+  CHECK(to_hex(ByteSpan(enc).subspan(28, 4)) == "ffff0004");
+  CHECK(must_decode(enc) == Message{o});
+}
+
 TEST_CASE("NOTIFICATION vectors round-trip", "[bgp][wire]") {
   SECTION("Hold Timer Expired without data") {
     check_vector(kNotificationHoldHex, NotificationMessage{4, 0, {}});

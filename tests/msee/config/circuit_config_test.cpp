@@ -279,6 +279,13 @@ TEST_CASE("R7: text that is not JSON gives exactly one error", "[circuit-config]
   REQUIRE(r.error().size() == 1);
   CHECK(r.error()[0].path == "/");
   CHECK_THAT(r.error()[0].reason, Catch::Contains("not valid JSON"));
+  // A number beyond a double is nlohmann's out_of_range, not a parse_error: still one error
+  // (config_fuzz, tests/msee/config/vectors/bad/b8a0813a...bin; it used to escape --check).
+  auto big = parse_emulator_config(R"({"circuits": [{"name": "ckt", "vlanId": 1e400}]})");
+  REQUIRE_FALSE(big.has_value());
+  REQUIRE(big.error().size() == 1);
+  CHECK(big.error()[0].path == "/");
+  CHECK_THAT(big.error()[0].reason, Catch::Contains("number overflow"));
 }
 
 TEST_CASE("R7: a value of the wrong type is reported with its path and why", "[circuit-config]") {
