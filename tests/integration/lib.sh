@@ -303,6 +303,22 @@ lab_() { "$MSEE_CTL" -o json "$@"; }
 lab_report() { local f=$1; shift; "$MSEE_CTL" -o json "$@" > "$f" 2> "$f.log"; local rc=$?; tail -3 "$f.log"; return $rc; }
 # drill_ok FILE : every check of the drill report in FILE passed (prints the failed ones)
 drill_ok() { jpy "[print('    failed:', c) for c in d['checks'] if not c['ok']] == [] and d['ok']" < "$1"; }
+# figures_agree FILE : the drill report's times are points of its own timeline, ms after the
+# first injection (docs/drills.md §2), and detection comes no earlier than the failure step
+figures_agree() {  # (itq's eval: a lambda or comprehension body cannot see d or a walrus)
+  jpy "not (bad := set(map(d['figures'].get, ('failureAtMs', 'restoreAtMs', 'detectionMs', 'bfdDownMs', 'reconvergenceMs', 'sessionsBackMs', 'allBackMs'))) - {None} - set(map(lambda e: e['atMs'], d['timeline']))) and (d['figures']['detectionMs'] is None or d['figures']['detectionMs'] >= d['figures']['failureAtMs']) or print('    not points of the timeline:', sorted(bad), 'or detected before the failure step')" < "$1"
+}
+# ce_received_ok STATUS COUNT_FN : every CE session of `lab status` (JSON in STATUS) received
+# > 0 prefixes, and as many as `COUNT_FN NEIGHBOR` says the CE's own table holds from it
+ce_received_ok() {
+  local addr want got rc=0
+  while read -r addr want; do
+    got=$("$2" "$addr")
+    echo "    $addr: lab status received $want, the CE's table holds $got"
+    { [ "$want" -gt 0 ] && [ "$want" = "$got" ]; } || rc=1
+  done < <(jpy "'\\n'.join('%s %s' % (s['neighbor'], s['received']) for s in d['ceSessions'])" < "$1")
+  return $rc
+}
 
 # ------------------------------------------------------------------ network namespaces
 # ns_lab ID : a CE namespace ${ID}ce, an MSEE namespace ${ID}er and a "provider" namespace

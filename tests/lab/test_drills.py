@@ -38,7 +38,6 @@ def drill(kind, samples, phases, **args):
     d.prefixes = PREFIXES
     d.samples = samples
     d.phases = [{"name": n, "t": t} for n, t in phases]
-    d.restore_index = next(i for i, (t, _) in enumerate(samples) if t >= phases[-1][1])
     d.before = {p: "primary" for p in PREFIXES}
     d.interval, d.observe_ms = 0.02, [1.0]
     d.ce_bfd, d.hold_s, d.extra_result = True, 180, None
@@ -59,7 +58,7 @@ class SilentFailure(unittest.TestCase):
         self.assertEqual(f["bfdDownMs"], 850)
         self.assertEqual(f["reconvergenceMs"], 850)
         self.assertEqual(f["prefixesLost"], [])
-        self.assertEqual(f["sessionsBackMs"], 1000)  # up at 4000 - 50, restore at 3000 - 50
+        self.assertEqual(f["sessionsBackMs"], 3950)  # up at 4000 - 50 (the restore: 2950)
         self.assertTrue(r["ok"], r["checks"])
 
     def test_slow_detection_fails_the_bfd_check(self):
@@ -99,7 +98,8 @@ class Maintenance(unittest.TestCase):
              (6010, self.prepended()), (9000, self.prepended()), (9060, view())]
         phases = [("drain", 0), ("bgp down", 3000), ("bgp up", 6000), ("restore", 9000)]
         r = drill("maintenance", s, phases).report("secondary")
-        self.assertEqual(r["figures"]["detectionMs"], 20)   # from the BGP-down phase
+        self.assertEqual(r["figures"]["detectionMs"], 3020)  # BGP down at 3000: 20 ms later
+        self.assertEqual(r["figures"]["failureAtMs"], 3000)
         self.assertEqual(r["figures"]["reconvergenceMs"], 10)
         self.assertTrue(r["ok"], r["checks"])
 

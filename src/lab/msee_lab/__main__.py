@@ -75,11 +75,12 @@ def print_traffic(t, title="Traffic"):
 
 
 def print_report(r):
-    print(f"drill {r['drill']}: circuit {r['circuit']}, {r['linkType']} link, CE {r['ce']}")
+    print(f"drill {r['drill']}: circuit {r['circuit']}, {r['target']}, CE {r['ce']}")
     print("\nTimeline (ms after the first injection):")
     print(table(r["timeline"], ["atMs", "event"]), end="")
     f = r["figures"]
-    print("\nFigures:")
+    print("\nFigures (times in ms after the first injection, as the timeline's; each is "
+          "defined in docs/drills.md §2):")
     def show(v):
         if isinstance(v, list):
             return ", ".join(v)

@@ -331,8 +331,8 @@ class FrrCe(Ce):
         util.run(["vtysh", "--vty_socket", self.dir, "-f", path], timeout=120)
         self.extra = {k: list(v) for k, v in extra.items() if v}
 
-    def shell_argv(self):
-        return ["vtysh", "--vty_socket", self.dir]
+    def shell_argv(self, cmd=()):
+        return ["vtysh", "--vty_socket", self.dir] + (["-c", " ".join(cmd)] if cmd else [])
 
 
 # ---------------------------------------------------------------------------------- BIRD
@@ -416,15 +416,28 @@ class BirdCe(Ce):
 
     ROUTE = re.compile(r"^(\S+)?\s+\S+\s+\[(\S+)\s[^\]]*\](\s+\*)?")
 
+    @staticmethod
+    def sessions_view(text, by_proto):
+        """Per MSEE address, from `show protocols all`: the state and the prefixes received,
+        "Routes: N imported" (FRR's pfxRcd), so `lab status`, which reads no routes, has it."""
+        view, cur = {}, None
+        for line in text.splitlines():
+            f = line.split()
+            if not f:
+                continue
+            if not line[0].isspace():  # a protocol's header line
+                cur = by_proto.get(f[0])
+                if cur is not None:
+                    view[cur] = {"state": "Established" if f[-1] == "Established" else
+                                 (f[5] if len(f) > 5 else f[3]), "bfd": None, "received": 0}
+            elif cur is not None and f[0] == "Routes:" and f[1].isdigit():
+                view[cur]["received"] = int(f[1])
+        return view
+
     def observe(self, routes=True):
         by_proto = {self.proto(s): s["mseeAddress"] for s in self.sessions}
-        view = {"sessions": {}, "routes": {}}
-        for line in self.birdc("show", "protocols").splitlines():
-            f = line.split()
-            if f and f[0] in by_proto:
-                view["sessions"][by_proto[f[0]]] = {
-                    "state": "Established" if f[-1] == "Established" else
-                    (f[5] if len(f) > 5 else f[3]), "bfd": None, "received": 0}
+        view = {"sessions": self.sessions_view(self.birdc("show", "protocols", "all"), by_proto),
+                "routes": {}}
         for line in self.birdc("show", "bfd", "sessions").splitlines():
             f = line.split()
             if len(f) >= 3 and f[0] in view["sessions"]:
@@ -445,7 +458,6 @@ class BirdCe(Ce):
                 cur = r["paths"][peer]
                 if m.group(3):
                     r["best"] = peer
-                view["sessions"][peer]["received"] += 1
             elif cur is not None and line.strip().startswith("BGP.as_path:"):
                 cur += [int(x) for x in line.split(":", 1)[1].split() if x.isdigit()]
         return view
@@ -455,8 +467,9 @@ class BirdCe(Ce):
         self.write_extra()
         util.run(["birdc", "-s", f"{self.dir}/bird.ctl", "configure"], timeout=120)
 
-    def shell_argv(self):
-        return ["birdc", "-s", f"{self.dir}/bird.ctl"]
+    def shell_argv(self, cmd=()):
+        # birdc takes the command as its arguments (it has no -c, unlike vtysh).
+        return ["birdc", "-s", f"{self.dir}/bird.ctl", *cmd]
 
 
 # ------------------------------------------------------------------------------- builtin
@@ -578,5 +591,5 @@ class BuiltinCe(Ce):
         self.rib.clear()
         return self.start()
 
-    def shell_argv(self):
-        return ["bash", "-i"]
+    def shell_argv(self, cmd=()):
+        return ["sh", "-c", " ".join(cmd)] if cmd else ["bash", "-i"]

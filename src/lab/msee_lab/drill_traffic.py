@@ -5,9 +5,10 @@ traffic (--prefer-primary, R91) loses packets. Called by drills.Drill.report."""
 from . import traffic
 
 
-def traffic_report(drill, figures, check, fail_at, restore_at, per_session, other):
+def traffic_report(drill, figures, check, fail_at, restore_at, took, other):
     """The probe's figures and checks: what the packets say about the drill. Times are ms
-    after the first injection; the failure window is from the failing phase to the restore."""
+    after the first injection; the failure window is from the failing phase to the restore.
+    took: per failed session, its detection time after the failure step (ms), or None."""
     # Links before the first injection (a drain moves traffic before BGP goes down).
     tr = traffic.report(drill.traffic_merged, (0, restore_at))
     tr["notes"] = notes = []
@@ -17,8 +18,11 @@ def traffic_report(drill, figures, check, fail_at, restore_at, per_session, othe
     figures["worstOutageByDirectionMs"] = {d: x["worstOutageMs"]
                                            for d, x in tr["directions"].items()}
     figures["probeLost"] = {d: x["lost"] for d, x in tr["directions"].items()}
-    figures["flowsOnFailedLinkBefore"] = sum(1 for r in flows
-                                             if on(r["linksBefore"], drill.path))
+    if drill.kind == "peering-reset":  # the reset peering's flows, on either link (R66)
+        failed = lambda r: tr["pairs"][r["pair"]]["peeringType"] == drill.args.peering  # noqa
+    else:
+        failed = lambda r: on(r["linksBefore"], drill.path)  # noqa: E731
+    figures["flowsOnFailedLinkBefore"] = sum(1 for r in flows if failed(r))
     figures["asymmetricFlows"] = tr["asymmetricFlows"]
     pin = (getattr(drill, "state", None) or {}).get("ceOptions", {}).get("preferPrimary")
     why_pin = ("the CE pins its traffic to the primary link (local preference 200, "
@@ -35,7 +39,7 @@ def traffic_report(drill, figures, check, fail_at, restore_at, per_session, othe
             if s is None:
                 continue
             if drill.ce_bfd and s["bfd"]:
-                det = per_session.get(s["name"])
+                det = took.get(s["name"])
                 limit = None if det is None else det + 300
                 check(f"traffic {p['label']}: lost at most the detection time + 300 ms "
                       f"(BFD; R63)", limit is not None and worst <= limit,

@@ -4,14 +4,13 @@ A drill is a list of phases (inject, hold, restore …). While it runs, the CE i
 `interval` seconds: its session and BFD state per MSEE, and per Azure prefix the best path and
 the AS path heard from each MSEE. The timeline is made of the changes between samples, so its
 times are exact to one sample (the report gives the resolution). The figures are read off the
-timeline: detection (the CE's session on the failed link went down), reconvergence (the last
-Azure prefix whose best path left that link), loss (an Azure prefix with no path at all) and
-the way back after the restore.
+timeline by drill_figures.py, one definition each (docs/drills.md §2); the checks here judge
+them.
 """
 import ipaddress
 import time
 
-from . import drill_traffic
+from . import drill_figures, drill_traffic
 from . import ce as ce_mod
 from . import lab as lab_mod
 from . import probe as probe_mod
@@ -96,7 +95,6 @@ class Drill:
         t = now_ms()
         action()
         self.phases.append({"name": name, "t": t})
-        self.restore_index = len(self.samples)
         if undo is not None:
             self.undo.append(undo)
         elif self.undo:
@@ -126,6 +124,27 @@ class Drill:
     def link_sessions(self, path):
         return [s for s in self.sessions if s["path"] == path and s["enabled"]]
 
+    def failed_sessions(self):
+        """The sessions the drill takes down: its link's, or for a peering reset the peering's
+        on both links (MSEE: R66). The figures are about these (docs/drills.md §2)."""
+        if self.kind == "peering-reset":
+            return [s for s in self.sessions if s["peeringType"] == self.args.peering
+                    and s["enabled"]]
+        return self.link_sessions(self.path)
+
+    def runs_bfd(self, v):
+        """ceBfd: in the baseline sample v, the CE has BFD up with every failed session that
+        offers it (MSEE: R30 — the IPv4 ones)."""
+        bfd = [s for s in self.failed_sessions() if s["bfd"]]
+        return bool(bfd) and all(v["sessions"].get(s["mseeAddress"], {}).get("bfd") == "up"
+                                 for s in bfd)
+
+    def target(self):
+        """What the drill breaks, for its header: a link, or a peering on both links."""
+        if self.kind == "peering-reset":
+            return f"{self.args.peering} on both links"
+        return f"{self.link} link"
+
     def established(self, v, path):
         return all(v["sessions"].get(s["mseeAddress"], {}).get("state") == "Established"
                    for s in self.link_sessions(path))
@@ -134,11 +153,14 @@ class Drill:
         return all(v["sessions"].get(s["mseeAddress"], {}).get("state") != "Established"
                    for s in self.link_sessions(path))
 
-    def best_path(self, v, prefix):
+    def best_addr(self, v, prefix):
+        """The MSEE address of the CE's best path for prefix, or None (no path via an MSEE)."""
         r = v["routes"].get(prefix)
-        if not r or not r["best"] or r["best"] not in self.by_addr:
-            return None
-        return self.by_addr[r["best"]]["path"]
+        return r["best"] if r and r["best"] in self.by_addr else None
+
+    def best_path(self, v, prefix):
+        a = self.best_addr(v, prefix)
+        return None if a is None else self.by_addr[a]["path"]
 
     def all_best(self, v):
         return {p: self.best_path(v, p) for p in self.prefixes}
@@ -165,15 +187,16 @@ class Drill:
         self.samples = self.samples[-1:]
 
     def hold_time_s(self):
-        ss = [s for s in self.api.sessions() if s["circuit"] == self.circuit
-              and s["path"] == self.path]
+        names = {s["name"] for s in self.failed_sessions()}
+        ss = [s for s in self.api.sessions() if s["name"] in names]
         return max([s.get("holdTime") or 180 for s in ss] or [180])
 
     def run_phases(self, kind):
         a = self.args
         if not self.prefixes:
             raise LabError(f"circuit '{self.circuit}' advertises no Azure prefix to watch")
-        say(f"drill {kind} on circuit {self.circuit}, {self.link} link; CE {self.ce.kind}; "
+        self.kind = kind
+        say(f"drill {kind} on circuit {self.circuit}, {self.target()}; CE {self.ce.kind}; "
             f"watching {len(self.prefixes)} Azure prefix(es)")
         self.baseline()
         if self.probe:  # a second of traffic before the first injection: the links before
@@ -183,12 +206,7 @@ class Drill:
             if not self.probe.running():
                 raise LabError("the traffic probe stopped early (see "
                                f"{self.probe.dir}/*.log)")
-        self.kind = kind
-        # The CE runs BFD with this link's MSEE when every session offering it has it up.
-        bfd_sessions = [s for s in self.link_sessions(self.path) if s["bfd"]]
-        seen = self.samples[-1][1]["sessions"]
-        self.ce_bfd = bool(bfd_sessions) and all(
-            seen.get(s["mseeAddress"], {}).get("bfd") == "up" for s in bfd_sessions)
+        self.ce_bfd = self.runs_bfd(self.samples[-1][1])
         self.hold_s = self.hold_time_s()
         other = "secondary" if self.path == "primary" else "primary"
         topo = self.state["topology"]
@@ -316,13 +334,15 @@ class Drill:
                                    "up": n.get("state") == "Established"})
                     if o.get("bfd") != n.get("bfd") and (o.get("bfd") or n.get("bfd")):
                         ev.append({"atMs": round(t - t0), "what": "bfd", "path": s["path"],
+                                   "addr": a,
                                    "event": f"CE: BFD with the {who} {n.get('bfd') or 'gone'}",
                                    "up": n.get("bfd") == "up"})
                 for p in self.prefixes:
                     ob, nb = self.best_path(prev, p), self.best_path(v, p)
-                    if ob != nb:
+                    oa, na = self.best_addr(prev, p), self.best_addr(v, p)
+                    if oa != na:
                         ev.append({"atMs": round(t - t0), "what": "best", "prefix": p,
-                                   "from": ob, "to": nb,
+                                   "from": ob, "to": nb, "fromAddr": oa, "toAddr": na,
                                    "event": f"CE: best path for {p} "
                                             f"{'via ' + nb if nb else 'LOST (no path)'}"
                                             f"{' (was via ' + ob + ')' if ob else ''}"})
@@ -340,62 +360,29 @@ class Drill:
     def report(self, other):
         tl = self.timeline()
         t0 = self.phases[0]["t"]
-        # The phase that takes the link's sessions down (maintenance drains first), and the
-        # restore: the figures are measured from them.
+        # The failure step takes the failed sessions down (maintenance drains first); the
+        # restore is the last step. Both are points of the timeline, as every figure.
         fail_at = round(self.phases[1 if self.kind == "maintenance" else 0]["t"] - t0)
         restore_at = round(self.phases[-1]["t"] - t0)
-
-        def first(pred, after=0):
-            return next((e["atMs"] for e in tl if e["atMs"] >= after and pred(e)), None)
-
-        def since(t, ref):
-            return None if t is None else t - ref
-        link_down = lambda e: (e["what"] == "session" and not e["up"]  # noqa: E731
-                               and e["path"] == self.path)
-        down = since(first(link_down, fail_at), fail_at)
-        per_session = {s["name"]: since(first(lambda e, a=s["mseeAddress"]: link_down(e)
-                                              and e["addr"] == a, fail_at), fail_at)
-                       for s in self.link_sessions(self.path)}
-        bfd_down = since(first(lambda e: e["what"] == "bfd" and not e["up"]
-                               and e["path"] == self.path, fail_at), fail_at)
-        on_link = sorted(p for p, b in self.before.items() if b == self.path)
-        moved = {}
-        for e in tl:
-            if e["what"] == "best" and e["from"] == self.path and e["prefix"] not in moved:
-                moved[e["prefix"]] = e["atMs"]
-        reconv = max(moved.values()) if on_link and set(on_link) <= set(moved) else None
-        outage, lost_at = {}, {}
-        for e in tl:
-            if e["what"] == "best" and e["to"] is None:
-                lost_at[e["prefix"]] = e["atMs"]
-            elif e["what"] == "best" and e["prefix"] in lost_at:
-                start = lost_at.pop(e["prefix"])
-                outage[e["prefix"]] = max(outage.get(e["prefix"], 0), e["atMs"] - start)
-        lost = sorted(set(outage) | set(lost_at))
-        other_down = [e for e in tl if e["what"] == "session" and not e["up"]
-                      and e["path"] == other]
-        up_again = first(lambda e: e["what"] == "session" and e["up"], restore_at)
-        back = max((e["atMs"] for e in tl if e["what"] in ("best", "session")
-                    and e["atMs"] >= restore_at), default=None)
+        failed_ss = self.failed_sessions()
+        failed = {s["mseeAddress"]: s["name"] for s in failed_ss}
+        base = self.samples[0][1]  # the baseline: every session up, every prefix held
+        before = {p: self.best_addr(base, p) for p in self.prefixes}
+        f = drill_figures.figures(tl, before, failed, {a: s["path"] for a, s in
+                                                        self.by_addr.items()},
+                                  fail_at, restore_at, round(self.samples[-1][0] - t0),
+                                  silent=self.kind == "silent-failure", flap=self.kind == "flap")
         res = sorted(self.observe_ms)[len(self.observe_ms) // 2] + self.interval * 1000
-        # Prefixes whose best path still pointed at the failed link when it was restored:
-        # traffic the CE kept sending into the failure.
-        stuck = sorted(p for p, b in self.all_best(self.samples[self.restore_index - 1][1])
-                       .items() if b == self.path) if self.kind == "silent-failure" else []
-        figures = {"detectionMs": down, "detectionBySessionMs": per_session,
-                   "blackholedAtRestore": stuck, "bfdDownMs": bfd_down, "reconvergenceMs": reconv,
-                   "prefixesOnFailedLinkBefore": len(on_link), "prefixesLost": lost,
-                   "maxOutageMs": max(outage.values(), default=None),
-                   "restoreAtMs": restore_at, "sessionsBackMs": since(up_again, restore_at),
-                   "allBackMs": since(back, restore_at),
-                   "ceBfd": self.ce_bfd, "holdTimeS": self.hold_s,
+        figures = {**f, "ceBfd": self.ce_bfd, "holdTimeS": self.hold_s,
                    "resolutionMs": round(res)}
-        if self.kind == "flap":  # per session: how often the CE saw it go down
-            by = {s["mseeAddress"]: 0 for s in self.link_sessions(self.path)}
-            for e in tl:
-                if link_down(e):
-                    by[e["addr"]] += 1
-            figures["flapsSeen"] = min(by.values(), default=0)
+        down, per_session, reconv = f["detectionMs"], f["detectionBySessionMs"], \
+            f["reconvergenceMs"]
+        lost, stuck = f["prefixesLost"], f["blackholedAtRestore"]
+        on_link, moved = f["prefixesOnFailedLinkBefore"], f["prefixesMoved"]
+        # A duration after the failure step: the detection time of the checks (and probe).
+        took = {n: None if t is None else t - fail_at for n, t in per_session.items()}
+        other_down = [e for e in tl if e["what"] == "session" and not e["up"]
+                      and e["addr"] not in failed]
         checks = []
 
         def check(what, ok, detail=""):
@@ -404,10 +391,10 @@ class Drill:
         prepend = kind == "maintenance" or (kind == "failover-test"
                                             and a.category == "ASPathPrepend")
         if kind == "silent-failure":
-            for s in self.link_sessions(self.path):
+            for s in failed_ss:
                 bfd = self.ce_bfd and s["bfd"]
                 limit = 1000 if bfd else self.hold_s * 1000 + 1000
-                t = per_session[s["name"]]
+                t = took[s["name"]]
                 check(f"CE detects the silent failure of {s['peeringType']} {s['family']} "
                       f"within {limit} ms ({'BFD' if bfd else 'hold timer'}; R63)",
                       t is not None and t < limit,
@@ -415,18 +402,25 @@ class Drill:
                       f"(no BFD on this session, R30; hold time {self.hold_s} s; --wait-all "
                       f"waits for it)")
         elif not prepend or kind == "maintenance":
-            check("CE saw the sessions of the link go down", down is not None, f"{down} ms")
-        if kind == "peering-reset":
-            check("both links' sessions went down (R66)", down is not None and other_down)
+            check(f"CE saw the sessions of the {'peering' if kind == 'peering-reset' else 'link'}"
+                  " go down", down is not None,
+                  "" if down is None else f"at {down} ms, {down - fail_at} ms after the "
+                  f"failure step at {fail_at} ms")
+        if kind == "peering-reset":  # MSEE: R66 — a peering's sessions on both links
+            check("both links' sessions went down (R66)",
+                  {s["path"] for s in failed_ss} == {"primary", "secondary"}
+                  and None not in per_session.values(),
+                  ", ".join(f"{n.split('/', 1)[-1]}: {t}" for n, t in per_session.items()))
         else:
-            check(f"no Azure prefix lost: the {other} link kept them (R63)",
-                  not lost and not stuck, ", ".join(lost + [f"{p} (still via the failed link)"
-                                                            for p in stuck]))
+            # One definition of lost (prefixesLost), check and figure alike.
+            check(f"no Azure prefix lost: the {other} link kept them (R63)", not lost,
+                  ", ".join(p + (" (still via the failed link at the restore)"
+                                 if p in stuck else "") for p in lost))
             check(f"the {other} link's sessions stayed up", not other_down,
                   "; ".join(e["event"] for e in other_down))
             if on_link:
                 check(f"every Azure prefix best via {self.path} moved to {other}",
-                      reconv is not None, f"{len(moved)}/{len(on_link)} moved"
+                      reconv is not None, f"{moved}/{on_link} moved"
                       f"{'' if reconv is None else f', the last at {reconv} ms'}")
         if kind == "flap":
             check(f"CE saw {a.count} flaps", figures["flapsSeen"] == a.count,
@@ -445,14 +439,14 @@ class Drill:
         if self.extra_result is not None:
             check("Azure's result: wasSimulationSuccessful (R68)",
                   self.extra_result.get("wasSimulationSuccessful"))
-        last = self.samples[-1][1]
-        check("everything back as before the drill",
-              self.complete(last) and self.all_best(last) == self.before)
+        check("everything back as before the drill", f["allBackMs"] is not None)
         tr = None
         if getattr(self, "traffic_merged", None):
-            tr = self.traffic_report(figures, check, fail_at, restore_at, per_session, other)
-        return {"drill": kind, "circuit": self.circuit, "linkType": self.link,
-                "ce": self.ce.kind, "azurePrefixes": self.prefixes,
+            tr = self.traffic_report(figures, check, fail_at, restore_at, took, other)
+        return {"drill": kind, "circuit": self.circuit,
+                "linkType": None if kind == "peering-reset" else self.link,
+                "peering": a.peering if kind == "peering-reset" else None,
+                "target": self.target(), "ce": self.ce.kind, "azurePrefixes": self.prefixes,
                 "bestPathBefore": self.before, "phases": [
                     {"name": p["name"], "atMs": round(p["t"] - t0)} for p in self.phases],
                 "timeline": tl, "figures": figures, "azureResult": self.extra_result,
@@ -467,9 +461,9 @@ class Drill:
                 + ("; the probe shows where its packets really went"
                    if getattr(self, "traffic_merged", None) else "")]
 
-    def traffic_report(self, figures, check, fail_at, restore_at, per_session, other):
-        return drill_traffic.traffic_report(self, figures, check, fail_at, restore_at,
-                                            per_session, other)
+    def traffic_report(self, figures, check, fail_at, restore_at, took, other):
+        return drill_traffic.traffic_report(self, figures, check, fail_at, restore_at, took,
+                                            other)
 
 
 def run_drill(args):

@@ -60,8 +60,8 @@ class ExternalCe(ce_mod.Ce):
         raise util.LabError("--ce external: the lab cannot make your CE announce prefixes; "
                             "validate-limits needs a CE the lab started")
 
-    def shell_argv(self):
-        return ["bash", "-i"]
+    def shell_argv(self, cmd=()):
+        return ["sh", "-c", " ".join(cmd)] if cmd else ["bash", "-i"]
 
     def instructions(self):
         """What to configure on the CE: one neighbor per MSEE session (the plan)."""

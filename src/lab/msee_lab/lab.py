@@ -431,10 +431,8 @@ def shell(name, target, cmd):
         # A program (ping, traceroute, ip …) runs in the CE's namespace, not in its CLI.
         os.execvp("ip", ["ip", "netns", "exec", ns, *cmd])
     if is_ce:
-        argv = make_ce(st, site["circuit"] if site else None).shell_argv()
-        if cmd:
-            argv = (argv + ["-c", " ".join(cmd)]) if st["ce"] != "builtin" else ["sh", "-c",
-                                                                                  " ".join(cmd)]
+        # Each CE's own CLI: vtysh -c CMD, birdc CMD, or a shell (builtin, external).
+        argv = make_ce(st, site["circuit"] if site else None).shell_argv(cmd)
     else:
         argv = cmd or ["bash", "-i"]
     env = dict(os.environ, PS1=f"[{ns}] \\w# ")
