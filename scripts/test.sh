@@ -36,7 +36,7 @@ ctest --test-dir build-asan --output-on-failure -j2 "${labels[@]}"
 # The ASan build is already optimised (RelWithDebInfo); the Release build checks that the
 # product compiles warning-free at -O3 (what scripts/run.sh builds), without the tests.
 step "Release build (-Werror, no tests)"
-bash scripts/build.sh build -DMSEE_TESTS=OFF
+bash scripts/build.sh build
 
 # The soak's RSS/descriptor flatness means nothing under ASan's quarantine: the short soak runs
 # here against the Release binary (the ASan run above skipped it).

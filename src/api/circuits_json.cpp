@@ -16,59 +16,10 @@ namespace wire = bgp::wire;
 
 namespace {
 
-// The circuit as Azure shows it, without secrets (sharedKey is never output).
-json circuit_json(const msee::Circuit& c) {
-  json peerings = json::array();
-  for (const auto& p : c.peerings) {
-    json pj{{"name", std::string(msee::to_string(p.peering_type))},
-            {"peeringType", std::string(msee::to_string(p.peering_type))},
-            {"state", std::string(msee::to_string(p.state))},
-            {"azureASN", msee::kMicrosoftAsn},
-            {"peerASN", p.peer_asn},
-            {"primaryPeerAddressPrefix",
-             p.primary_peer_address_prefix ? p.primary_peer_address_prefix->to_string() : ""},
-            {"secondaryPeerAddressPrefix",
-             p.secondary_peer_address_prefix ? p.secondary_peer_address_prefix->to_string() : ""},
-            {"vlanId", p.vlan_id},
-            {"sharedKeyConfigured", !p.shared_key.empty()}};
-    if (p.ipv6_peering_config) {
-      pj["ipv6PeeringConfig"] = {
-          {"primaryPeerAddressPrefix",
-           p.ipv6_peering_config->primary_peer_address_prefix.to_string()},
-          {"secondaryPeerAddressPrefix",
-           p.ipv6_peering_config->secondary_peer_address_prefix.to_string()},
-          {"state", std::string(msee::to_string(p.ipv6_peering_config->state))}};
-    }
-    if (p.microsoft_peering_config) {
-      json prefixes = json::array();
-      for (const auto& x : p.microsoft_peering_config->advertised_public_prefixes) {
-        prefixes.push_back(x.to_string());
-      }
-      pj["microsoftPeeringConfig"] = {
-          {"advertisedPublicPrefixes", prefixes},
-          {"advertisedPublicPrefixesState",
-           std::string(msee::to_string(p.microsoft_peering_config->advertised_public_prefixes_state))},
-          {"customerASN", p.microsoft_peering_config->customer_asn},
-          {"routingRegistryName", p.microsoft_peering_config->routing_registry_name}};
-    }
-    if (!p.route_filter.empty()) {
-      pj["routeFilter"] = {{"name", p.route_filter}};
-    }
-    peerings.push_back(pj);
-  }
-  return json{{"name", c.name},
-              {"serviceKey", c.service_key},
-              {"sku",
-               {{"name", fmt::format("{}_{}", msee::to_string(c.sku_tier), msee::to_string(c.sku_family))},
-                {"tier", std::string(msee::to_string(c.sku_tier))},
-                {"family", std::string(msee::to_string(c.sku_family))}}},
-              {"serviceProviderProperties",
-               {{"serviceProviderName", c.service_provider_name},
-                {"peeringLocation", c.peering_location},
-                {"bandwidthInMbps", c.bandwidth_in_mbps}}},
-              {"circuitProvisioningState", "Enabled"},
-              {"serviceProviderProvisioningState", "Provisioned"},
-              {"peerings", peerings}};
+// The circuit as az shows it (circuit_view_json.cpp), without secrets.
+json circuit_json(const emulator::Emulator& emu, const msee::Circuit& c) {
+  const auto& all = emu.config().circuits;
+  return circuit_view(c, static_cast<std::size_t>(&c - all.data()));
 }
 
 std::optional<msee::PeeringType> peering_type(std::string_view name) {
@@ -171,7 +122,7 @@ ApiResponse traffic_stats(const emulator::Emulator& emu, const std::string& circ
 ApiResponse list_circuits(const Call& c) {
   json value = json::array();
   for (const auto& circuit : c.emu.config().circuits) {
-    value.push_back(circuit_json(circuit));
+    value.push_back(circuit_json(c.emu, circuit));
   }
   return ok(json{{"value", std::move(value)}});
 }
@@ -181,7 +132,7 @@ ApiResponse get_circuit(const Call& c) {
   if (circuit == nullptr) {
     return error(404, "NotFound", "no circuit named '" + c.param("circuit") + "'");
   }
-  return ok(circuit_json(*circuit));
+  return ok(circuit_json(c.emu, *circuit));
 }
 
 ApiResponse get_peering(const Call& c) {
@@ -191,7 +142,7 @@ ApiResponse get_peering(const Call& c) {
   if (circuit == nullptr) {
     return error(404, "NotFound", "no circuit named '" + name + "'");
   }
-  auto cj = circuit_json(*circuit);
+  auto cj = circuit_json(c.emu, *circuit);
   for (const auto& pj : cj["peerings"]) {
     if (pj["name"] == peering) {
       return ok(pj);
@@ -249,7 +200,7 @@ ApiResponse update_peering(const Call& c) {
   if (auto err = emu.set_peering_state(circuit, *type, family, state)) {
     return error(404, "NotFound", *err);
   }
-  auto cj = circuit_json(*emu.config().circuit(circuit));  // outlives the loop below
+  auto cj = circuit_json(emu, *emu.config().circuit(circuit));  // outlives the loop below
   for (const auto& pj : cj["peerings"]) {
     if (pj["name"] == name) {
       return ok(pj);
@@ -324,6 +275,10 @@ ApiResponse list_sessions(const Call& c) {
       j["messagesReceived"] = in;
       j["messagesSent"] = out;
       j["flaps"] = st.flaps;
+      // What the session holds now (after inbound policy), as statePfxRcd counts it (R83).
+      j["prefixesReceived"] = emu.speaker().rib_of(*p).count(
+          emu.speaker().peer_id(*p),
+          s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast);
       j["sendHoldExpired"] = st.send_hold_expired;  // RFC 9687
       j["lastError"] = st.last_error;
       j["secondsSinceChange"] = since(st.last_state_change).count();

@@ -15,4 +15,8 @@ using json = nlohmann::ordered_json;
 // A 200 with `j`, pretty-printed (2 spaces) and newline-terminated like error().
 ApiResponse ok(const json& j);
 
+// A circuit as `az network express-route show` prints it; `index` is its position in the
+// config (its default S-tag). circuit_view_json.cpp.
+json circuit_view(const msee::Circuit& c, std::size_t index);
+
 }  // namespace msee::api::detail

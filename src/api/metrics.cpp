@@ -3,11 +3,13 @@
 // session. Plain text: no JSON here. Routed from handle_api_request (router.cpp).
 #include <fmt/core.h>
 
+#include <chrono>
 #include <set>
 #include <vector>
 
 #include "api/handlers.hpp"
 #include "kernel/links.hpp"
+#include "util/version.hpp"
 
 namespace msee::api::detail {
 
@@ -30,6 +32,17 @@ int arp_availability(const msee::SessionPlan& s) {
 }
 
 // Azure's dimensions (R86: PeeringType, Peer = primary/secondary MSEE) plus circuit and family.
+// "gcc 12.2.0" / "clang 14.0.6": which compiler built this binary.
+std::string compiler() {
+#if defined(__clang__)
+  return fmt::format("clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
+#elif defined(__GNUC__)
+  return fmt::format("gcc {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+#else
+  return "unknown";
+#endif
+}
+
 std::string metric_labels(const msee::SessionPlan& s) {
   return fmt::format("circuit=\"{}\",peeringType=\"{}\",peer=\"{}\",family=\"{}\"", s.circuit,
                      msee::to_string(s.peering_type), msee::to_string(s.path),
@@ -54,6 +67,29 @@ ApiResponse metrics(const Call& c) {
     if (const auto* p = speaker.find_peer(s.name)) {
       rows.push_back({&s, p});
     }
+  }
+  // The process itself, as the Prometheus exporters of BIRD and FRR show it: what runs, since
+  // when (a restart shows as a new start time, not only as counters going back to zero).
+  head("msee_build_info", "gauge", "always 1; the labels say which msee-emu runs");
+  out += fmt::format("msee_build_info{{version=\"{}\",compiler=\"{}\"}} 1\n", util::kVersion,
+                     compiler());
+  auto now_steady = std::chrono::steady_clock::now();
+  auto up = std::chrono::duration<double>(now_steady - c.started).count();
+  auto now_unix =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  head("process_start_time_seconds", "gauge", "start time of msee-emu since the Unix epoch");
+  out += fmt::format("process_start_time_seconds {:.3f}\n", now_unix - up);
+  head("msee_uptime_seconds", "gauge", "seconds since msee-emu started");
+  out += fmt::format("msee_uptime_seconds {:.3f}\n", up);
+  head("msee_bgp_session_last_change_timestamp_seconds", "gauge",
+       "when the session last changed state, since the Unix epoch (0: never)");
+  for (const auto& r : rows) {
+    auto at = r.p->stats().last_state_change;
+    double t = at == std::chrono::system_clock::time_point{}
+                   ? 0.0
+                   : std::chrono::duration<double>(at.time_since_epoch()).count();
+    out += fmt::format("msee_bgp_session_last_change_timestamp_seconds{{{}}} {:.3f}\n",
+                       metric_labels(*r.s), t);
   }
   // MSEE: R86 — Azure's BgpAvailability per peering type and peer (primary/secondary MSEE),
   // as an instantaneous percentage.

@@ -156,46 +156,69 @@ ApiResponse routes(const Call& c) {
   return ok(json{{"session", s.name}, {"direction", dir}, {"total", total}, {"value", value}});
 }
 
-// The event log since a sequence number (`after`), oldest first. The server turns `wait` into
-// a long poll (server.cpp); this answers at once.
+// The event log: the newest events (`last`, paged with `before`), or those since a sequence
+// number (`after`), filtered by `type` and `peer`. The server turns `wait` into a long poll
+// (server.cpp); this answers at once.
 ApiResponse events(const Call& c) {
   const auto& log = c.emu.events();
   const auto& t = c.target;
-  std::uint64_t after = 0;
-  std::size_t limit = 1000;
-  for (const char* key : {"after", "limit", "last", "wait"}) {
+  for (const char* key : {"after", "before", "limit", "last", "wait"}) {
     if (t.query.count(key) != 0 && !parse_count(t.query.at(key))) {
       return error(400, "InvalidParameter",
                    std::string(key) + " must be a non-negative integer");
     }
   }
-  if (t.query.count("after") != 0) {
-    after = *parse_count(t.query.at("after"));
+  auto count = [&](const char* key, std::uint64_t otherwise) {
+    return t.query.count(key) != 0 ? *parse_count(t.query.at(key)) : otherwise;
+  };
+  if (t.query.count("after") != 0 &&
+      (t.query.count("last") != 0 || t.query.count("before") != 0)) {
+    return error(400, "InvalidParameter", "after cannot be combined with last or before");
   }
-  if (t.query.count("limit") != 0) {
-    limit = *parse_count(t.query.at("limit"));
-  }
-  if (t.query.count("last") != 0) {
-    // The most recent `last` events: `msee-ctl events` without --follow.
-    auto n = *parse_count(t.query.at("last"));
-    after = log.last_seq() > n ? log.last_seq() - n : 0;
-  }
+  // type=session-down,prefix-limit and peer=NAME,...: comma-separated, any of them.
+  speaker::EventLog::Filter filter;
+  auto list = [&](const char* key, std::vector<std::string>& out) {
+    if (t.query.count(key) == 0) {
+      return;
+    }
+    std::string_view v = t.query.at(key);
+    while (!v.empty()) {
+      auto comma = v.find(',');
+      if (auto item = v.substr(0, comma); !item.empty()) {
+        out.emplace_back(item);
+      }
+      v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
+    }
+  };
+  list("type", filter.events);
+  list("peer", filter.peers);
+  // `after` (--follow): the matching events after SEQ, oldest first, at most `limit`. Otherwise
+  // the newest `last` (or `limit`) matching events before `before`, the default read.
+  bool following = t.query.count("after") != 0;
+  auto after = count("after", 0);
+  auto entries =
+      following ? log.after(after, count("limit", 1000), filter)
+                : log.newest(count("before", 0), count("last", count("limit", 1000)), filter);
   // Each entry is already a JSON object: splice the lines instead of re-parsing them. (The
   // server's long poll looks for this exact "{\"value\":[]" prefix.)
   std::string body = "{\"value\":[";
-  auto entries = log.after(after, limit);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (i > 0) {
       body += ",\n";
     }
     body += entries[i]->line;
   }
-  // The sequence number to ask `after` next time (an `after` beyond the log, e.g. from before a
-  // restart, is answered with the current end so the client resynchronises).
-  std::uint64_t next = !entries.empty()            ? entries.back()->seq
-                       : after > log.last_seq()   ? log.last_seq()
-                                                  : after;
-  body += fmt::format("],\"last\":{}}}\n", next);
+  // `last`: the sequence number to ask `after` next time: where a full page stopped, else the
+  // end of the log (also for an `after` beyond it, e.g. from before a restart, so the client
+  // resynchronises). `first`: the oldest returned, to page back with `before`.
+  auto limit = count("limit", 1000);
+  std::uint64_t next = following && entries.size() == limit && limit > 0 ? entries.back()->seq
+                                                                          : log.last_seq();
+  body += fmt::format("],\"last\":{}", next);
+  if (!entries.empty()) {
+    body += fmt::format(",\"first\":{}", entries.front()->seq);
+  }
+  body += "}\n";
   return {200, "application/json", body};
 }
 

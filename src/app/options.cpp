@@ -4,11 +4,12 @@
 #include <iostream>
 
 #include "util/log.hpp"
+#include "util/version.hpp"
 
 namespace msee::app {
 namespace {
 
-constexpr std::string_view kVersion = "0.1.0";
+using util::kVersion;
 
 constexpr std::string_view kHelp = R"(msee-emu — BGP-4 speaker and Azure ExpressRoute MSEE emulator
 

@@ -143,7 +143,10 @@ int show(const Invocation& inv) {
   if (!c) {
     return usage("show needs --circuit (or --name)");
   }
-  return perform(inv, {Method::get, "/v1/circuits/" + encode(*c)});
+  // -o table: az's automatic table of the circuit's plain fields (print_az_auto_table).
+  Call call(Method::get, "/v1/circuits/" + encode(*c));
+  call.table = print_az_auto_table;
+  return perform(inv, call);
 }
 
 int list_route_tables(const Invocation& inv) {
@@ -185,13 +188,13 @@ int peering_update(const Invocation& inv) {
     b["ipVersion"] = *v;
   }
   return perform(inv, {Method::patch, "/v1/circuits/" + encode(*c) + "/peerings/" + encode(*p),
-                       {"name", "peeringType", "state", "peerASN", "vlanId"}, b.dump()});
+                       {"name", "peeringType", "state", "peerAsn", "vlanId"}, b.dump()});
 }
 
 int sessions(const Invocation& inv) {
   return perform(inv, {Method::get, "/v1/sessions",
                        {"name", "adminState", "state", "ceAddress", "peerASN", "holdTime",
-                        "routeLimit", "flaps", "lastError"}});
+                        "prefixesReceived", "routeLimit", "flaps", "lastError"}});
 }
 
 int routes(const Invocation& inv) {
@@ -213,10 +216,20 @@ int routes(const Invocation& inv) {
                         "communities"}});
 }
 
-// `events [--last N] [--follow]`: prints events; with --follow, long-polls for more until
-// interrupted (or msee-emu goes away: exit 3).
+// `events [--last N] [--before SEQ] [--type T,..] [--peer P,..] [--follow]`: prints the newest
+// events (oldest of them first); with --follow, long-polls for more until interrupted (or
+// msee-emu goes away: exit 3).
 int events(const Invocation& inv) {
-  std::string target = "/v1/events?last=" + inv.need("--last").value_or("100");
+  std::string filter;
+  for (const char* o : {"--type", "--peer"}) {
+    if (auto v = inv.need(o)) {
+      filter += std::string("&") + (o + 2) + "=" + encode(*v);
+    }
+  }
+  std::string target = "/v1/events?last=" + encode(inv.need("--last").value_or("100")) + filter;
+  if (auto b = inv.need("--before")) {
+    target += "&before=" + encode(*b);
+  }
   bool follow = inv.flag("--follow");
   std::uint64_t after = 0;
   for (;;) {
@@ -242,7 +255,7 @@ int events(const Invocation& inv) {
     if (!follow) {
       return 0;
     }
-    target = "/v1/events?after=" + std::to_string(after) + "&wait=30";
+    target = "/v1/events?after=" + std::to_string(after) + "&wait=30" + filter;
   }
 }
 
@@ -416,9 +429,13 @@ const std::vector<Command> kCommands = {
                                routes it sends the CE, with their attributes
 )", routes},
     {"events", Section::beyond_az, R"(
-  events [--last N] [--follow] the event log (JSON lines with -o json): sessions up/down with
+  events [--last N] [--before SEQ] [--type T,..] [--peer P,..] [--follow]
+                               the event log (JSON lines with -o json): sessions up/down with
                                reason, route-limit warnings and crossings, BFD, peering changes;
-                               --follow keeps printing new events until interrupted
+                               the newest N (default 100), oldest first; --before pages back
+                               (the first seq shown); --type session-down,prefix-limit and
+                               --peer circuit/peering/path keep only those; --follow keeps
+                               printing new events until interrupted
 )", events},
     {"failover-test start", Section::beyond_az, R"(
   failover-test start --circuit C --link-type Primary|Secondary

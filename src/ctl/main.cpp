@@ -28,11 +28,12 @@ constexpr std::array<std::string_view, 5> kGlobalValueOptions = {"-o", "--output
 constexpr std::array<std::string_view, 4> kFlags = {"--received", "--advertised", "--follow",
                                                     "-f"};
 // Options that take a value, global or a command's.
-constexpr std::array<std::string_view, 23> kValueOptions = {
+constexpr std::array<std::string_view, 26> kValueOptions = {
     "--api", "--token", "-o", "--output", "--netns",  // global
     "--circuit", "--name", "-n", "--peering-name", "--path", "--family", "-g",
     "--resource-group", "--circuit-name", "--state", "--ip-version", "--limit", "--last",
-    "--link-type", "--category", "--duration", "--prepends", "--bgp-state"};
+    "--link-type", "--category", "--duration", "--prepends", "--bgp-state", "--before", "--type",
+    "--peer"};
 
 template <std::size_t N>
 bool one_of(const std::array<std::string_view, N>& list, const std::string& a) {

@@ -66,6 +66,38 @@ void print_table(const json& rows, const std::vector<std::string>& columns) {
   }
 }
 
+// az's own `-o table` for a command without a table of its own (knack's _TableOutput): one
+// row per object, a column per key whose value is a non-null scalar, keys sorted, id, type and
+// etag skipped, the first letter capitalised, booleans as Python prints them.
+void print_az_auto_table(const json& doc, const std::vector<std::string>& /*columns*/) {
+  json rows = doc.contains("value") && doc.at("value").is_array() ? doc.at("value")
+                                                                   : json::array({doc});
+  std::vector<std::string> keys;
+  for (const auto& r : rows) {
+    for (const auto& [k, v] : r.items()) {
+      if (k == "id" || k == "type" || k == "etag" || v.is_null() || v.is_object() ||
+          v.is_array() || std::find(keys.begin(), keys.end(), k) != keys.end()) {
+        continue;
+      }
+      keys.push_back(k);
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  json shown = json::array();
+  for (const auto& r : rows) {
+    json row = json::object();
+    for (const auto& k : keys) {
+      if (r.contains(k) && r.at(k).is_boolean()) {
+        row[k] = r.at(k).get<bool>() ? "True" : "False";
+      } else if (r.contains(k)) {
+        row[k] = r.at(k);
+      }
+    }
+    shown.push_back(std::move(row));
+  }
+  print_table(shown, keys);
+}
+
 void print_event_line(const json& e) {
   std::string rest;
   for (const auto& [k, v] : e.items()) {

@@ -16,6 +16,8 @@ std::string header(std::string key);
 // `rows` (objects) as a table of `columns` on stdout; a missing field is an empty cell.
 void print_table(const json& rows, const std::vector<std::string>& columns);
 // One event as a table line: time, event, peer (or subject), and the rest compactly.
+// az's automatic -o table of objects (knack's rule: plain fields only, sorted, no id/type/etag).
+void print_az_auto_table(const json& doc, const std::vector<std::string>& columns);
 void print_event_line(const json& e);
 
 }  // namespace msee::ctl

@@ -271,6 +271,11 @@ std::string_view to_string(Personality p) {
   return p == Personality::Cisco ? "cisco" : "juniper";
 }
 
+std::string Circuit::resource_id() const {
+  return "/subscriptions/" + subscription_id + "/resourceGroups/" + resource_group +
+         "/providers/Microsoft.Network/expressRouteCircuits/" + name;
+}
+
 const Peering* Circuit::peering(PeeringType t) const {
   for (const auto& p : peerings) {
     if (p.peering_type == t) {

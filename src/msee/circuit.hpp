@@ -110,6 +110,9 @@ struct Peering {
   std::optional<Ipv6PeeringConfig> ipv6_peering_config;
   std::optional<MicrosoftPeeringConfig> microsoft_peering_config;
   std::string route_filter;  // name of a RouteFilter; empty = none attached (R52)
+  // Azure's port names of ExpressRoute Direct circuits, as az shows them ("" for providers').
+  std::string primary_azure_port;
+  std::string secondary_azure_port;
   Emulation emulation;
   Source source;
 };
@@ -141,8 +144,16 @@ struct Circuit {
   std::vector<Peering> peerings;
   std::vector<VnetLink> vnets;
   std::vector<GlobalReachLink> global_reach;
+  // Azure's resource identity, from the pasted `id` / `resourceGroup` / `location` / `stag`
+  // (defaults otherwise): only shown, as az shows a circuit (R7).
+  std::string subscription_id = "00000000-0000-0000-0000-000000000000";
+  std::string resource_group = "msee-emu";
+  std::string location = "westeurope";
+  std::optional<std::uint32_t> stag;
   Source source;
 
+  // "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/expressRouteCircuits/<name>"
+  std::string resource_id() const;
   const Peering* peering(PeeringType t) const;
 };
 

@@ -253,9 +253,7 @@ Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& 
     // the communities its route filter allows, scoped by SKU, and nothing before a filter is
     // attached and the customer's prefixes are validated.
     for (const auto& p : c.peerings) {
-      bool v6_filter = p.ipv6_peering_config && !p.ipv6_peering_config->route_filter.empty();
-      if (p.peering_type != PeeringType::MicrosoftPeering ||
-          (p.route_filter.empty() && !v6_filter)) {
+      if (p.peering_type != PeeringType::MicrosoftPeering) {
         continue;
       }
       for (auto afi : {wire::Afi::Ipv4, wire::Afi::Ipv6}) {
@@ -267,6 +265,14 @@ Plan make_plan(const EmulatorConfig& config, const std::vector<CatalogueEntry>& 
                 : p.route_filter;
         const auto* filter = config.route_filter(filter_name);
         if (filter == nullptr) {
+          // MSEE: R52 — without a route filter Microsoft peering advertises nothing: a valid
+          // config, but rarely what was meant (the sessions come up and stay empty).
+          if (afi == wire::Afi::Ipv4 || p.ipv6_peering_config) {
+            plan.notes.push_back(c.name + "/MicrosoftPeering: " +
+                                 std::string(afi == wire::Afi::Ipv4 ? "IPv4" : "IPv6") +
+                                 ": no route filter attached, so no Microsoft prefix is "
+                                 "advertised (R52); attach one with \"routeFilter\"");
+          }
           continue;
         }
         const MicrosoftPeeringConfig* ms = nullptr;

@@ -13,6 +13,14 @@ namespace msee {
 
 namespace {
 
+// A peering names a filter the config does not hold: the usual case is pasted `az network
+// express-route show` output, which names the filter by id only. Say where to put it.
+std::string missing_filter(const std::string& name) {
+  return "no route filter named \"" + name + "\": paste the output of `az network route-filter "
+         "show -g <group> -n " + name + "` beside the circuit as \"routeFilters\": [ ... ] (in a "
+         "native config, under /routeFilters)";
+}
+
 struct Checker {
   std::vector<Finding>& out;
   void operator()(std::string path, std::string rule, std::string message) const {
@@ -47,9 +55,23 @@ void check_link(const Checker& bad, const std::optional<Prefix>& link, const std
   }
   if (v6 ? (!link->addr.is_v6() || link->length != 126)
          : (!link->addr.is_v4() || link->length != 30)) {
+    std::string hint = " (the customer takes the first host, the MSEE the second)";
+    if (link->addr.is_v6() == v6 && link->length == (v6 ? 125 : 29)) {
+      // One /29 (/125) for both links, as other clouds ask: Azure wants one /30 per link.
+      auto second = *link;
+      second.length = v6 ? 126 : 30;
+      auto first = second;
+      if (v6) {
+        second.addr.bytes[15] = static_cast<std::uint8_t>(second.addr.bytes[15] + 4);
+      } else {
+        second.addr = IpAddress::v4(second.addr.v4_value() + 4);
+      }
+      hint = ": each link takes its own subnet, so split the " + link->to_string() + " into " +
+             first.to_string() + " (primary) and " + second.to_string() + " (secondary)";
+    }
     bad(path, v6 ? "R10" : "R9",
         std::string("must be an ") + (v6 ? "IPv6 /126" : "IPv4 /30") + ", got " +
-            link->to_string() + " (the customer takes the first host, the MSEE the second)");
+            link->to_string() + hint);
     return;
   }
   if (must_be_public && is_non_public(*link, doc_public)) {
@@ -221,7 +243,9 @@ std::vector<Finding> validate(const EmulatorConfig& config) {
       }
       // MSEE: R26 — shared key.
       if (p.shared_key.size() > 25) {
-        bad(ps.at("sharedKey"), "R26", "the MD5 key is at most 25 characters");
+        bad(ps.at("sharedKey"), "R26",
+            "the MD5 key is at most 25 characters, this one has " +
+                std::to_string(p.shared_key.size()));
       } else if (!std::all_of(p.shared_key.begin(), p.shared_key.end(), [](char ch) {
                    return std::isalnum(static_cast<unsigned char>(ch)) != 0;
                  })) {
@@ -258,16 +282,14 @@ std::vector<Finding> validate(const EmulatorConfig& config) {
       if (p.ipv6_peering_config && !p.ipv6_peering_config->route_filter.empty() &&
           config.route_filter(p.ipv6_peering_config->route_filter) == nullptr) {
         bad(p.ipv6_peering_config->source.at("routeFilter"), "R77",
-            "no route filter named \"" + p.ipv6_peering_config->route_filter +
-                "\" in /routeFilters");
+            missing_filter(p.ipv6_peering_config->route_filter));
       }
       if (!p.route_filter.empty()) {
         const auto* f = config.route_filter(p.route_filter);
         if (p.peering_type != PeeringType::MicrosoftPeering) {
           bad(ps.at("routeFilter"), "R77", "route filters attach to Microsoft peering only");
         } else if (f == nullptr) {
-          bad(ps.at("routeFilter"), "R77",
-              "no route filter named \"" + p.route_filter + "\" in /routeFilters");
+          bad(ps.at("routeFilter"), "R77", missing_filter(p.route_filter));
         } else if (c.sku_tier != SkuTier::Premium) {
           for (const auto& svc : service_communities()) {
             if (svc.requires_premium &&

@@ -22,14 +22,22 @@ std::string cisco_up_down(std::chrono::seconds elapsed) {
   return buf;
 }
 
-std::vector<IpAddress> gateway_instances(const VnetLink& vnet) {
+std::vector<IpAddress> gateway_instances(const VnetLink& vnet, bgp::wire::Afi family) {
   std::vector<IpAddress> out;
   for (const auto& p : vnet.address_prefixes) {
-    if (!p.addr.is_v4()) {
+    if (p.family() != family) {
       continue;
     }
-    for (std::uint32_t k : {4u, 5u}) {
-      out.push_back(IpAddress::v4(p.addr.v4_value() + k));
+    // .4 and .5 of the VNet's first prefix of that family (an IPv6 session's next hops are
+    // IPv6: ::4 and ::5 of the VNet's IPv6 space).
+    for (std::uint8_t k : {4, 5}) {
+      if (family == bgp::wire::Afi::Ipv4) {
+        out.push_back(IpAddress::v4(p.addr.v4_value() + k));
+      } else {
+        auto b = p.addr.bytes;
+        b[15] = static_cast<std::uint8_t>(b[15] + k);
+        out.push_back(IpAddress::v6(b));
+      }
     }
     break;
   }
@@ -47,7 +55,7 @@ std::vector<RouteTableRow> route_table(const EmulatorConfig& config, const Plan&
   if (session.peering_type == PeeringType::AzurePrivatePeering) {
     // MSEE: R82 — VNet prefixes as the MSEE learns them from the gateway (AS 65515).
     for (const auto& v : circuit.vnets) {
-      auto gws = gateway_instances(v);
+      auto gws = gateway_instances(v, session.afi);
       for (const auto& p : v.address_prefixes) {
         if (p.family() != session.afi) {
           continue;
@@ -90,7 +98,7 @@ std::vector<SummaryRow> route_table_summary(const EmulatorConfig& config,
       for (const auto& p : v.address_prefixes) {
         n += p.family() == session.afi ? 1 : 0;
       }
-      for (const auto& gw : gateway_instances(v)) {
+      for (const auto& gw : gateway_instances(v, session.afi)) {
         out.push_back({gw.to_string(), 4, kGatewayAsn, cisco_up_down(emulator_uptime),
                        std::to_string(n)});
       }

@@ -44,7 +44,7 @@ struct ReceivedRoute {
 // The emulated ExpressRoute gateway instances behind a VNet (the MSEE learns VNet prefixes
 // from them, AS 65515): the 4th and 5th address of the VNet's first prefix. Azure's real ones
 // sit in the GatewaySubnet, which the config does not describe.
-std::vector<IpAddress> gateway_instances(const VnetLink& vnet);
+std::vector<IpAddress> gateway_instances(const VnetLink& vnet, bgp::wire::Afi family);
 
 // R82: the route table of one MSEE (path) of one peering: the customer's routes (next hop =
 // CE, weight 0, locPrf empty, path = the customer's AS path) and, on private peering, the

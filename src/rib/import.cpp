@@ -68,6 +68,7 @@ ImportDelta import_update(wire::UpdateMessage&& update, const ImportContext& ctx
     divert_announced(d.unfeasible);
     return d;
   }
+  d.own_as_allowed = ctx.allow_as_in > 0 && path_holds_as(attrs, ctx.local_as, 0);
   if (ctx.ebgp) {
     attrs.local_pref.reset();  // RFC 7606 §7.5: LOCAL_PREF from an external peer is discarded
   }

@@ -58,6 +58,9 @@ struct ImportDelta {
   // Accepted: at most two sets, the IPv4 NLRI field and MP_REACH_NLRI.
   std::vector<Announced> announced;
   bool loop = false;               // the path holds our AS (even if no prefix was left)
+  // Accepted although our AS is in the path (allowed by allow_as_in): the neighbour sends back
+  // routes learned from us, e.g. a CE echoing Azure's routes to the other MSEE.
+  bool own_as_allowed = false;
   bool treat_as_withdraw = false;  // RFC 7606 §2
   bool attributes_refused = false;  // the policy refused the attribute set as a whole
 };

@@ -1,6 +1,9 @@
-// The JSON-lines event log: one object per line with a sequence number, kept in memory (the
-// last kCapacity events, for `msee-ctl events [--follow]` through the API) and, with --events
-// FILE, appended to a file flushed per line (`tail -f`, jq). Protocol thread only.
+// The JSON-lines event log: one object per line with a sequence number, kept in memory (for
+// `msee-ctl events [--follow]` through the API) and, with --events FILE, appended to a file
+// flushed per line (`tail -f`, jq). Protocol thread only.
+// In memory, received routes ("route" events: one per prefix, tens of thousands in a limit
+// test) have a ring of their own, so they never evict the few events that explain a drop
+// (session-down, prefix-limit, bfd); each ring keeps its last kCapacity events.
 #pragma once
 
 #include <cstdint>
@@ -29,11 +32,24 @@ class EventLog {
 
   struct Entry {
     std::uint64_t seq;
-    std::string line;  // one JSON object, without newline
+    std::string event;  // its "event" member: "session", "session-down", "route", ...
+    std::string peer;   // its "peer" (or an admin event's "subject")
+    std::string line;   // one JSON object, without newline
   };
-  static constexpr std::size_t kCapacity = 10000;
-  // Events with seq > after, oldest first, at most `max`.
-  std::vector<const Entry*> after(std::uint64_t after, std::size_t max) const;
+  // Which events a reader wants: empty lists match everything.
+  struct Filter {
+    std::vector<std::string> events;
+    std::vector<std::string> peers;
+    bool matches(const Entry& e) const;
+  };
+  static constexpr std::size_t kCapacity = 10000;  // per ring
+  // Events with seq > after that match, oldest first, at most `max` (`--follow`).
+  std::vector<const Entry*> after(std::uint64_t after, std::size_t max,
+                                  const Filter& filter = {}) const;
+  // The newest `max` matching events with seq < before (0: no bound), oldest first: `--last N`,
+  // and `--before SEQ` to page further back.
+  std::vector<const Entry*> newest(std::uint64_t before, std::size_t max,
+                                   const Filter& filter = {}) const;
   std::uint64_t last_seq() const { return next_seq_ - 1; }
 
   void session_state(std::string_view peer, const bgp::wire::IpAddress& address,
@@ -64,9 +80,10 @@ class EventLog {
   void admin(std::string_view event, std::string_view subject, Fields fields);
 
  private:
-  void write_line(const std::string& line);
+  void write_line(const std::string& line, std::string_view event, std::string_view peer);
   std::FILE* file_ = nullptr;
-  std::deque<Entry> ring_;
+  std::deque<Entry> ring_;    // every event but "route"
+  std::deque<Entry> routes_;  // "route" events
   std::uint64_t next_seq_ = 1;
 };
 

@@ -4,6 +4,9 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "speaker/event_log.hpp"
 #include "bgp/wire/codec.hpp"
 #include "util/log.hpp"
@@ -16,6 +19,11 @@ namespace wire = bgp::wire;
 
 json base(const char* event, std::string_view peer) {
   return json{{"time", log::timestamp()}, {"event", event}, {"peer", std::string(peer)}};
+}
+
+// An event's peer, or an operator action's subject: what `--peer` filters on.
+std::string who(const json& j) {
+  return j.contains("peer") ? j.value("peer", "") : j.value("subject", "");
 }
 
 const char* origin_name(wire::Origin o) {
@@ -63,7 +71,8 @@ bool EventLog::open(const std::string& path) {
   return file_ != nullptr;
 }
 
-void EventLog::write_line(const std::string& object) {
+void EventLog::write_line(const std::string& object, std::string_view event,
+                          std::string_view peer) {
   // Every event is a JSON object: the sequence number goes in as its last member.
   auto seq = next_seq_++;
   std::string line = object.substr(0, object.size() - 1) + fmt::format(",\"seq\":{}}}", seq);
@@ -72,22 +81,53 @@ void EventLog::write_line(const std::string& object) {
     std::fputc('\n', file_);
     std::fflush(file_);
   }
-  if (ring_.size() == kCapacity) {
-    ring_.pop_front();
+  auto& ring = event == "route" ? routes_ : ring_;
+  if (ring.size() == kCapacity) {
+    ring.pop_front();
   }
-  ring_.push_back({seq, std::move(line)});
+  ring.push_back({seq, std::string(event), std::string(peer), std::move(line)});
 }
 
-std::vector<const EventLog::Entry*> EventLog::after(std::uint64_t after, std::size_t max) const {
+bool EventLog::Filter::matches(const Entry& e) const {
+  auto in = [](const std::vector<std::string>& set, const std::string& v) {
+    return set.empty() || std::find(set.begin(), set.end(), v) != set.end();
+  };
+  return in(events, e.event) && in(peers, e.peer);
+}
+
+std::vector<const EventLog::Entry*> EventLog::after(std::uint64_t after, std::size_t max,
+                                                    const Filter& filter) const {
+  // Merge the two rings (each in seq order) from the first seq > after.
+  auto by_seq = [](const Entry& e, std::uint64_t s) { return e.seq < s; };
+  auto a = std::lower_bound(ring_.begin(), ring_.end(), after + 1, by_seq);
+  auto r = std::lower_bound(routes_.begin(), routes_.end(), after + 1, by_seq);
   std::vector<const Entry*> out;
-  if (ring_.empty() || after >= ring_.back().seq) {
-    return out;
+  while (out.size() < max && (a != ring_.end() || r != routes_.end())) {
+    const Entry& e = (r == routes_.end() || (a != ring_.end() && a->seq < r->seq)) ? *a++ : *r++;
+    if (filter.matches(e)) {
+      out.push_back(&e);
+    }
   }
-  // Sequence numbers are consecutive in the ring: index directly.
-  std::size_t first = after < ring_.front().seq ? 0 : after - ring_.front().seq + 1;
-  for (std::size_t i = first; i < ring_.size() && out.size() < max; ++i) {
-    out.push_back(&ring_[i]);
+  return out;
+}
+
+std::vector<const EventLog::Entry*> EventLog::newest(std::uint64_t before, std::size_t max,
+                                                     const Filter& filter) const {
+  // Walk both rings backwards from the last seq < before, then put the result in seq order.
+  auto by_seq = [](const Entry& e, std::uint64_t s) { return e.seq < s; };
+  std::uint64_t bound = before == 0 ? next_seq_ : before;
+  auto a = std::lower_bound(ring_.begin(), ring_.end(), bound, by_seq);
+  auto r = std::lower_bound(routes_.begin(), routes_.end(), bound, by_seq);
+  std::vector<const Entry*> out;
+  while (out.size() < max && (a != ring_.begin() || r != routes_.begin())) {
+    bool take_a = r == routes_.begin() ||
+                  (a != ring_.begin() && std::prev(a)->seq > std::prev(r)->seq);
+    const Entry& e = take_a ? *--a : *--r;
+    if (filter.matches(e)) {
+      out.push_back(&e);
+    }
   }
+  std::reverse(out.begin(), out.end());
   return out;
 }
 
@@ -98,7 +138,7 @@ void EventLog::admin(std::string_view event, std::string_view subject, Fields fi
   for (const auto& [k, v] : fields) {
     j[std::string(k)] = std::string(v);
   }
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 void EventLog::session_state(std::string_view peer, const wire::IpAddress& address,
@@ -107,7 +147,7 @@ void EventLog::session_state(std::string_view peer, const wire::IpAddress& addre
   j["address"] = address.to_string();
   j["from"] = bgp::fsm::to_string(from);
   j["to"] = bgp::fsm::to_string(to);
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 void EventLog::established(std::string_view peer, const bgp::fsm::Negotiated& n) {
@@ -124,7 +164,7 @@ void EventLog::established(std::string_view peer, const bgp::fsm::Negotiated& n)
   j["families"] = fams;
   j["peerAsn"] = n.peer_as;
   j["peerRouterId"] = wire::IpAddress::v4(n.peer_id).to_string();
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 void EventLog::session_down(std::string_view peer, const bgp::fsm::SessionDown& down) {
@@ -143,7 +183,7 @@ void EventLog::session_down(std::string_view peer, const bgp::fsm::SessionDown& 
     }
     j["notification"] = nj;
   }
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 void EventLog::route(std::string_view peer, bool announce, wire::AfiSafi family,
@@ -192,13 +232,13 @@ void EventLog::route(std::string_view peer, bool announce, wire::AfiSafi family,
       j["unknownAttributes"] = unk;
     }
   }
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 void EventLog::end_of_rib(std::string_view peer, wire::AfiSafi family) {
   auto j = base("end-of-rib", peer);
   j["family"] = wire::to_string(family);
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 void EventLog::route_refresh(std::string_view peer, bool received,
@@ -212,7 +252,7 @@ void EventLog::route_refresh(std::string_view peer, bool received,
     case wire::RouteRefreshSubtype::EndOfRouteRefresh: j["subtype"] = "eorr"; break;
     default: j["subtype"] = static_cast<int>(rr.subtype); break;
   }
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 void EventLog::update_error(std::string_view peer, const wire::UpdateMessage& update) {
@@ -226,13 +266,13 @@ void EventLog::update_error(std::string_view peer, const wire::UpdateMessage& up
                       {"reason", i.reason}});
   }
   j["issues"] = issues;
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 void EventLog::note(std::string_view peer, std::string_view kind, std::string_view message) {
   auto j = base(std::string(kind).c_str(), peer);
   j["message"] = std::string(message);
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 void EventLog::prefix_limit(std::string_view peer, wire::AfiSafi family, std::string_view kind,
@@ -242,7 +282,7 @@ void EventLog::prefix_limit(std::string_view peer, wire::AfiSafi family, std::st
   j["family"] = wire::to_string(family);
   j["count"] = count;
   j["limit"] = limit;
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 void EventLog::route_rejected(std::string_view peer, const wire::Prefix& prefix,
@@ -251,7 +291,7 @@ void EventLog::route_rejected(std::string_view peer, const wire::Prefix& prefix,
   j["prefix"] = prefix.to_string();
   j["reason"] = std::string(reason);
   j["total"] = total;
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 void EventLog::bfd(std::string_view peer, std::string_view from, std::string_view to,
@@ -260,7 +300,7 @@ void EventLog::bfd(std::string_view peer, std::string_view from, std::string_vie
   j["from"] = std::string(from);
   j["to"] = std::string(to);
   j["diagnostic"] = std::string(diag);
-  write_line(j.dump());
+  write_line(j.dump(), j.value("event", ""), who(j));
 }
 
 }  // namespace msee::speaker

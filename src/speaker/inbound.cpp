@@ -4,8 +4,11 @@
 // ROUTE-REFRESH requests and markers (RFC 2918, RFC 7313).
 #include <algorithm>
 
+#include <fmt/core.h>
+
 #include "speaker/speaker.hpp"
 #include "util/log.hpp"
+#include "util/text.hpp"
 
 namespace msee::speaker {
 
@@ -112,6 +115,24 @@ void Speaker::apply_import(PeerState& ps, rib::ImportDelta&& d) {
     }
     return;
   }
+  if (d.own_as_allowed && !d.announced.empty()) {
+    // MSEE: Q13 — accepted (allowas-in), but a CE that sends Azure's routes back (path
+    // "65001 12076") is a classic misconfiguration: it re-advertises what it learned from one
+    // MSEE to the other. Say so once, then every 1000th time.
+    ++ps.own_as_echoed;
+    if (ps.own_as_echoed == 1 || ps.own_as_echoed % 1000 == 0) {
+      const auto& a = d.announced.front();
+      auto msg = fmt::format(
+          "accepted {} with our AS {} in its AS path ({}): the neighbour is sending back routes "
+          "it learned from us (a CE re-advertising Azure's routes to the other MSEE?); "
+          "{} such UPDATE(s) so far",
+          a.prefixes.empty() ? std::string("a route") : a.prefixes.front().to_string(),
+          config_.asn, a.attributes.as_path ? a.attributes.as_path->to_string() : "",
+          ps.own_as_echoed);
+      log::warn("peer {}: {}", name, msg);
+      events_.note(name, "own-as-in-path", msg);
+    }
+  }
   // One interned set per announced set; each route (in each table) holds its own reference.
   for (auto& a : d.announced) {
     auto id = attrs_.intern(a.attributes);
@@ -160,8 +181,10 @@ void Speaker::check_limits(PeerState& ps, bool v4, bool v6) {
     switch (action->kind) {
       case rib::LimitAction::Kind::Warn:
         // MSEE: R37 — "maximum-prefix N 80": a log line (and an event), nothing else.
-        log::warn("peer {}: {} prefixes reached {} ({}% of the limit {})", name,
-                  wire::to_string(family), count, action->warning_percent, action->limit);
+        log::warn("peer {}: {} prefixes: {} of {} ({} %), the {} % warning threshold", name,
+                  wire::to_string(family), util::grouped(count), util::grouped(action->limit),
+                  count * 100 / std::max<std::uint64_t>(action->limit, 1),
+                  static_cast<unsigned>(action->warning_percent));
         events_.prefix_limit(name, family, "warning", count, action->limit);
         ++ps.limit_counters.warnings;
         break;
@@ -172,9 +195,10 @@ void Speaker::check_limits(PeerState& ps, bool v4, bool v6) {
         // MSEE: R37, Q1 — Cease/1 with the RFC 4486 data, Idle, no reconnect (either way)
         // until the restart time has passed.
         ps.limit_tripped = true;
-        log::warn("peer {}: {} prefixes {} exceed the limit {}: Cease/Maximum Number of "
-                  "Prefixes Reached, restart in {} s",
-                  name, wire::to_string(family), count, action->limit,
+        log::warn("peer {}: {} prefixes: {} exceed the limit of {}: Cease/Maximum Number of "
+                  "Prefixes Reached, retry in {} s",
+                  name, wire::to_string(family), util::grouped(count),
+                  util::grouped(action->limit),
                   ps.config->max_prefix_restart_s);
         events_.prefix_limit(name, family, "exceeded", count, action->limit);
         ++ps.limit_counters.exceeded;

@@ -168,6 +168,7 @@ class Speaker : public bgp::io::PeerObserver {
     std::optional<bgp::wire::GracefulRestartCap> peer_gr;  // from its last OPEN
     bool gr_notification = false;                           // RFC 8538 N bit in force
     std::uint64_t loops_dropped = 0;  // routes refused for our AS in their path
+    std::uint64_t own_as_echoed = 0;  // UPDATEs accepted with our AS in the path (allowas-in)
     std::uint64_t policy_rejected = 0;  // prefixes refused by the import policy
     std::set<bgp::wire::Prefix> rejected_now;  // refused and not withdrawn (count_rejected)
     std::uint64_t rejected_v4 = 0, rejected_v6 = 0;  // rejected_now per family

@@ -7,11 +7,13 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "util/config_error.hpp"
+#include "util/text.hpp"
 
 namespace msee::util {
 
@@ -21,8 +23,28 @@ class JsonReader {
   std::vector<ConfigError> errors;
 
   void fail(const std::string& path, std::string reason) {
+    // A required key the user typo'd was already reported once, with "did you mean".
+    if (reason == "required" && std::find(suggested.begin(), suggested.end(), path) !=
+                                    suggested.end()) {
+      return;
+    }
     errors.push_back({path.empty() ? "/" : path, std::move(reason)});
   }
+
+  // An unknown key, with the known key it most likely meant; that key's own path is then
+  // remembered so its "required" is not reported a second time.
+  void unknown_key(const std::string& path, const std::string& key,
+                   const std::vector<const char*>& known) {
+    auto guess = closest(key, known);
+    if (guess.empty()) {
+      fail(path + "/" + key, "unknown key");
+      return;
+    }
+    fail(path + "/" + key, "unknown key; did you mean \"" + guess + "\"?");
+    suggested.push_back(path + "/" + guess);
+  }
+  // Paths of keys an "unknown key; did you mean" finding named.
+  std::vector<std::string> suggested;
 
   // Reports keys of `obj` that are not in `known`.
   void only_keys(const json& obj, const std::string& path,
@@ -36,7 +58,7 @@ class JsonReader {
         ok = ok || key == k;
       }
       if (!ok) {
-        fail(path + "/" + key, "unknown key");
+        unknown_key(path, key, known);
       }
     }
   }

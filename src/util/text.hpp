@@ -2,8 +2,11 @@
 // Azure accepts in any case ("primary", "IPv6", "aspathprepend").
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace msee::util {
 
@@ -15,6 +18,53 @@ inline std::string lower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') {
       c = static_cast<char>(c - 'A' + 'a');
     }
+  }
+  return out;
+}
+
+// Levenshtein distance with adjacent transpositions, ignoring ASCII case: how far a typo is.
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  auto la = lower(a);
+  auto lb = lower(b);
+  std::vector<std::vector<std::size_t>> d(la.size() + 1, std::vector<std::size_t>(lb.size() + 1));
+  for (std::size_t i = 0; i <= la.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= lb.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= la.size(); ++i) {
+    for (std::size_t j = 1; j <= lb.size(); ++j) {
+      std::size_t cost = la[i - 1] == lb[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && la[i - 1] == lb[j - 2] && la[i - 2] == lb[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[la.size()][lb.size()];
+}
+
+// The candidate a typo most likely meant ("peerASM" -> "peerASN", "vlanID" -> "vlanId"): the
+// closest within 2 edits (1 for names of 4 characters or fewer), or "" when none is close.
+inline std::string closest(std::string_view typo, const std::vector<const char*>& candidates) {
+  std::string best;
+  std::size_t best_d = typo.size() <= 4 ? 2 : 3;
+  for (const char* c : candidates) {
+    auto dist = edit_distance(typo, c);
+    if (dist < best_d) {
+      best_d = dist;
+      best = c;
+    }
+  }
+  return best;
+}
+
+// A count with thousands separators, as people write them in logs: 3200 -> "3,200".
+inline std::string grouped(std::uint64_t n) {
+  auto digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) {
+      out += ',';
+    }
+    out += digits[i];
   }
   return out;
 }

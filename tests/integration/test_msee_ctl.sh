@@ -48,11 +48,20 @@ check "summary lists the gateway instances in AS 65515 (R83)" \
 
 ctl show --circuit er-ctl > "$T/show.json"
 check "show: az's circuit shape with the peering" \
-  jpy "d['name']=='er-ctl' and d['sku']['tier']=='Standard' and d['peerings'][0]['peerASN']==65001 and d['peerings'][0]['vlanId']==100" < "$T/show.json"
+  jpy "d['name']=='er-ctl' and d['sku']['tier']=='Standard' and d['peerings'][0]['peerAsn']==65001 and d['peerings'][0]['azureAsn']==12076 and d['peerings'][0]['vlanId']==100" < "$T/show.json"
+check "show: every field az prints for a circuit, spelled as az spells it (R7)" \
+  jpy "sorted(d) == sorted(['allowClassicOperations','authorizations','bandwidthInGbps','circuitProvisioningState','etag','expressRoutePort','gatewayManagerEtag','globalReachEnabled','id','location','name','peerings','provisioningState','resourceGroup','serviceKey','serviceProviderNotes','serviceProviderProperties','serviceProviderProvisioningState','sku','stag','tags','type']) and d['id'].endswith('/providers/Microsoft.Network/expressRouteCircuits/er-ctl') and d['etag'].startswith('W/') and d['provisioningState']=='Succeeded' and isinstance(d['stag'], int) and d['globalReachEnabled'] is False" < "$T/show.json"
+check "show: every field az prints for a peering (primaryAzurePort, provisioningState, routeFilter, ...)" \
+  jpy "{'azureAsn','peerAsn','primaryAzurePort','secondaryAzurePort','provisioningState','routeFilter','id','etag','lastModifiedBy','connections','gatewayManagerEtag','sharedKey','stats','type'} <= set(d['peerings'][0]) and 'peerASN' not in d['peerings'][0] and d['peerings'][0]['id']==d['id']+'/peerings/AzurePrivatePeering'" < "$T/show.json"
+"$MSEE_CTL" --api "http://$API" --token "$TOKEN" -o table show --circuit er-ctl > "$T/show.txt"
+check "-o table show prints az's automatic table (plain fields, no id/etag/type), not JSON" \
+  bash -c "head -1 '$T/show.txt' | grep -Eq '^AllowClassicOperations +CircuitProvisioningState +GatewayManagerEtag +GlobalReachEnabled +Location +Name +ProvisioningState +ResourceGroup +ServiceKey +ServiceProviderProvisioningState +Stag$' && sed -n 3p '$T/show.txt' | grep -Eq '^False +Enabled +False +westeurope +er-ctl +Succeeded' && ! grep -q '{' '$T/show.txt'"
 check "the MD5 key never appears in any output" bash -c "! grep -rq SecretKey44 '$T/show.json' '$T/rt.json' '$T/sum.json' && ! '$MSEE_CTL' --api http://$API --token $TOKEN -o json list | grep -q SecretKey44 && ! '$MSEE_CTL' --api http://$API --token $TOKEN -o json sessions | grep -q SecretKey44"
 ctl sessions > "$T/sessions.json"
 check "sessions: both MSEE sessions Established with hold 180" \
   jpy "sorted((s['path'], s['state'], s['holdTime']) for s in d['value']) == [('primary','Established',180),('secondary','Established',180)]" < "$T/sessions.json"
+check "sessions: the prefix count each session accepted" \
+  jpy "sorted((s['path'], s['prefixesReceived']) for s in d['value']) == [('primary',2),('secondary',2)]" < "$T/sessions.json"
 "$MSEE_CTL" --api "http://$API" --token "$TOKEN" -o table list-route-tables --circuit er-ctl --peering-name AzurePrivatePeering --path primary > "$T/rt.txt"
 check "table output has az's headers" bash -c "head -1 '$T/rt.txt' | grep -Eq '^Network +NextHop +LocPrf +Weight +Path$'"
 
@@ -67,6 +76,14 @@ assert avail == {"primary": 100.0, "secondary": 100.0}, avail
 acc = {s.labels["peer"]: s.value for s in fams["msee_bgp_prefixes_accepted"].samples}
 assert acc == {"primary": 2.0, "secondary": 2.0}, acc
 assert all("prefix" not in s.labels for f in fams.values() for s in f.samples)  # no per-prefix series
+import time
+info = fams["msee_build_info"].samples
+assert len(info) == 1 and info[0].value == 1 and info[0].labels["version"].count(".") == 2, info
+start = fams["process_start_time_seconds"].samples[0].value
+up = fams["msee_uptime_seconds"].samples[0].value
+assert 0 < up < 600 and abs(time.time() - up - start) < 5, (start, up)
+last = {s.labels["peer"]: s.value for s in fams["msee_bgp_session_last_change_timestamp_seconds"].samples}
+assert set(last) == {"primary", "secondary"} and all(start - 1 <= t <= time.time() + 1 for t in last.values()), last
 PY
 
 # Errors: the API's status codes and msee-ctl's exit codes.
@@ -107,4 +124,33 @@ check "msee-emu survived the bad requests" it_pid_alive "$(it_pid_of msee)"
 it_stop ce
 check_wait 10 "summary statePfxRcd shows the state name once the CE is gone (R83)" \
   bash -c "'$MSEE_CTL' --api http://$API --token $TOKEN -o json ${SUM[*]} | /usr/bin/python3 -c \"import json,sys; v=json.load(sys.stdin)['value'][0]['statePfxRcd']; sys.exit(v not in ('Idle','Connect','Active'))\""
+
+# The event log: the newest events, filtered by type and session, paged back with --before.
+downs() {
+  ctl events --type session-down --last 50 > "$T/evdown.json" &&
+    [ "$(ev_count "$T/evdown.json" "e['event']=='session-down'")" = 2 ] &&
+    [ "$(wc -l < "$T/evdown.json")" = 2 ] &&
+    ev_has "$T/evdown.json" "e['peer']=='er-ctl/AzurePrivatePeering/secondary'"
+}
+check_wait 10 "events --type session-down: both sessions' drops and nothing else" downs
+ctl events --last 3 > "$T/ev3.json"
+ctl events --last 100000 > "$T/evall.json"
+check "events --last 3: the newest three, oldest first" \
+  /usr/bin/python3 -c "import json,sys; a=[json.loads(l) for l in open('$T/evall.json')]; b=[json.loads(l) for l in open('$T/ev3.json')]; sys.exit(not (len(b)==3 and [e['seq'] for e in b]==[e['seq'] for e in a[-3:]] and b[0]['seq']<b[2]['seq']))"
+first=$(/usr/bin/python3 -c "import json; print(json.loads(open('$T/ev3.json').readline())['seq'])")
+ctl events --last 2 --before "$first" > "$T/evprev.json"
+check "events --before SEQ pages back to the two events before it" \
+  /usr/bin/python3 -c "import json,sys; b=[json.loads(l)['seq'] for l in open('$T/evprev.json')]; a=[json.loads(l)['seq'] for l in open('$T/evall.json')]; i=a.index($first); sys.exit(b != a[i-2:i])"
+ctl events --peer er-ctl/AzurePrivatePeering/secondary --last 1000 > "$T/evpeer.json"
+check "events --peer: only that session's" \
+  bash -c "[ -s '$T/evpeer.json' ] && [ \"\$(grep -vc '\"peer\":\"er-ctl/AzurePrivatePeering/secondary\"' '$T/evpeer.json')\" = 0 ]"
+
+# The CE comes back with the wrong MD5 password: the kernel drops its segments silently, so
+# the diagnosis (from the kernel's TCPMD5Failure counter, at the next ConnectRetry expiry,
+# at most 30 s) must show in the session's lastError, the first place an operator looks.
+sed 's/SecretKey44/WrongKey99/' "$T/bgpd.conf" > "$T/bgpd-wrong.conf"
+check "the CE's config now has the wrong key" grep -q WrongKey99 "$T/bgpd-wrong.conf"
+start_frr ce_wrong "$T/bgpd-wrong.conf" 179 $A.1 $A.5
+check_wait 45 "sessions: lastError names the MD5 mismatch" \
+  bash -c "'$MSEE_CTL' --api http://$API --token $TOKEN -o json sessions | /usr/bin/python3 -c \"import json,sys; v=json.load(sys.stdin)['value']; sys.exit(not any('MD5' in s.get('lastError','') for s in v))\""
 it_finish

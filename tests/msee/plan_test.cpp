@@ -329,10 +329,15 @@ TEST_CASE("R52: Microsoft peering advertises nothing without a route filter", "[
   c.peerings.push_back(microsoft_peering(""));
   auto plan = msee::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
   CHECK(plan.advertisements.empty());
+  // --check says so: a valid config, but rarely what was meant.
+  CHECK(std::count_if(plan.notes.begin(), plan.notes.end(), [](const std::string& n) {
+          return n.find("no route filter attached") != std::string::npos;
+        }) == 2);  // IPv4 and IPv6
   SECTION("attaching the filter advertises its prefixes") {
     c.peerings[0].route_filter = "rf";
     auto attached = msee::make_plan(config({c}, {filter({comm(12076, 51002)})}), catalogue());
     CHECK(advertised(attached) == std::vector<std::string>{"20.2.0.0/16", "2603:1002::/32"});
+    CHECK(attached.notes.empty());
   }
 }
 

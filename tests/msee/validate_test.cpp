@@ -73,6 +73,11 @@ TEST_CASE("R9: an IPv4 link that is not a /30 is reported at its field", "[msee]
   auto c = valid_circuit("ckt");
   c.peerings[0].primary_peer_address_prefix = pfx("192.168.100.128/29");
   expect_only(config({c}), kP0 + "/primaryPeerAddressPrefix", "R9");
+  // A /29 for both links (as other clouds ask): the message says how to split it.
+  auto f = msee::validate(config({c}));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].message.find("split the 192.168.100.128/29 into 192.168.100.128/30 (primary) and "
+                          "192.168.100.132/30 (secondary)") != std::string::npos);
   c.peerings[0].primary_peer_address_prefix = pfx("192.168.100.128/30");
   c.peerings[0].secondary_peer_address_prefix = pfx("2001:db8::/126");
   expect_only(config({c}), kP0 + "/secondaryPeerAddressPrefix", "R9");
@@ -266,6 +271,8 @@ TEST_CASE("R26: the shared key is at most 25 letters and digits", "[msee]") {
   expect_none(config({c}));
   c.peerings[0].shared_key = std::string(26, 'a');
   expect_only(config({c}), kP0 + "/sharedKey", "R26");
+  // The message gives the key's actual length.
+  CHECK(msee::validate(config({c}))[0].message.find("this one has 26") != std::string::npos);
   for (const char* bad : {"abc-123", "key with space", "p@ss", "k_1"}) {
     INFO(bad);
     c.peerings[0].shared_key = bad;

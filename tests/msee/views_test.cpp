@@ -110,3 +110,30 @@ TEST_CASE("R83: Microsoft peering summary lists only the customer neighbour", "[
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].state_pfx_rcd == "Idle");
 }
+
+TEST_CASE("R82: an IPv6 private peering table shows the VNet's IPv6 prefixes via IPv6 gateways",
+          "[msee]") {
+  auto c = circuit("ckt");
+  c.peerings.push_back(private_peering());
+  c.peerings[0].ipv6_peering_config = v6_links("2001:db8:100::/126", "2001:db8:100::4/126");
+  c.vnets.push_back(vnet("hub", "westeurope", {"10.1.0.0/16", "fd00:1::/48"}));
+  auto cfg = config({c}, {});
+  auto plan = msee::make_plan(cfg, msee::builtin_catalogue());
+  const msee::SessionPlan* s6 = nullptr;
+  for (const auto& s : plan.sessions) {
+    if (s.afi == bgp::wire::Afi::Ipv6 && s.path == msee::LinkPath::Primary) {
+      s6 = &s;
+    }
+  }
+  REQUIRE(s6 != nullptr);
+  auto rows = msee::route_table(cfg, plan, *s6, {});
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].network == "fd00:1::/48");
+  CHECK(rows[0].next_hop == "fd00:1::4");
+  CHECK(rows[1].next_hop == "fd00:1::5");
+  auto summary = msee::route_table_summary(cfg, *s6, msee::SessionState{true, "Established", 0, 0s},
+                                           0s);
+  REQUIRE(summary.size() == 3);
+  CHECK(summary[1].neighbor == "fd00:1::4");
+  CHECK(summary[1].state_pfx_rcd == "1");
+}

@@ -128,6 +128,22 @@ TEST_CASE("Our AS in the path makes the routes unfeasible (RFC 4271 §9.1.2)", "
   CHECK(rib::import_update(update({12076, 65001, 12076}, {pfx("198.51.100.0/24")}), c).loop);
 }
 
+TEST_CASE("A route accepted through allow-as-in is flagged: our AS came back", "[rib][import]") {
+  // MSEE: Q13 — a CE echoing Azure's routes (path "65001 12076") is accepted, but flagged so
+  // the speaker can warn.
+  auto c = ctx();
+  c.allow_as_in = 2;
+  auto echoed = rib::import_update(update({65001, 12076}, {pfx("10.1.0.0/16")}), c);
+  CHECK_FALSE(echoed.loop);
+  CHECK(echoed.announced.size() == 1);
+  CHECK(echoed.own_as_allowed);
+  CHECK_FALSE(rib::import_update(update({65001}, {pfx("10.2.0.0/16")}), c).own_as_allowed);
+  c.allow_as_in = 0;
+  auto refused = rib::import_update(update({65001, 12076}, {pfx("10.1.0.0/16")}), c);
+  CHECK(refused.loop);
+  CHECK_FALSE(refused.own_as_allowed);
+}
+
 TEST_CASE("Prefixes the policy refused are not counted again as looped", "[rib][import]") {
   TestPolicy policy;
   auto d = rib::import_update(update({12076}, {pfx("10.1.0.0/16"), pfx("198.51.100.0/24")}),

@@ -428,8 +428,14 @@ void Peer::check_md5() {
   if (state() == fsm::State::Established) {
     return;
   }
-  for (const auto& note : diagnose_md5(before, now, !transport_.md5_password.empty(),
-                                       transport_.address.to_string())) {
+  auto notes = diagnose_md5(before, now, !transport_.md5_password.empty(),
+                            transport_.address.to_string());
+  if (!notes.empty()) {
+    // The kernel drops such segments without a word, so "connection timed out" would be all
+    // lastError said otherwise: the diagnosis is the error an operator needs to see.
+    stats_.last_error = notes.front();
+  }
+  for (const auto& note : notes) {
     observer_.on_transport_note(*this, "md5", note);
   }
 }

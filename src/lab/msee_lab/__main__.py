@@ -9,7 +9,7 @@ import re
 import sys
 
 from . import drills, lab, probe, traffic
-from .util import LabError
+from .util import LabError, prefix_key
 
 DRILLS = ("silent-failure", "failover-test", "maintenance", "peering-reset", "flap",
           "route-limit")
@@ -45,7 +45,8 @@ def print_route_tables(state):
         rows = [{"prefix": p, "best": f"{by[r['best']]['path']} ({r['best']})"
                  if r["best"] in by else r["best"], "paths": len(r["paths"]),
                  "asPath": " ".join(map(str, r["paths"].get(r["best"], [])))}
-                for p, r in sorted(view["routes"].items()) if any(x in by for x in r["paths"])]
+                for p, r in sorted(view["routes"].items(), key=lambda i: prefix_key(i[0]))
+                if any(x in by for x in r["paths"])]
         print(f"\nThe CE ({state['ce']}" + (f", site {site['circuit']} in {site['netns']}"
                                            if site else "") + ") holds these Azure routes:")
         print(table(rows, ["prefix", "best", "paths", "asPath"]), end="")

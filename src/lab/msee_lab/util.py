@@ -4,6 +4,7 @@ Every process the lab starts is recorded with its PID and its kernel start time,
 only ever signals the processes it started, even after a crash and PID reuse.
 """
 import ctypes
+import ipaddress
 import json
 import os
 import signal
@@ -16,6 +17,13 @@ import urllib.request
 
 class LabError(Exception):
     """A failure the user can act on; printed without a traceback."""
+
+
+def prefix_key(p):
+    """Sort key for prefixes as a router lists them: by family, address, then length
+    (20.2.0.0/16 before 20.130.0.0/16, which text order reverses)."""
+    n = ipaddress.ip_network(p, strict=False)
+    return (n.version, int(n.network_address), n.prefixlen)
 
 
 def now_ms():

@@ -63,6 +63,32 @@ void CircuitReader::vnets(const json& o, const std::string& path, Circuit& c) {
   }
 }
 
+// Azure's identity of a pasted circuit (az / ARM): subscription and resource group from its
+// `id`, then `resourceGroup`, `location` and `stag` where present. Shown only (msee-ctl show).
+void CircuitReader::identity(const json& outer, const std::string& opath, Circuit& c) {
+  if (auto id = outer.contains("id") && outer.at("id").is_string()
+                    ? outer.at("id").get<std::string>()
+                    : std::string();
+      id.find("/subscriptions/") != std::string::npos) {
+    c.subscription_id = id_segment(id, "/subscriptions/");
+    if (id.find("/resourceGroups/") != std::string::npos) {
+      c.resource_group = id_segment(id, "/resourceGroups/");
+    }
+  }
+  if (outer.contains("resourceGroup") && outer.at("resourceGroup").is_string()) {
+    c.resource_group = outer.at("resourceGroup").get<std::string>();
+  }
+  if (outer.contains("location") && outer.at("location").is_string()) {
+    c.location = outer.at("location").get<std::string>();
+  }
+  auto [o, path] = fields(outer, opath);
+  const json& with_stag = o->contains("stag") ? *o : outer;
+  if (with_stag.contains("stag") && !with_stag.at("stag").is_null()) {
+    c.stag = integer<std::uint32_t>(with_stag, o->contains("stag") ? path : opath, "stag", 0,
+                                    4094, false);
+  }
+}
+
 Circuit CircuitReader::circuit(const json& outer, const std::string& opath) {
   Circuit c;
   auto [obj, path] = fields(outer, opath);
@@ -71,13 +97,14 @@ Circuit CircuitReader::circuit(const json& outer, const std::string& opath) {
   check_keys(o, path,
              {"serviceKey", "sku", "serviceProviderProperties", "bandwidthInMbps",
               "peeringLocation", "serviceProviderName", "peerings", "vnets", "globalReach",
-              "description"});
+              "description", "routeFilters"});
   if (o != outer) {
-    check_keys(outer, opath, {"sku", "properties", "vnets", "globalReach"});
+    check_keys(outer, opath, {"sku", "properties", "vnets", "globalReach", "routeFilters"});
   }
   const json& named = outer.contains("name") ? outer : o;
   c.name = string(named, opath, "name", true).value_or("");
   c.service_key = string(o, path, "serviceKey", false).value_or("");
+  identity(outer, opath, c);
   const json& with_sku = o.contains("sku") ? o : outer;
   if (with_sku.contains("sku")) {
     auto spath = (o.contains("sku") ? path : opath) + "/sku";

@@ -42,7 +42,7 @@ void CircuitReader::check_keys(const json& obj, const std::string& path,
       ok = ok || key == k;
     }
     if (!ok) {
-      fail(path + "/" + key, "unknown key");
+      unknown_key(path, key, std::vector<const char*>(known));
     }
   }
 }

@@ -85,6 +85,8 @@ class CircuitReader : public util::JsonReader {
 
   void vnets(const json& o, const std::string& path, Circuit& c);
   Circuit circuit(const json& outer, const std::string& opath);
+  void identity(const json& outer, const std::string& opath, Circuit& c);
+  void circuit_with_filters(const json& c, const std::string& path, EmulatorConfig& cfg);
   RouteFilter route_filter(const json& outer, const std::string& opath);
 
   // ---- The document root (emulator_config_json.cpp) ----

@@ -2,6 +2,7 @@
 // document a file is, the native root ("emulator", "circuits", "routeFilters"), an az list
 // array, a single az / ARM circuit, an ARM deployment template with child peering resources,
 // and validation (msee/validate.hpp) of what was read, every error with its JSON path.
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -86,12 +87,39 @@ void CircuitReader::dataplane(const json& e, DataplaneSettings& d) {
   }
 }
 
+// A circuit and the route filters pasted beside it: `az network express-route show` output
+// cannot hold its Microsoft peering's filter, so a user adds `az network route-filter show`
+// output as "routeFilters": [ ... ] next to the circuit's own keys.
+void CircuitReader::circuit_with_filters(const json& c, const std::string& path,
+                                         EmulatorConfig& cfg) {
+  cfg.circuits.push_back(circuit(c, path));
+  // Beside the circuit's keys: at the top, or inside ARM's "properties".
+  auto [o, opath] = fields(c, path);
+  const bool top = c.contains("routeFilters");
+  if (!top && !o->contains("routeFilters")) {
+    return;
+  }
+  const auto& arr = top ? c.at("routeFilters") : o->at("routeFilters");
+  const std::string fpath0 = (top ? path : opath) + "/routeFilters";
+  if (!arr.is_array()) {
+    fail(fpath0, "must be an array of route filters (`az network route-filter "
+                                 "show` output, or {\"name\", \"communities\"})");
+    return;
+  }
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    auto fpath = fpath0 + "/" + std::to_string(i);
+    if (is_object(arr[i], fpath)) {
+      cfg.route_filters.push_back(route_filter(arr[i], fpath));
+    }
+  }
+}
+
 void CircuitReader::parse(const json& root, EmulatorConfig& cfg) {
   if (root.is_array()) {  // `az network express-route list`
     for (std::size_t i = 0; i < root.size(); ++i) {
       auto path = "/" + std::to_string(i);
       if (is_object(root[i], path)) {
-        cfg.circuits.push_back(circuit(root[i], path));
+        circuit_with_filters(root[i], path, cfg);
       }
     }
     return;
@@ -104,13 +132,13 @@ void CircuitReader::parse(const json& root, EmulatorConfig& cfg) {
     return;
   }
   if (!root.contains("circuits")) {  // one circuit: az show output or an ARM resource
-    cfg.circuits.push_back(circuit(root, ""));
+    circuit_with_filters(root, "", cfg);
     return;
   }
   only_keys(root, "", {"$schema", "description", "emulator", "circuits", "routeFilters"});
   emulator(root, cfg.emulator);
   each_object(root, "circuits", [&](const json& c, const std::string& path) {
-    cfg.circuits.push_back(circuit(c, path));
+    circuit_with_filters(c, path, cfg);
   });
   each_object(root, "routeFilters", [&](const json& f, const std::string& path) {
     cfg.route_filters.push_back(route_filter(f, path));
@@ -167,8 +195,17 @@ void CircuitReader::arm_template(const json& root, EmulatorConfig& cfg) {
 namespace {
 
 Result<EmulatorConfig, std::vector<ConfigError>> finish(CircuitReader& p, EmulatorConfig cfg) {
+  // A field the reader already reported (a typo'd key, a bad value) gets no second finding
+  // from the rules: one problem, one line.
+  auto reported = [&](const std::string& path) {
+    return std::find(p.suggested.begin(), p.suggested.end(), path) != p.suggested.end() ||
+           std::any_of(p.errors.begin(), p.errors.end(),
+                       [&](const ConfigError& e) { return e.path == path; });
+  };
   for (const auto& f : validate(cfg)) {
-    p.fail(f.path, f.rule + ": " + f.message);
+    if (!reported(f.path)) {
+      p.fail(f.path, f.rule + ": " + f.message);
+    }
   }
   if (!p.errors.empty()) {
     return unexpected(std::move(p.errors));

@@ -171,6 +171,12 @@ Peering CircuitReader::peering(const json& outer, const std::string& opath, Circ
   p.primary_peer_address_prefix = prefix(o, path, "primaryPeerAddressPrefix", true);
   p.secondary_peer_address_prefix = prefix(o, path, "secondaryPeerAddressPrefix", true);
   p.vlan_id = integer<std::uint32_t>(o, path, "vlanId", 1, 4094, true).value_or(0);
+  for (auto [key, port] : {std::pair{"primaryAzurePort", &p.primary_azure_port},
+                           std::pair{"secondaryAzurePort", &p.secondary_azure_port}}) {
+    if (o.contains(key) && !o.at(key).is_null()) {
+      *port = string(o, path, key, false).value_or("");
+    }
+  }
   if (o.contains("sharedKey") && !o.at("sharedKey").is_null()) {
     p.shared_key = string(o, path, "sharedKey", false).value_or("");
   }

@@ -85,6 +85,38 @@ TEST_CASE("R77: an az routeFilter {id} is read as the filter's name", "[circuit-
   INFO(dump(r.error()));
   CHECK(r.error().size() == 1);
   CHECK(has_error(r.error(), "/peerings/0/routeFilter", "\"x\""));
+  // The message says what to do with the filter a user has.
+  CHECK(has_error(r.error(), "/peerings/0/routeFilter", "az network route-filter show"));
+  CHECK(has_error(r.error(), "/peerings/0/routeFilter", "\"routeFilters\""));
+
+  SECTION("az route-filter show output pasted beside the circuit resolves the id") {
+    std::string with = az;
+    with.insert(with.find('{') + 1, R"(
+  "routeFilters": [{
+    "etag": "W/\"2\"", "id": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/routeFilters/x",
+    "ipv6Peerings": [], "location": "westeurope", "name": "x", "peerings": [],
+    "provisioningState": "Succeeded", "resourceGroup": "rg",
+    "rules": [{"access": "Allow", "communities": ["12076:51002", "12076:51004"],
+               "etag": "W/\"2\"", "id": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/routeFilters/x/routeFilterRules/r1",
+               "name": "r1", "provisioningState": "Succeeded", "resourceGroup": "rg",
+               "routeFilterRuleType": "Community"}],
+    "tags": {}, "type": "Microsoft.Network/routeFilters"}],)");
+    auto ok = parse_emulator_config(with);
+    INFO((ok ? std::string() : dump(ok.error())));
+    REQUIRE(ok.has_value());
+    REQUIRE(ok->route_filters.size() == 1);
+    CHECK(ok->route_filters[0].name == "x");
+    CHECK(ok->route_filters[0].communities ==
+          std::vector<wire::Community>{comm(12076, 51002), comm(12076, 51004)});
+    CHECK(ok->circuits[0].peerings[0].route_filter == "x");
+  }
+  SECTION("routeFilters that is not an array is an error at its path") {
+    std::string bad = az;
+    bad.insert(bad.find('{') + 1, R"("routeFilters": {"name": "x"},)");
+    auto e = parse_emulator_config(bad);
+    REQUIRE_FALSE(e.has_value());
+    CHECK(has_error(e.error(), "/routeFilters", "must be an array"));
+  }
 }
 
 TEST_CASE("R74: Global Reach from az connections names the peer circuit", "[circuit-config]") {
