@@ -20,6 +20,9 @@ speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, cons
   std::map<std::pair<std::size_t, std::size_t>, std::shared_ptr<const rib::ImportPolicy>>
       policies;
   std::set<wire::IpAddress> bound;
+  // Every circuit's link subnets, once, shared by the Microsoft-peering policies.
+  auto all_links =
+      std::make_shared<const std::vector<wire::Prefix>>(msee::all_link_prefixes(config));
   for (const auto& s : plan.sessions) {
     if (rc.router_id == 0 && s.afi == wire::Afi::Ipv4) {
       rc.router_id = s.router_id;
@@ -30,9 +33,9 @@ speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, cons
     const auto& peering = config.circuits[s.circuit_index].peerings[s.peering_index];
     auto key = std::make_pair(s.circuit_index, s.peering_index);
     if (policies.count(key) == 0) {
+      // MSEE: R41 — Microsoft peering refuses other circuits' peering link subnets.
       policies[key] = std::make_shared<msee::InboundPolicy>(
-          // MSEE: R41 — Microsoft peering refuses other circuits' peering link subnets.
-          peering, msee::all_link_prefixes(config, s.circuit_index),
+          peering, all_links, msee::circuit_link_prefixes(config.circuits[s.circuit_index]),
           config.emulator.documentation_prefixes_public);
     }
     speaker::NeighborConfig nb;

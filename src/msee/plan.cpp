@@ -51,24 +51,29 @@ wire::PathAttributes originated(std::vector<Asn> path, std::vector<Community> co
 
 }  // namespace
 
+std::vector<Prefix> circuit_link_prefixes(const Circuit& c) {
+  std::vector<Prefix> out;
+  for (const auto& p : c.peerings) {
+    for (const auto& link : {p.primary_peer_address_prefix, p.secondary_peer_address_prefix}) {
+      if (link) {
+        out.push_back(*link);
+      }
+    }
+    if (p.ipv6_peering_config) {
+      out.push_back(p.ipv6_peering_config->primary_peer_address_prefix);
+      out.push_back(p.ipv6_peering_config->secondary_peer_address_prefix);
+    }
+  }
+  return out;
+}
+
 std::vector<Prefix> all_link_prefixes(const EmulatorConfig& config,
                                       std::optional<std::size_t> except) {
   std::vector<Prefix> out;
   for (std::size_t ci = 0; ci < config.circuits.size(); ++ci) {
-    if (except == ci) {
-      continue;
-    }
-    const auto& c = config.circuits[ci];
-    for (const auto& p : c.peerings) {
-      for (const auto& link : {p.primary_peer_address_prefix, p.secondary_peer_address_prefix}) {
-        if (link) {
-          out.push_back(*link);
-        }
-      }
-      if (p.ipv6_peering_config) {
-        out.push_back(p.ipv6_peering_config->primary_peer_address_prefix);
-        out.push_back(p.ipv6_peering_config->secondary_peer_address_prefix);
-      }
+    if (except != ci) {
+      auto links = circuit_link_prefixes(config.circuits[ci]);
+      out.insert(out.end(), links.begin(), links.end());
     }
   }
   return out;

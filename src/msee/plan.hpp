@@ -83,6 +83,8 @@ std::uint32_t dataplane_table(const DataplaneSettings& d, std::size_t circuit_in
 // Without Global Reach it is dataplane_table itself.
 std::uint32_t dataplane_site_table(const DataplaneSettings& d, const SessionPlan& s);
 
+// The link prefixes of every peering of one circuit, IPv4 and IPv6 (R11, R41).
+std::vector<Prefix> circuit_link_prefixes(const Circuit& c);
 // The link prefixes of every peering of every circuit, IPv4 and IPv6 (R11, R41), leaving out
 // circuit `except` when given (Microsoft peering refuses only other circuits' links).
 std::vector<Prefix> all_link_prefixes(const EmulatorConfig& config,

@@ -124,10 +124,19 @@ std::size_t strip_private_asns(wire::AsPath& path) {
 
 InboundPolicy::InboundPolicy(const Peering& peering, std::vector<Prefix> link_prefixes,
                              bool documentation_public)
+    : InboundPolicy(peering, std::make_shared<const std::vector<Prefix>>(std::move(link_prefixes)),
+                    {}, documentation_public) {}
+
+InboundPolicy::InboundPolicy(const Peering& peering,
+                             std::shared_ptr<const std::vector<Prefix>> all_links,
+                             std::vector<Prefix> own_links, bool documentation_public)
     : type_(peering.peering_type),
       strip_communities_(peering.emulation.strip_customer_communities),
-      link_prefixes_(std::move(link_prefixes)),
       documentation_public_(documentation_public) {
+  if (type_ == PeeringType::MicrosoftPeering) {  // the only peering that reads them (R41)
+    link_prefixes_ = std::move(all_links);
+    own_links_ = std::move(own_links);
+  }
   if (const auto& ms = peering.microsoft_peering_config) {
     declared_ = ms->advertised_public_prefixes;
     declared_v4_validated_ = ms->advertised_public_prefixes_state == PrefixesState::Configured;
@@ -174,7 +183,10 @@ std::optional<std::string> InboundPolicy::prefix(const Prefix& p) const {
   if (is_non_public(p, documentation_public_)) {
     return "non-public prefix refused on " + std::string(to_string(type_)) + " (R41)";
   }
-  for (const auto& link : link_prefixes_) {
+  for (const auto& link : link_prefixes_ ? *link_prefixes_ : std::vector<Prefix>{}) {
+    if (std::find(own_links_.begin(), own_links_.end(), link) != own_links_.end()) {
+      continue;  // MSEE: R41 — other circuits' links; the own circuit's are not listed
+    }
     if (covers(p, link) || covers(link, p)) {
       return "prefix overlaps the peering link subnet " + link.to_string() + " (R41)";
     }

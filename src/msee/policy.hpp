@@ -3,6 +3,7 @@
 // policy a peering applies to what the customer advertises (R22, R39–R42).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -45,6 +46,11 @@ class InboundPolicy final : public rib::ImportPolicy {
   // peering must not accept them (R41).
   InboundPolicy(const Peering& peering, std::vector<Prefix> other_link_prefixes,
                 bool documentation_public = false);
+  // The same with every circuit's link subnets shared by all policies (one list, not one copy
+  // per peering: at 1,000 circuits the copies were quadratic), minus the peering's own
+  // circuit's `own_links`.
+  InboundPolicy(const Peering& peering, std::shared_ptr<const std::vector<Prefix>> all_links,
+                std::vector<Prefix> own_links, bool documentation_public);
 
   std::optional<std::string> attributes(bgp::wire::PathAttributes& attrs) const override;
   std::optional<std::string> prefix(const Prefix& prefix) const override;
@@ -55,7 +61,8 @@ class InboundPolicy final : public rib::ImportPolicy {
   std::vector<Prefix> declared_;  // Microsoft peering: advertisedPublicPrefixes (v4 + v6)
   bool declared_v4_validated_ = false;
   bool declared_v6_validated_ = false;
-  std::vector<Prefix> link_prefixes_;
+  std::shared_ptr<const std::vector<Prefix>> link_prefixes_;  // Microsoft peering only
+  std::vector<Prefix> own_links_;                             // left out of link_prefixes_
   bool documentation_public_ = false;
 };
 

@@ -2,6 +2,7 @@
 #include "rib/loc_rib.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace msee::rib {
 
@@ -20,27 +21,55 @@ LocRib::~LocRib() {
   v6_.for_each(release);
 }
 
-void LocRib::set_peer(PeerId id, PeerInfo info) {
-  if (peers_.size() <= id) {
-    peers_.resize(id + 1u);
-    count4_.resize(id + 1u);
-    count6_.resize(id + 1u);
+const LocRib::PeerSlot* LocRib::slot(PeerId id) const {
+  if (id == kLocalPeer) {
+    return &local_;
   }
-  peers_[id] = std::move(info);
+  if (id < base_ || static_cast<std::size_t>(id - base_) >= slots_.size()) {
+    return nullptr;
+  }
+  return &slots_[id - base_];
+}
+
+LocRib::PeerSlot* LocRib::slot(PeerId id) {
+  return const_cast<PeerSlot*>(std::as_const(*this).slot(id));
+}
+
+LocRib::PeerSlot& LocRib::ensure_slot(PeerId id) {
+  if (auto* s = slot(id)) {
+    return *s;
+  }
+  if (slots_.empty()) {
+    base_ = id;
+    slots_.resize(1);
+  } else if (id < base_) {
+    slots_.insert(slots_.begin(), static_cast<std::size_t>(base_ - id), PeerSlot{});
+    base_ = id;
+  } else {
+    slots_.resize(static_cast<std::size_t>(id - base_) + 1u);
+  }
+  return slots_[id - base_];
+}
+
+void LocRib::set_peer(PeerId id, PeerInfo info) { ensure_slot(id).info = std::move(info); }
+
+const PeerInfo& LocRib::peer_info(PeerId id) const {
+  static const PeerInfo kUnknown{};
+  const auto* s = slot(id);
+  return s != nullptr ? s->info : kUnknown;
 }
 
 std::size_t& LocRib::counter(PeerId peer, wire::AfiSafi family) {
-  if (count4_.size() <= peer) {
-    count4_.resize(peer + 1u);
-    count6_.resize(peer + 1u);
-    peers_.resize(peer + 1u);
-  }
-  return family == wire::kIpv4Unicast ? count4_[peer] : count6_[peer];
+  auto& s = ensure_slot(peer);
+  return family == wire::kIpv4Unicast ? s.count4 : s.count6;
 }
 
 std::size_t LocRib::count(PeerId peer, wire::AfiSafi family) const {
-  const auto& c = family == wire::kIpv4Unicast ? count4_ : count6_;
-  return peer < c.size() ? c[peer] : 0;
+  const auto* s = slot(peer);
+  if (s == nullptr) {
+    return 0;
+  }
+  return family == wire::kIpv4Unicast ? s->count4 : s->count6;
 }
 
 std::size_t LocRib::size(wire::AfiSafi family) const {
@@ -51,8 +80,8 @@ Candidate LocRib::candidate(const Path& p) const {
   Candidate c;
   c.attrs = &store_.get(p.attr);
   c.local = p.peer == kLocalPeer;
-  if (p.peer < peers_.size()) {
-    const auto& info = peers_[p.peer];
+  if (const auto* s = slot(p.peer)) {
+    const auto& info = s->info;
     c.weight = info.weight;
     c.ebgp = !c.local && info.ebgp;
     c.peer_router_id = info.router_id;

@@ -43,7 +43,7 @@ class LocRib {
   LocRib& operator=(const LocRib&) = delete;
 
   void set_peer(PeerId id, PeerInfo info);
-  const PeerInfo& peer_info(PeerId id) const { return peers_[id]; }  // id given to set_peer
+  const PeerInfo& peer_info(PeerId id) const;  // a default PeerInfo for an unknown id
 
   // Adds or replaces `peer`'s path for `prefix`. The caller gives one reference on `attr`
   // (from AttrStore::intern); the RIB owns it from now on. True if the best path changed.
@@ -156,8 +156,21 @@ class LocRib {
   AttrStore& store_;
   PrefixTable<Key4, Dest> v4_;
   PrefixTable<Key6, Dest> v6_;
-  std::vector<PeerInfo> peers_;
-  std::vector<std::size_t> count4_, count6_;
+  // What the table keeps per peer. Indexed by PeerId - base_, so that a circuit's table
+  // (whose peers have neighbouring ids) holds a few slots, not one per peer of the speaker:
+  // with one table per circuit, slots for every id made memory grow with circuits squared.
+  // The local peer (0, in every table) has its own slot.
+  struct PeerSlot {
+    PeerInfo info;
+    std::size_t count4 = 0;
+    std::size_t count6 = 0;
+  };
+  PeerSlot* slot(PeerId id);
+  const PeerSlot* slot(PeerId id) const;
+  PeerSlot& ensure_slot(PeerId id);
+  PeerSlot local_;
+  std::vector<PeerSlot> slots_;
+  PeerId base_ = 1;
 };
 
 }  // namespace msee::rib

@@ -30,10 +30,8 @@ void Speaker::changed(TableId table, const wire::Prefix& prefix, bool local_chan
   // our paths is involved (present now, or just added/withdrawn).
   bool local_involved =
       local_change || (any_export_off_ && loc.has_path(prefix, rib::kLocalPeer));
-  for (auto& ps : states_) {
-    if (ps.table != table) {
-      continue;
-    }
+  for (auto i : tables_[table].members) {
+    auto& ps = states_[i];
     if (!ps.config->export_routes && ps.export_from.empty() && !local_involved) {
       continue;
     }

@@ -34,6 +34,8 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
     ps.limit_v4 = rib::PrefixLimit(nb.max_prefix_v4);
     ps.limit_v6 = rib::PrefixLimit(nb.max_prefix_v6);
     ps.admin_down = nb.admin_down;
+    by_peer_.emplace(peer.get(), states_.size());
+    by_name_.emplace(nb.name, states_.size());
     states_.push_back(std::move(ps));
     peers_.push_back(std::move(peer));
     any_export_off_ = any_export_off_ || !nb.export_routes;
@@ -48,12 +50,12 @@ Speaker::Speaker(asio::io_context& io, RouterConfig config, EventLog& events)
     }
   }
   build_tables();
-  for (const auto& ps : states_) {
+  for (auto& ps : states_) {
     rib::PeerInfo info;
     info.weight = ps.config->weight;
     info.ebgp = ps.config->peer_asn != config_.asn;
     info.address = ps.config->address;
-    set_peer_info(ps.id, info);
+    set_peer_info(ps, info);
   }
 }
 
@@ -87,22 +89,18 @@ bgp::io::TransportConfig Speaker::transport_config(const NeighborConfig& nb) con
   return tc;
 }
 
+// By index, not by scan: these run per UPDATE and per API row, with thousands of neighbours.
 rib::PeerId Speaker::peer_id(const Peer& peer) const {
-  for (const auto& ps : states_) {
-    if (ps.peer == &peer) {
-      return ps.id;
-    }
-  }
-  return 0;
+  auto it = by_peer_.find(&peer);
+  return it == by_peer_.end() ? 0 : states_[it->second].id;
 }
 
 Speaker::PeerState& Speaker::state_of(const Peer& peer) {
-  for (auto& ps : states_) {
-    if (ps.peer == &peer) {
-      return ps;
-    }
+  auto it = by_peer_.find(&peer);
+  if (it == by_peer_.end()) {
+    throw std::logic_error("unknown peer");  // invariant: every Peer is ours
   }
-  throw std::logic_error("unknown peer");  // invariant: every Peer is ours
+  return states_[it->second];
 }
 
 const Speaker::PeerState& Speaker::state_of(const Peer& peer) const {
@@ -110,12 +108,8 @@ const Speaker::PeerState& Speaker::state_of(const Peer& peer) const {
 }
 
 Speaker::PeerState* Speaker::state_named(std::string_view name) {
-  for (auto& ps : states_) {
-    if (ps.config->name == name) {
-      return &ps;
-    }
-  }
-  return nullptr;
+  auto it = by_name_.find(std::string(name));
+  return it == by_name_.end() ? nullptr : &states_[it->second];
 }
 
 const Speaker::PeerState* Speaker::state_named(std::string_view name) const {
@@ -283,7 +277,7 @@ void Speaker::on_established(Peer& peer, const fsm::Negotiated& n) {
   info.ebgp = n.peer_as != config_.asn;
   info.router_id = n.peer_id;
   info.address = peer.transport().address;
-  set_peer_info(ps.id, info);
+  set_peer_info(ps, info);
   ps.peer_gr = n.peer_graceful_restart;
   ps.gr_notification = n.graceful_notification;
   // Initial table: every best path of each negotiated family, then End-of-RIB (RFC 4724 §2).
@@ -351,12 +345,8 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
 }
 
 Peer* Speaker::find_peer(std::string_view name) const {
-  for (const auto& p : peers_) {
-    if (p->name() == name) {
-      return p.get();
-    }
-  }
-  return nullptr;
+  const auto* ps = state_named(name);
+  return ps == nullptr ? nullptr : ps->peer;
 }
 
 void Speaker::liveness_lost(const std::string& peer_name, wire::CeaseSubcode subcode,

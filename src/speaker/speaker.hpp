@@ -29,6 +29,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "speaker/event_log.hpp"
@@ -160,6 +161,7 @@ class Speaker : public bgp::io::PeerObserver {
     const NeighborConfig* config = nullptr;
     rib::PeerId id = 0;
     TableId table = 0;            // where its routes live and what it is sent
+    rib::PeerInfo info;           // given to each of `tables` (set_peer_info)
     std::vector<TableId> tables;  // every table holding its paths: `table` first, then the
                                   // tables that import them (exportFrom elsewhere, R74)
     rib::AdjRibOut out;  // what is still to be sent to it
@@ -208,7 +210,9 @@ class Speaker : public bgp::io::PeerObserver {
   // Adds (`attrs`) or withdraws (nullptr) our own route in each of `tables`; queues the changes.
   void set_local(const bgp::wire::Prefix& p, const std::vector<TableId>& tables,
                  const bgp::wire::PathAttributes* attrs);
-  void set_peer_info(rib::PeerId id, const rib::PeerInfo& info);
+  // What the decision knows of the peer (weight, eBGP, router id), kept in ps and given to
+  // every table holding its paths (only those: one table per circuit).
+  void set_peer_info(PeerState& ps, const rib::PeerInfo& info);
   rib::LocRib& home(const PeerState& ps) { return *tables_[ps.table].rib; }
   const rib::LocRib& home(const PeerState& ps) const { return *tables_[ps.table].rib; }
   // Re-evaluate every prefix for the peer (after its export rules changed).
@@ -240,8 +244,14 @@ class Speaker : public bgp::io::PeerObserver {
   struct Table {
     std::string name;
     std::unique_ptr<rib::LocRib> rib;
+    // Indexes into states_ of the neighbours whose table this is: a change is offered to
+    // them only (scanning every neighbour per changed prefix was quadratic in circuits).
+    std::vector<std::size_t> members;
   };
   std::vector<Table> tables_;  // index = TableId; 0 is the default ("") table
+  // states_ indexes (states_ never changes size after construction).
+  std::unordered_map<const bgp::io::Peer*, std::size_t> by_peer_;
+  std::unordered_map<std::string, std::size_t> by_name_;
   // Locally originated prefixes restricted to some neighbours (announce[].to / generate[].to).
   std::map<bgp::wire::Prefix, std::set<std::string>> local_to_;
   bool any_export_off_ = false;  // some neighbour has "export": false

@@ -15,7 +15,7 @@ TableId Speaker::add_table(const std::string& name) {
       return static_cast<TableId>(t);
     }
   }
-  tables_.push_back({name, std::make_unique<rib::LocRib>(attrs_)});
+  tables_.push_back({name, std::make_unique<rib::LocRib>(attrs_), {}});
   return static_cast<TableId>(tables_.size() - 1);
 }
 
@@ -30,9 +30,11 @@ std::optional<TableId> Speaker::table_named(std::string_view name) const {
 
 void Speaker::build_tables() {
   add_table("");  // the default table: always there, even when every neighbour names another
-  for (auto& ps : states_) {
+  for (std::size_t i = 0; i < states_.size(); ++i) {
+    auto& ps = states_[i];
     ps.table = add_table(ps.config->table);
     ps.tables = {ps.table};
+    tables_[ps.table].members.push_back(i);
   }
   link_tables();
 }
@@ -77,6 +79,7 @@ void Speaker::link_tables() {
         continue;
       }
       auto& dst = *tables_[t].rib;
+      dst.set_peer(ps.id, ps.info);  // before its paths: the decision reads it
       for (auto family : {wire::kIpv4Unicast, wire::kIpv6Unicast}) {
         home(ps).for_each_path(ps.id, family, [&](const wire::Prefix& p, const rib::Path& path) {
           attrs_.ref(path.attr);  // the copy holds its own reference
@@ -88,9 +91,10 @@ void Speaker::link_tables() {
   }
 }
 
-void Speaker::set_peer_info(rib::PeerId id, const rib::PeerInfo& info) {
-  for (auto& t : tables_) {
-    t.rib->set_peer(id, info);
+void Speaker::set_peer_info(PeerState& ps, const rib::PeerInfo& info) {
+  ps.info = info;
+  for (auto t : ps.tables) {
+    tables_[t].rib->set_peer(ps.id, info);
   }
 }
 

@@ -394,3 +394,33 @@ TEST_CASE("Loc-RIB: attribute references are released when everything is withdra
   CHECK(f.loc.size(wire::kIpv4Unicast) == 0);
   CHECK(f.store.size() == 0);
 }
+
+TEST_CASE("Loc-RIB: peers with far-apart ids keep their info and counts (sparse slots)",
+          "[rib]") {
+  // One table per circuit holds a few peers whose ids can be in the thousands; the table keeps
+  // slots for those ids only, and a lower id joining later (a reload) keeps the others'.
+  rib::AttrStore store;
+  rib::LocRib loc{store};
+  auto a = attrs({65001});
+  loc.set_peer(2000, peer_info(1, true, 50));
+  loc.set_peer(2001, peer_info(2, false));
+  CHECK(loc.update(pfx("10.0.0.0/24"), 2000, store.intern(a)));
+  loc.update(pfx("10.0.1.0/24"), 2001, store.intern(a));
+  loc.update(pfx("10.0.2.0/24"), 2001, store.intern(a));
+  CHECK(loc.count(2000, wire::kIpv4Unicast) == 1);
+  CHECK(loc.count(2001, wire::kIpv4Unicast) == 2);
+  CHECK(loc.count(7, wire::kIpv4Unicast) == 0);  // never seen: no slot, no count
+  CHECK(loc.peer_info(2000).weight == 50);
+  CHECK_FALSE(loc.peer_info(2001).ebgp);
+  CHECK(loc.peer_info(1999).weight == 0);  // unknown id: the default
+  loc.set_peer(3, peer_info(3, true, 7));
+  loc.update(pfx("10.0.3.0/24"), 3, store.intern(a));
+  CHECK(loc.count(3, wire::kIpv4Unicast) == 1);
+  CHECK(loc.count(2001, wire::kIpv4Unicast) == 2);
+  CHECK(loc.peer_info(2000).weight == 50);
+  CHECK(loc.peer_info(3).weight == 7);
+  // The local peer (0) has its own slot.
+  loc.update(pfx("10.0.4.0/24"), rib::kLocalPeer, store.intern(a));
+  CHECK(loc.count(rib::kLocalPeer, wire::kIpv4Unicast) == 1);
+  CHECK(loc.count(3, wire::kIpv4Unicast) == 1);
+}
