@@ -1,6 +1,6 @@
 """bench/benchlib - the code behind the benchmark scripts, Python 3 standard library only.
 
-Shared by bench/bgpbench.py, bench/api_latency.py and bench/soak.py:
+Shared by bench/bgpbench.py, bench/api_latency.py, bench/soak.py and bench/location.py:
   proc         processes started in their own session and stopped by PID; /proc readers
                (CPU time, RSS, per-CPU busy time, TCP sockets, TcpExt counters); CMake cache.
 bgpbench.py (BGP convergence/memory of msee-emu, BIRD, FRR, GoBGP):
@@ -18,5 +18,10 @@ api_latency.py (REST API latency of msee-emu under BGP load):
   api_report   percentiles, the result dict and the printed table
 soak.py (msee-emu's RSS and descriptors over 10,000 session flaps and 1,000 limit cycles):
   soak_ce      circuit config of the soak and the CE side of every MSEE session (raw BGP)
+location.py (a whole peering location, N circuits x 2 sessions, msee-emu against BIRD):
+  location_topo    addresses, both targets' configs, the network namespace, the UPDATEs
+  location_ce      the harness: every CE session and the target's counters in one loop
+  location_run     the targets and the phases of one run (connect, announce, withdraw, ...)
+  location_report  the summary over runs and the table with the msee/BIRD ratios
 The entry scripts put bench/ on sys.path and import from here.
 """
