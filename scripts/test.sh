@@ -33,7 +33,7 @@ if [[ "${MSEE_SKIP_INTEGRATION:-0}" == 1 ]]; then
 fi
 ctest --test-dir build-asan --output-on-failure -j2 "${labels[@]}"
 
-# The ASan build is already optimised (RelWithDebInfo); the Release build checks that the
+# The ASan build is optimised at -O1 (CMakeLists.txt); the Release build checks that the
 # product compiles warning-free at -O3 (what scripts/run.sh builds), without the tests.
 step "Release build (-Werror, no tests)"
 bash scripts/build.sh build
