@@ -16,7 +16,7 @@ import struct
 import time
 
 from .location_topo import open_msg
-from .session import Peer
+from .session import Peer, close_peer
 from .wire import IP_BIND_ADDRESS_NO_PORT, T_NOTIFICATION, bgp_msg
 
 CEASE_SHUTDOWN = bgp_msg(T_NOTIFICATION, bytes((6, 2)))   # Cease / Administrative Shutdown
@@ -282,13 +282,7 @@ class Harness:
     def peer_failed(self, peer, why):
         if peer.state == "Closed":
             return
-        was = peer.state
-        peer.state = "Closed"
-        try:
-            self.sel.unregister(peer.sock)
-        except (KeyError, ValueError):
-            pass
-        peer.sock.close()
+        was = close_peer(self.sel, peer)
         self.peers[peer.s.k] = None
         if was == "Established":
             self.established -= 1

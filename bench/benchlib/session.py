@@ -19,6 +19,19 @@ from .wire import (BGP_PORT, HARNESS_CPU, HOLD_TIME, IP_BIND_ADDRESS_NO_PORT, KE
                    T_KEEPALIVE, T_NOTIFICATION, T_OPEN, T_UPDATE, open_msg)
 
 
+
+def close_peer(sel, peer):
+    """Marks `peer` Closed, takes its socket out of `sel` and closes it; returns the state it
+    was in (shared by every selector loop of the benchmarks)."""
+    was = peer.state
+    peer.state = "Closed"
+    try:
+        sel.unregister(peer.sock)
+    except (KeyError, ValueError):
+        pass
+    peer.sock.close()
+    return was
+
 class Peer:
     """One BGP session (sender, sink or floor listener side), non-blocking, driven by Loop."""
 
@@ -196,13 +209,7 @@ class Loop:
     def peer_failed(self, peer, why):
         if peer.state == "Closed":
             return
-        was = peer.state
-        peer.state = "Closed"
-        try:
-            self.sel.unregister(peer.sock)
-        except (KeyError, ValueError):
-            pass
-        peer.sock.close()
+        was = close_peer(self.sel, peer)
         if was != "Established" and getattr(peer, "accepted", False):
             self.peers.remove(peer)           # floor listener: the sender retries
             self.reconnects += 1
