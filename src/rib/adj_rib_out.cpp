@@ -8,19 +8,57 @@ namespace msee::rib {
 
 namespace wire = bgp::wire;
 
+AdjRibOut::FamilyOut::FamilyOut(FamilyOut&& o) noexcept
+    : pending(std::move(o.pending)),
+      next(o.next),
+      dump_end(o.dump_end),
+      compacted(o.compacted),
+      eor_due(o.eor_due),
+      eorr_due(o.eorr_due) {
+  take_attachment(o);
+}
+
+AdjRibOut::FamilyOut::~FamilyOut() {
+  if (attached()) {
+    journal()->detach(*this);
+  }
+}
+
+void AdjRibOut::FamilyOut::clear() {
+  if (attached()) {
+    journal()->detach(*this);
+  }
+  pending.clear();
+  pending.shrink_to_fit();
+  next = dump_end = compacted = 0;
+  eor_due = eorr_due = false;
+}
+
+void AdjRibOut::FamilyOut::compact() {
+  auto from = std::max(next, dump_end);
+  std::sort(pending.begin() + static_cast<std::ptrdiff_t>(from), pending.end());
+  pending.erase(std::unique(pending.begin() + static_cast<std::ptrdiff_t>(from), pending.end()),
+                pending.end());
+  compacted = pending.size() - next;
+}
+
+void AdjRibOut::FamilyOut::take_over(const ExportJournal& journal) {
+  // The journal leaves this peer behind: keep its unread changes here, once each.
+  for (auto s = cursor; s < journal.end(); ++s) {
+    const auto& e = journal.at(s);
+    if (e.local || !local_only) {
+      pending.push_back(e.prefix);
+    }
+  }
+  compact();
+}
+
 void AdjRibOut::changed(const wire::Prefix& prefix, std::size_t table_size) {
   auto& o = out(prefix.addr.is_v4() ? wire::kIpv4Unicast : wire::kIpv6Unicast);
   o.pending.push_back(prefix);
   std::size_t limit = 2 * std::max(table_size, o.compacted) + 65536;
   if (o.pending.size() - o.next > limit) {
-    std::vector<wire::Prefix> live(o.pending.begin() + static_cast<std::ptrdiff_t>(o.next),
-                                   o.pending.end());
-    std::sort(live.begin(), live.end());
-    live.erase(std::unique(live.begin(), live.end()), live.end());
-    o.pending = std::move(live);
-    o.next = 0;
-    o.dump_end = 0;
-    o.compacted = o.pending.size();
+    o.compact();
   }
 }
 
@@ -39,8 +77,8 @@ void AdjRibOut::requeue(const LocRib& rib, wire::AfiSafi family) {
 }
 
 void AdjRibOut::reset() {
-  v4_ = FamilyOut{};
-  v6_ = FamilyOut{};
+  v4_.clear();
+  v6_.clear();
 }
 
 std::vector<wire::UpdateMessage> AdjRibOut::next_batch(
@@ -49,16 +87,35 @@ std::vector<wire::UpdateMessage> AdjRibOut::next_batch(
   auto& o = out(family);
   std::unordered_map<std::uint64_t, std::vector<wire::Prefix>> groups;
   std::vector<wire::Prefix> withdrawals;
-  auto end = std::min(o.pending.size(), o.next + kBatch);
-  for (; o.next < end; ++o.next) {
-    const auto& p = o.pending[o.next];
+  auto consider = [&](const wire::Prefix& p, bool may_withdraw) {
     const Path* best = rib.best(p);
     if (best != nullptr && next_hop && exportable(rule, *best, p)) {
       bool from_ebgp = best->peer != kLocalPeer && rib.peer_info(best->peer).ebgp;
       groups[(std::uint64_t{best->attr} << 1) | (from_ebgp ? 1u : 0u)].push_back(p);
-    } else if (o.next >= o.dump_end) {
+    } else if (may_withdraw) {
       // Changed to nothing, or to something this peer must not get: withdraw.
       withdrawals.push_back(p);
+    }
+  };
+  auto end = std::min(o.pending.size(), o.next + kBatch);
+  std::size_t taken = end - o.next;
+  for (; o.next < end; ++o.next) {
+    consider(o.pending[o.next], o.next >= o.dump_end);
+  }
+  // Then the table's journal, from this peer's cursor. With export off (and no exportFrom) the
+  // peer only gets our own routes: changes that never involved one are skipped unread.
+  o.local_only = !rule.export_routes && (rule.export_from == nullptr || rule.export_from->empty());
+  if (auto* j = o.journal(); j != nullptr && taken < kBatch) {
+    bool was_oldest = o.cursor == j->begin();
+    auto stop = std::min(j->end(), o.cursor + (kBatch - taken));
+    for (; o.cursor < stop; ++o.cursor) {
+      const auto& e = j->at(o.cursor);
+      if (e.local || !o.local_only) {
+        consider(e.prefix, true);
+      }
+    }
+    if (was_oldest) {
+      j->trim();
     }
   }
   std::vector<wire::UpdateMessage> updates;
@@ -81,7 +138,7 @@ std::vector<wire::UpdateMessage> AdjRibOut::next_batch(
 AdjRibOut::PassEnd AdjRibOut::finish(wire::AfiSafi family) {
   auto& o = out(family);
   PassEnd end{o.eorr_due, o.eor_due, o.dump_end};
-  o.pending.clear();
+  o.pending.clear();  // the journal stays attached: the cursor is at its end
   o.pending.shrink_to_fit();
   o.next = 0;
   o.dump_end = 0;

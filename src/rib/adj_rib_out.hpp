@@ -8,6 +8,10 @@
 // decides — announce with the exported attributes, or withdraw. Entries of an initial dump (or a
 // refresh) never withdraw: the peer has nothing from us yet.
 //
+// Two sources feed a family's batches: the peer's own queue (dumps, requeues, and what it took
+// over from the journal when it fell behind) first, then its table's shared export journal
+// (export_journal.hpp) from its cursor: a change is recorded once per table, not once per peer.
+//
 // Concurrency contract: single-threaded (the protocol thread), like the Loc-RIB it reads.
 #pragma once
 
@@ -18,6 +22,7 @@
 #include "bgp/wire/codec.hpp"
 #include "bgp/wire/message.hpp"
 #include "rib/export.hpp"
+#include "rib/export_journal.hpp"
 #include "rib/loc_rib.hpp"
 
 namespace msee::rib {
@@ -27,7 +32,12 @@ class AdjRibOut {
   // Queued prefixes turned into UPDATEs per batch, before the caller looks at its socket queue.
   static constexpr std::size_t kBatch = 4096;
 
-  // The best path of `prefix` may have changed. `table_size` (prefixes of its family in the
+  // Reads the changes of `family` from `journal` from now on (session up, for each negotiated
+  // family, before the dump).
+  void attach(bgp::wire::AfiSafi family, ExportJournal& journal) { journal.attach(out(family)); }
+  bool attached(bgp::wire::AfiSafi family) const { return out(family).attached(); }
+
+  // The best path of `prefix` may have changed: queued in this peer's own queue. `table_size` (prefixes of its family in the
   // Loc-RIB) bounds the queue: a prefix that flaps while the peer is not reading is queued
   // again each time, so duplicates are collapsed once the queue holds twice as many entries as
   // there can be distinct ones (and never below twice the last compacted size, so a mass
@@ -39,7 +49,7 @@ class AdjRibOut {
   // export rules or prepends changed). Withdrawing what it never had is harmless (RFC 4271
   // §9.1.3 ignores it).
   void requeue(const LocRib& rib, bgp::wire::AfiSafi family);
-  // Session down: forget everything.
+  // Session down: forget everything and stop reading the journals.
   void reset();
 
   // End-of-RIB (RFC 4724 §2) after the current pass of `family`; EoRR (RFC 7313) likewise.
@@ -49,16 +59,20 @@ class AdjRibOut {
   // True while prefixes of `family` wait to be sent.
   bool pending(bgp::wire::AfiSafi family) const {
     const auto& o = out(family);
-    return o.next < o.pending.size();
+    return o.next < o.pending.size() || o.unread() > 0;
   }
+  // Entries still to look at: the own queue's and the journal's unread ones (before the
+  // export-off filter).
   std::size_t queued(bgp::wire::AfiSafi family) const {
-    return out(family).pending.size() - out(family).next;
+    const auto& o = out(family);
+    return o.pending.size() - o.next + o.unread();
   }
 
   // The next batch (at most kBatch queued prefixes) of `family` as UPDATEs: withdrawals first,
   // then announcements grouped by attribute set and by "learned from an external peer" (which
   // decides whether MED is passed on, RFC 4271 §5.1.4), each packed to the message size.
-  // `rule` says which routes this peer gets; without a next hop nothing is announced.
+  // `rule` says which routes this peer gets; without a next hop nothing is announced. The own
+  // queue goes first, then the journal.
   std::vector<bgp::wire::UpdateMessage> next_batch(
       bgp::wire::AfiSafi family, const LocRib& rib, const ExportRule& rule, ExportContext ectx,
       const std::optional<bgp::wire::IpAddress>& next_hop, const bgp::wire::EncodeContext& ctx);
@@ -73,13 +87,27 @@ class AdjRibOut {
   PassEnd finish(bgp::wire::AfiSafi family);
 
  private:
-  struct FamilyOut {
+  struct FamilyOut final : ExportJournal::Reader {
     std::vector<bgp::wire::Prefix> pending;  // prefixes whose best path may have changed
     std::size_t next = 0;                    // first unprocessed entry
     std::size_t dump_end = 0;                // entries before this index come from a dump
     std::size_t compacted = 0;               // distinct entries after the last compaction
     bool eor_due = false;
     bool eorr_due = false;
+
+    FamilyOut() = default;
+    FamilyOut(FamilyOut&& o) noexcept;
+    FamilyOut& operator=(FamilyOut&&) = delete;
+    ~FamilyOut();
+    std::size_t unread() const {
+      return attached() ? static_cast<std::size_t>(journal()->end() - cursor) : 0;
+    }
+    void clear();  // forget the queue and the markers, detach
+    // Collapses the unprocessed entries after the dump to distinct prefixes.
+    void compact();
+
+   private:
+    void take_over(const ExportJournal& journal) override;
   };
   FamilyOut& out(bgp::wire::AfiSafi f) { return f == bgp::wire::kIpv4Unicast ? v4_ : v6_; }
   const FamilyOut& out(bgp::wire::AfiSafi f) const {

@@ -25,22 +25,31 @@ bool negotiated_family(const Peer& peer, wire::AfiSafi family) {
 
 void Speaker::changed(TableId table, const wire::Prefix& prefix, bool local_change) {
   auto family = prefix.addr.is_v4() ? wire::kIpv4Unicast : wire::kIpv6Unicast;
-  const auto& loc = *tables_[table].rib;
-  // Peers with export off only ever get our own routes: they need the change only when one of
-  // our paths is involved (present now, or just added/withdrawn).
+  auto& t = tables_[table];
+  auto& journal = t.journal(family);
+  if (!journal.has_readers()) {
+    return;  // no established member negotiated the family
+  }
+  const auto& loc = *t.rib;
+  // Peers with export off only ever get our own routes: the entry says whether one of our
+  // paths is involved (present now, or just added/withdrawn), so they can skip the rest.
   bool local_involved =
       local_change || (any_export_off_ && loc.has_path(prefix, rib::kLocalPeer));
-  for (auto i : tables_[table].members) {
-    auto& ps = states_[i];
-    if (!ps.config->export_routes && ps.export_from.empty() && !local_involved) {
-      continue;
-    }
-    if (!negotiated_family(*ps.peer, family)) {
-      continue;
-    }
-    ps.out.changed(prefix, loc.size(family));
-    schedule_flush(ps);
+  journal.append(prefix, local_involved, loc.size(family));
+  schedule_table_flush(table);
+}
+
+void Speaker::schedule_table_flush(TableId table) {
+  if (tables_[table].flush_posted) {
+    return;
   }
+  tables_[table].flush_posted = true;
+  asio::post(io_, [this, table] {
+    tables_[table].flush_posted = false;
+    for (auto i : tables_[table].members) {
+      flush(states_[i]);
+    }
+  });
 }
 
 void Speaker::requeue_all(PeerState& ps) {

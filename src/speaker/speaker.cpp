@@ -282,6 +282,7 @@ void Speaker::on_established(Peer& peer, const fsm::Negotiated& n) {
   ps.gr_notification = n.graceful_notification;
   // Initial table: every best path of each negotiated family, then End-of-RIB (RFC 4724 §2).
   for (auto family : n.families) {
+    ps.out.attach(family, tables_[ps.table].journal(family));  // changes from now on
     ps.out.dump(home(ps), family);
     ps.out.set_eor_due(family);
   }

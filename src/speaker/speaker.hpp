@@ -220,6 +220,8 @@ class Speaker : public bgp::io::PeerObserver {
   bgp::fsm::PeerConfig peer_config(const NeighborConfig& nb) const;
   bgp::io::TransportConfig transport_config(const NeighborConfig& nb) const;
   void schedule_flush(PeerState& ps);
+  // New journal entries in `table`: flush every member once the current work is done.
+  void schedule_table_flush(TableId table);
   void flush(PeerState& ps);
   // Which routes go to the peer (its export settings and our restricted local routes).
   rib::ExportRule export_rule(const PeerState& ps) const {
@@ -247,6 +249,13 @@ class Speaker : public bgp::io::PeerObserver {
     // Indexes into states_ of the neighbours whose table this is: a change is offered to
     // them only (scanning every neighbour per changed prefix was quadratic in circuits).
     std::vector<std::size_t> members;
+    // The changes of each family, once for every member reading them (export_journal.hpp).
+    std::unique_ptr<rib::ExportJournal> journal_v4 = std::make_unique<rib::ExportJournal>();
+    std::unique_ptr<rib::ExportJournal> journal_v6 = std::make_unique<rib::ExportJournal>();
+    bool flush_posted = false;  // a flush of every member is on its way
+    rib::ExportJournal& journal(bgp::wire::AfiSafi f) {
+      return f == bgp::wire::kIpv4Unicast ? *journal_v4 : *journal_v6;
+    }
   };
   std::vector<Table> tables_;  // index = TableId; 0 is the default ("") table
   // states_ indexes (states_ never changes size after construction).

@@ -15,7 +15,10 @@ TableId Speaker::add_table(const std::string& name) {
       return static_cast<TableId>(t);
     }
   }
-  tables_.push_back({name, std::make_unique<rib::LocRib>(attrs_), {}});
+  Table t;
+  t.name = name;
+  t.rib = std::make_unique<rib::LocRib>(attrs_);
+  tables_.push_back(std::move(t));
   return static_cast<TableId>(tables_.size() - 1);
 }
 
