@@ -43,6 +43,10 @@ const std::vector<Route>& routes() {
          [](const Call& x, const Params&) { return openid_configuration(x); }},
         {"GET", "/{t}/v2.0/.well-known/openid-configuration", false,
          [](const Call& x, const Params&) { return openid_configuration(x); }},
+        // az login --tenant NAME resolves a tenant that is not a GUID through
+        // {authority}/NAME/.well-known/openid-configuration (the issuer's 4th '/' field).
+        {"GET", "/adfs/{t}/.well-known/openid-configuration", false,
+         [](const Call& x, const Params&) { return openid_configuration(x); }},
         {"POST", "/{t}/oauth2/token", false,
          [](const Call& x, const Params&) { return token(x); }},
         {"POST", "/{t}/oauth2/v2.0/token", false,
