@@ -19,6 +19,11 @@ ArmResponse ok(const json& j, unsigned status = 200);
 json arm_circuit(const json& az);
 json arm_peering(const json& az);
 
+// A long-running POST's answer (R82-R84, R68): 200 with `result`, or, when the call is
+// async, 202 with a Location under the circuit's subscription and location whose GET answers
+// `result` (the REST spec's final-state-via: location).
+ArmResponse long_running(const Call& c, const msee::Circuit& circuit, const json& result);
+
 // The REST API's answer as JSON, or the ARM error to answer (its status, code and message).
 struct V1Json {
   json body;

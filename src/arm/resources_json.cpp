@@ -131,16 +131,18 @@ ArmResponse post_table(const Call& c, const std::string& sub, const std::string&
   if (v.error) {
     return *v.error;
   }
-  json result{{"nextLink", nullptr}, {"value", v.body["value"]}};
+  return long_running(c, *f.circuit, json{{"nextLink", nullptr}, {"value", v.body["value"]}});
+}
+
+ArmResponse long_running(const Call& c, const msee::Circuit& circuit, const json& result) {
   if (!c.async()) {
     return ok(result);
   }
-  // ARM: 202 Accepted, and the result at the Location (final-state-via: location).
   auto id = c.state.keep(Operation{200, result.dump(2) + "\n", {}});
   ArmResponse r{202, "", "application/json; charset=utf-8", {}};
-  r.headers.emplace_back("Location", c.base_url() + "/subscriptions/" + f.circuit->subscription_id +
+  r.headers.emplace_back("Location", c.base_url() + "/subscriptions/" + circuit.subscription_id +
                                          "/providers/Microsoft.Network/locations/" +
-                                         f.circuit->location + "/operationResults/" + id +
+                                         circuit.location + "/operationResults/" + id +
                                          "?api-version=" + c.api_version());
   r.headers.emplace_back("Retry-After", "1");
   return r;

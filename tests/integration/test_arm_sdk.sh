@@ -6,7 +6,8 @@
 # the peering (PUT); arm_sdk.py compares every value with msee-ctl's. Then the endpoint's own
 # answers with raw HTTPS requests: the token checks (missing, bad signature, expired, wrong
 # audience → 401 with ARM's codes), unknown resources (404 with ARM's codes), a client secret
-# that is wrong (invalid_client), and a PUT that Azure's rules refuse.
+# that is wrong (invalid_client), a PUT that Azure's rules refuse; and the circuit link
+# failover test of api-version 2025-07-01 (arm_failover.py), which Debian's clients predate.
 set -u
 source "$(dirname "$0")/lib.sh"
 it_need /usr/lib/frr/bgpd vtysh ss
@@ -50,5 +51,9 @@ it_log "the SDK checks took $(( $(it_now_ms) - t0 )) ms"
 # Raw HTTPS: the token checks and ARM's error codes.
 check "tokens and errors: 401 for missing/bad/expired/wrong-audience tokens, 404 codes, invalid_client" \
   /usr/bin/python3 "$IT_LIB_DIR/arm_raw.py" "https://$ARM" "$T/state" "$SUB" "$RG" er-arm
+
+# The circuit link failover test (api-version 2025-07-01): raw requests from the spec's examples.
+check "startCircuitLinkFailoverTest / stop / details over the emulator's failover test (arm_failover.py)" \
+  /usr/bin/python3 "$IT_LIB_DIR/arm_failover.py" "https://$ARM" "$T/state" "$SUB" "$RG" er-arm
 
 it_finish
