@@ -36,8 +36,9 @@ std::optional<TokenRejection> check_token(const Pki& pki, std::string_view autho
                                           std::string_view audience,
                                           std::chrono::system_clock::time_point now);
 
-// "https://management.core.windows.net/.default" -> "https://management.core.windows.net/"
-// (the v2 `scope` form field); a v1 `resource` is taken as it is.
+// The resource of a v2 `scope` form field: "https://management.core.windows.net//.default"
+// -> "https://management.core.windows.net/" (the first scope, "/.default" removed); a v1
+// `resource` is taken as it is.
 std::string audience_of_scope(std::string_view scope);
 
 }  // namespace msee::arm

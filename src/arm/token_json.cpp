@@ -25,11 +25,11 @@ std::string trim_slash(std::string_view s) {
 std::string audience_of_scope(std::string_view scope) {
   // MSAL may send several scopes ("X/.default offline_access"): the resource is the first.
   scope = scope.substr(0, scope.find(' '));
+  // As Azure AD maps them: "X//.default" (az: the resource "X/" + "/.default") -> "X/",
+  // "X/.default" -> "X". The audience check ignores a trailing '/' anyway.
   constexpr std::string_view kDefault = "/.default";
   if (scope.ends_with(kDefault)) {
-    scope.remove_suffix(kDefault.size() - 1);  // keep the '/'
-  } else if (scope.ends_with(".default")) {
-    scope.remove_suffix(std::string_view(".default").size());
+    scope.remove_suffix(kDefault.size());
   }
   return std::string(scope);
 }
