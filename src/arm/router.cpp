@@ -34,7 +34,6 @@ constexpr std::string_view kCircuits =
 const std::vector<Route>& routes() {
   static const std::vector<Route> table = [] {
     auto c = std::string(kCircuits);
-    auto p = [](std::string s) { return s; };
     return std::vector<Route>{
         // The authority and ARM's metadata: read before there is a token.
         {"GET", "/metadata/endpoints", false,
@@ -65,22 +64,36 @@ const std::vector<Route>& routes() {
          [](const Call& x, const Params& a) { return list_circuits(x, a[0], nullptr); }},
         {"GET", "/subscriptions/{s}/providers/Microsoft.Network/locations/{l}/{kind}/{id}", true,
          [](const Call& x, const Params& a) { return get_operation(x, a[0], a[2], a[3]); }},
-        {"GET", p(c), true,
+        {"GET", c, true,
          [](const Call& x, const Params& a) { return list_circuits(x, a[0], &a[1]); }},
-        {"GET", p(c + "/{c}"), true,
+        {"GET", c + "/{c}", true,
          [](const Call& x, const Params& a) { return get_circuit(x, a[0], a[1], a[2]); }},
-        {"GET", p(c + "/{c}/peerings"), true,
+        {"GET", c + "/{c}/peerings", true,
          [](const Call& x, const Params& a) { return list_peerings(x, a[0], a[1], a[2]); }},
-        {"GET", p(c + "/{c}/peerings/{p}"), true,
+        {"GET", c + "/{c}/peerings/{p}", true,
          [](const Call& x, const Params& a) { return get_peering(x, a[0], a[1], a[2], a[3]); }},
-        {"PUT", p(c + "/{c}/peerings/{p}"), true,
+        {"PUT", c + "/{c}/peerings/{p}", true,
          [](const Call& x, const Params& a) { return put_peering(x, a[0], a[1], a[2], a[3]); }},
-        {"POST", p(c + "/{c}/peerings/{p}/{table}/{path}"), true,
+        {"POST", c + "/{c}/peerings/{p}/{table}/{path}", true,
          [](const Call& x, const Params& a) {
            return post_table(x, a[0], a[1], a[2], a[3], a[4], a[5]);
          }},
-        {"POST", p(c + "/{c}/{action}"), true,
-         [](const Call& x, const Params& a) { return failover_action(x, a[0], a[1], a[2], a[3]); }},
+        {"POST", c + "/{c}/startCircuitLinkFailoverTest", true,
+         [](const Call& x, const Params& a) {
+           return failover_action(x, a[0], a[1], a[2], "startCircuitLinkFailoverTest");
+         }},
+        {"POST", c + "/{c}/stopCircuitLinkFailoverTest", true,
+         [](const Call& x, const Params& a) {
+           return failover_action(x, a[0], a[1], a[2], "stopCircuitLinkFailoverTest");
+         }},
+        {"POST", c + "/{c}/getCircuitLinkFailoverAllTestsDetails", true,
+         [](const Call& x, const Params& a) {
+           return failover_action(x, a[0], a[1], a[2], "getCircuitLinkFailoverAllTestsDetails");
+         }},
+        {"POST", c + "/{c}/getCircuitLinkFailoverSingleTestDetails", true,
+         [](const Call& x, const Params& a) {
+           return failover_action(x, a[0], a[1], a[2], "getCircuitLinkFailoverSingleTestDetails");
+         }},
     };
   }();
   return table;

@@ -141,6 +141,7 @@ TEST_CASE("ARM: the REST spec's shapes and ARM's 404 codes", "[arm]") {
   CHECK(f.code(f.call("GET", kCircuit + "x", t)) == "ResourceNotFound");
   CHECK(f.code(f.call("GET", kCircuit + "/peerings/MicrosoftPeering", t)) == "NotFound");
   CHECK(f.call("DELETE", kCircuit, t).status == 405);
+  CHECK(f.code(f.call("GET", kCircuit + "/stats", t)) == "NotFound");  // not served through ARM
 }
 
 TEST_CASE("ARM: long-running route tables, 200 at once or 202 + Location", "[arm]") {
