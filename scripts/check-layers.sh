@@ -3,7 +3,7 @@
 #   1. each module includes only the modules below it (the table below: one row per module,
 #      the folders it may include; a module never includes one on its own floor or above);
 #   2. Boost.Asio/Beast only in the runtime modules (bgp/io, bfd/io, speaker, emulator, api,
-#      app, ctl): protocol logic stays pure;
+#      arm, app, ctl): protocol logic stays pure;
 #   3. nlohmann/json only in files named *_json.cpp / *_json.hpp (the JSON adapters).
 # Prints every violation with the folder it belongs to and what that folder may use.
 set -euo pipefail
@@ -26,10 +26,11 @@ declare -A allowed=(
   [speaker]="util bgp/wire bgp/fsm bgp/io rib fib kernel mrt"
   [emulator]="util bgp/wire bgp/fsm bgp/io bfd bfd/io rib fib kernel mrt msee speaker"
   [api]="util bgp/wire bgp/fsm bgp/io bfd bfd/io rib fib mrt msee msee/config speaker emulator kernel"
-  [app]="util bgp/wire bgp/fsm bgp/io bfd bfd/io rib fib mrt msee msee/config speaker emulator kernel api"
+  [arm]="util bgp/wire bgp/fsm bgp/io bfd bfd/io rib fib mrt msee msee/config speaker emulator kernel api"
+  [app]="util bgp/wire bgp/fsm bgp/io bfd bfd/io rib fib mrt msee msee/config speaker emulator kernel api arm"
   [ctl]=""
 )
-asio_ok="bgp/io bfd/io speaker emulator api app ctl"
+asio_ok="bgp/io bfd/io speaker emulator api arm app ctl"
 
 bad=0
 module_of() {  # src/bgp/wire/codec.cpp -> bgp/wire (the deepest folder that is a module)

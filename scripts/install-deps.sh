@@ -14,13 +14,15 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 build_pkgs=(build-essential g++ cmake ninja-build ccache pkg-config
-            libboost1.81-dev libfmt-dev nlohmann-json3-dev catch2)
+            libboost1.81-dev libfmt-dev nlohmann-json3-dev catch2 libssl-dev)
 # Test peers and oracles: FRR, BIRD 2, GoBGP, ExaBGP, tshark; clang + its runtime for libFuzzer;
 # iproute2 for network namespaces; python3 for the test injector; python3-prometheus-client
-# parses /metrics in the API test; bgpdump decodes the MRT files msee-emu writes.
+# parses /metrics in the API test; bgpdump decodes the MRT files msee-emu writes; azure-cli
+# (az 2.45) and python3-azure (the SDK) are Azure's own clients the ARM endpoint tests run
+# unchanged (issue #17; libssl-dev above builds that endpoint's TLS).
 test_pkgs=(frr bird2 gobgpd exabgp tshark clang libclang-rt-14-dev iproute2 python3 procps
            iptables iperf3 iputils-ping traceroute openbgpd
-           python3-prometheus-client bgpdump)
+           python3-prometheus-client bgpdump azure-cli python3-azure)
 
 # The lab (msee-ctl lab up, scripts/run.sh): namespaces, an FRR CE, python3 for msee-lab, and
 # the data plane (issue #13): iptables (R78 source check, R79 DSCP), iperf3, ping, traceroute.

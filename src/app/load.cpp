@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "msee/config/config.hpp"
+#include "msee/validate.hpp"
 #include "util/log.hpp"
 
 namespace msee::app {
@@ -71,6 +72,42 @@ Result<std::vector<std::string>, std::string> reload_circuits(const std::string&
   }
   log::info("reload of {}: {} change(s) applied", file, changes->size());
   events.admin("config-reload", file,
+               {{"result", "applied"}, {"changes", std::to_string(changes->size())}});
+  return changes;
+}
+
+Result<std::vector<std::string>, std::string> apply_circuits(msee::EmulatorConfig config,
+                                                             emulator::Emulator& emulator,
+                                                             speaker::EventLog& events,
+                                                             const std::string& origin) {
+  auto fail = [&](const std::string& why) -> Result<std::vector<std::string>, std::string> {
+    log::warn("{}: not applied: {}", origin, why);
+    events.admin("config-apply", origin, {{"result", "failed"}, {"reason", why}});
+    return unexpected(why);
+  };
+  std::string why;
+  for (const auto& f : msee::validate(config)) {
+    why += (why.empty() ? "" : "; ") + f.message + " (" + f.rule + ")";
+  }
+  if (!why.empty()) {
+    return fail(why);
+  }
+  auto catalogue = msee::builtin_catalogue();
+  if (!config.emulator.microsoft_prefixes_file.empty()) {
+    auto cat = config::load_catalogue(config.emulator.microsoft_prefixes_file);
+    if (!cat) {
+      return fail("cannot read " + config.emulator.microsoft_prefixes_file);
+    }
+    catalogue = std::move(*cat);
+  }
+  auto changes = emulator.reload(std::move(config), std::move(catalogue));
+  if (!changes) {
+    return fail(changes.error());
+  }
+  for (const auto& c : *changes) {
+    log::info("{}: {}", origin, c);
+  }
+  events.admin("config-apply", origin,
                {{"result", "applied"}, {"changes", std::to_string(changes->size())}});
   return changes;
 }

@@ -31,4 +31,13 @@ Result<std::vector<std::string>, std::string> reload_circuits(const std::string&
                                                               emulator::Emulator& emulator,
                                                               speaker::EventLog& events);
 
+// Applies `config` (the running one with changes, e.g. an ARM PUT of a peering) to `emulator`
+// by difference, as a reload does: validated first (every finding refuses it), with the
+// catalogue the config names; the file is not touched. Logs and records it like a reload
+// (admin event "config-apply" from `origin`).
+Result<std::vector<std::string>, std::string> apply_circuits(msee::EmulatorConfig config,
+                                                             emulator::Emulator& emulator,
+                                                             speaker::EventLog& events,
+                                                             const std::string& origin);
+
 }  // namespace msee::app

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "api/api.hpp"
+#include "arm/arm.hpp"
 #include "app/load.hpp"
 #include "app/options.hpp"
 #include "app/privileges.hpp"
@@ -51,6 +52,11 @@ int main(int argc, char** argv) {
     return usage_error(*why);
   }
   auto api = std::get<api::ApiConfig>(std::move(api_or));
+  auto arm_or = arm_config(opt);
+  if (const auto* why = std::get_if<std::string>(&arm_or)) {
+    return usage_error(*why);
+  }
+  auto arm = std::get<std::optional<arm::ArmConfig>>(std::move(arm_or));
 
   std::string text;
   if (auto t = read_file(opt.config)) {
@@ -80,6 +86,10 @@ int main(int argc, char** argv) {
     router = std::move(*cfg);
     if (opt.plan_only) {
       std::cerr << opt.config << ": --plan needs a circuit config (this is a router config)\n";
+      return 2;
+    }
+    if (arm && !opt.check_only) {
+      std::cerr << opt.config << ": --arm needs a circuit config (this is a router config)\n";
       return 2;
     }
     if (opt.check_only) {
@@ -138,6 +148,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<speaker::FibSync> router_fib;  // declared after: destroyed before speaker
     std::unique_ptr<emulator::Emulator> emulator;
     std::unique_ptr<api::ApiServer> api_server;
+    std::unique_ptr<arm::ArmServer> arm_server;
     std::function<void()> refresh;
     speaker::Speaker* the_speaker = nullptr;
     std::function<void(const std::string&, std::function<void()>)> shutdown;
@@ -175,6 +186,16 @@ int main(int argc, char** argv) {
       if (opt.api != "off") {
         api_server = std::make_unique<api::ApiServer>(io, *emulator, api);
         if (!api_server->start()) {
+          return 1;
+        }
+      }
+      if (arm) {
+        // ARM's PUT peering: the running config with the change, applied like a reload.
+        arm->apply = [&](msee::EmulatorConfig c) {
+          return apply_circuits(std::move(c), *emulator, events, "ARM PUT");
+        };
+        arm_server = std::make_unique<arm::ArmServer>(io, *emulator, api, std::move(*arm));
+        if (!arm_server->start()) {
           return 1;
         }
       }
@@ -242,6 +263,9 @@ int main(int argc, char** argv) {
       log::info("signal {}: shutting down", sig);
       if (api_server) {
         api_server->stop();
+      }
+      if (arm_server) {
+        arm_server->stop();
       }
       shutdown(opt.shutdown_message, [&] {
         boost::system::error_code ignored;

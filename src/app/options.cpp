@@ -49,6 +49,18 @@ Options:
   --user USER              once listeners, the API and the data plane are open, run as USER
                            (and its group) without capabilities, or with CAP_NET_ADMIN alone
                            when the data plane is on (routes change at run time)
+  --arm ADDR:PORT | off    the ARM-shaped HTTPS endpoint for Azure's own clients (az CLI,
+                           the Python SDK; docs/azure-clients.md), with its token issuer
+                           at https://ADDR:PORT/adfs; default off (e.g. 127.0.0.1:8443)
+  --state-dir DIR          where the ARM endpoint keeps its CA (ca.pem), keys and the
+                           service principal's secret (client-secret); default
+                           $XDG_STATE_HOME/msee-emu, /var/lib/msee-emu as root, else
+                           ~/.local/state/msee-emu
+  --arm-client-id ID       the service principal the token endpoint knows (default msee-emu)
+  --arm-audience URL       the token audience ARM accepts (default
+                           https://management.core.windows.net/)
+  --arm-lro async | sync   long-running POSTs and PUTs: 202 + Location polled, as Azure
+                           (default), or 200 at once; a request's x-msee-lro header wins
   --table-dump FILE        where SIGUSR2 / POST /v1/mrt/tableDump write a TABLE_DUMP_V2 of the
                            RIB (default msee-rib.%Y%m%d.%H%M%S.mrt, strftime fields in UTC)
 
@@ -96,7 +108,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     if (a == "--config" || a == "--check" || a == "--plan" || a == "--events" ||
         a == "--log-level" || a == "--log-format" || a == "--shutdown-message" || a == "--api" ||
         a == "--api-token" || a == "--mrt" || a == "--mrt-rotate" || a == "--table-dump" ||
-        a == "--user") {
+        a == "--user" || a == "--arm" || a == "--state-dir" || a == "--arm-client-id" ||
+        a == "--arm-audience" || a == "--arm-lro") {
       auto v = value(a);
       if (!v) {
         return usage_error(std::string(a) + " needs a value");
@@ -117,6 +130,19 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         opt.shutdown_message = *v;
       } else if (a == "--api") {
         opt.api = *v;
+      } else if (a == "--arm") {
+        opt.arm = *v;
+      } else if (a == "--state-dir") {
+        opt.state_dir = *v;
+      } else if (a == "--arm-client-id") {
+        opt.arm_client_id = *v;
+      } else if (a == "--arm-audience") {
+        opt.arm_audience = *v;
+      } else if (a == "--arm-lro") {
+        if (*v != "async" && *v != "sync") {
+          return usage_error("--arm-lro must be async or sync");
+        }
+        opt.arm_lro = *v;
       } else if (a == "--api-token") {
         opt.api_token = *v;
       } else if (a == "--mrt") {
@@ -185,6 +211,42 @@ std::variant<api::ApiConfig, std::string> api_config(const Options& opt) {
   }
   return api;
 
+}
+
+std::variant<std::optional<arm::ArmConfig>, std::string> arm_config(const Options& opt) {
+  if (opt.arm == "off") {
+    return std::optional<arm::ArmConfig>();
+  }
+  arm::ArmConfig cfg;
+  auto colon = opt.arm.rfind(':');
+  int port = 0;
+  try {
+    std::size_t used = 0;
+    auto text = colon == std::string::npos ? std::string() : opt.arm.substr(colon + 1);
+    port = std::stoi(text, &used);
+    port = used == text.size() ? port : -1;
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 1 || port > 65535 || colon == 0) {
+    return std::string("--arm wants ADDR:PORT (e.g. 127.0.0.1:8443) or off");
+  }
+  cfg.address = opt.arm.substr(0, colon);
+  if (cfg.address.size() > 2 && cfg.address.front() == '[') {
+    cfg.address = cfg.address.substr(1, cfg.address.size() - 2);
+  }
+  cfg.port = static_cast<std::uint16_t>(port);
+  cfg.state_dir = opt.state_dir.empty() ? arm::default_state_dir() : opt.state_dir;
+  if (opt.arm_client_id.empty()) {
+    return std::string("--arm-client-id must not be empty");
+  }
+  cfg.client_id = opt.arm_client_id;
+  if (!opt.arm_audience.starts_with("https://") && !opt.arm_audience.starts_with("http://")) {
+    return std::string("--arm-audience wants a URL such as https://management.core.windows.net/");
+  }
+  cfg.audience = opt.arm_audience;
+  cfg.lro = opt.arm_lro == "sync" ? arm::Lro::Sync : arm::Lro::Async;
+  return std::optional<arm::ArmConfig>(std::move(cfg));
 }
 
 }  // namespace msee::app

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "api/api.hpp"
+#include "arm/arm.hpp"
 
 namespace msee::app {
 
@@ -26,6 +27,11 @@ struct Options {
   bool dataplane = false;       // --dataplane: program the namespace's routing tables
   bool dataplane_host = false;  // --dataplane-host: also in the host's initial namespace
   std::string user;             // --user: run as this user once sockets are open
+  std::string arm = "off";      // --arm ADDR:PORT: the ARM-shaped HTTPS endpoint (issue #17)
+  std::string state_dir;        // --state-dir: its CA, keys and client secret
+  std::string arm_client_id = "msee-emu";
+  std::string arm_audience = "https://management.core.windows.net/";
+  std::string arm_lro = "async";
 };
 
 // Either the options to run with, or an exit code (--help, --version: 0; usage errors: 2,
@@ -39,5 +45,9 @@ int usage_error(std::string_view msg);
 // --api ADDR:PORT | off into the API server's config (address, port, token, table dump path);
 // a usage message when malformed.
 std::variant<api::ApiConfig, std::string> api_config(const Options& opt);
+
+// --arm ADDR:PORT, --state-dir, --arm-client-id, --arm-audience, --arm-lro into the ARM
+// endpoint's config; nullopt when --arm is off; a usage message when malformed.
+std::variant<std::optional<arm::ArmConfig>, std::string> arm_config(const Options& opt);
 
 }  // namespace msee::app
