@@ -71,6 +71,10 @@ if [ "$addressing" = direct ] && [ "${MSEE_LINKS:-on}" != off ] && [ "$(id -u)" 
       if dot1q_works "$dev"; then dot1q=on; else dot1q=off; fi
       log "802.1Q: $( [ "$dot1q" = on ] && echo "each peering on <link>.<vlanId>" ||
         echo "not in this kernel: each peering untagged on its link")"
+    elif [ "$dot1q" = on ] && [ -z "${checked:-}" ]; then
+      dot1q_works "$dev" || die "MSEE_DOT1Q=on, but this kernel makes no 802.1Q (vlan) devices"
+      checked=1
+      log "802.1Q: each peering on <link>.<vlanId> (MSEE_DOT1Q=on)"
     fi
   done
   printf '%s\n' "$sessions" | while IFS="$(printf '\t')" read -r name c l vlan family addr plen; do
