@@ -67,6 +67,7 @@ class Lab:
         shutil.copytree(self.topo["dir"], self.dir)
         self.ids = {}   # node -> container id
         self.pids = {}  # node -> PID of the container's process 1 (on the host)
+        self.tmp_links = []  # veth names made in the host namespace (gone once moved)
 
     def pm(self, *args, check=True, timeout=120):
         return run(self.podman + list(args), check=check, timeout=timeout)
@@ -116,6 +117,7 @@ class Lab:
         """A veth pair for link i between endpoints a and b ("node:interface")."""
         tmp = [f"mt{os.getpid() % 100000}l{i}{s}" for s in "ab"]
         run(["ip", "link", "add", tmp[0], "type", "veth", "peer", "name", tmp[1]])
+        self.tmp_links.append(tmp[0])
         for t, end in zip(tmp, (a, b)):
             node, intf = end.split(":", 1)
             pid = self.pids[node]
@@ -149,3 +151,8 @@ class Lab:
         for name, cid in self.ids.items():
             self.pm("rm", "-f", "-t", "2", cid, check=False)
         self.ids = {}
+        # A deploy that failed half-way may leave a pair in the host namespace: ours by name.
+        for t in self.tmp_links:
+            if os.path.exists(f"/sys/class/net/{t}"):
+                run(["ip", "link", "del", t], check=False)
+        self.tmp_links = []
