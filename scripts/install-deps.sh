@@ -22,7 +22,10 @@ build_pkgs=(build-essential g++ cmake ninja-build ccache pkg-config
 # unchanged (issue #17; libssl-dev above builds that endpoint's TLS).
 test_pkgs=(frr bird2 gobgpd exabgp tshark clang libclang-rt-14-dev iproute2 python3 procps
            iptables iperf3 iputils-ping traceroute openbgpd
-           python3-prometheus-client bgpdump azure-cli python3-azure)
+           python3-prometheus-client bgpdump azure-cli python3-azure
+           podman buildah runc debootstrap python3-yaml util-linux)
+# The container test (tests/container/): podman with Debian's runc (crun cannot set
+# RLIMIT_NOFILE here), debootstrap for the base image, python3-yaml to read the .clab.yml files.
 
 # The lab (msee-ctl lab up, scripts/run.sh): namespaces, an FRR CE, python3 for msee-lab, and
 # the data plane (issue #13): iptables (R78 source check, R79 DSCP), iperf3, ping, traceroute.

@@ -51,5 +51,7 @@ bool is_lab_command(std::string_view word);
 const std::string& help_text();
 // Prints "msee-ctl: MSG" and the pointer to --help on stderr; returns 2.
 int usage(const std::string& msg);
+// `health [--established]` (ctl/health_json.cpp).
+int health(const Invocation& inv);
 
 }  // namespace msee::ctl

@@ -472,6 +472,11 @@ const std::vector<Command> kCommands = {
     {"metrics", Section::beyond_az, R"(
   metrics                      the Prometheus text of /metrics
 )", metrics},
+    {"health", Section::beyond_az, R"(
+  health [--established]       0 when the API answers and lists every session with its state
+                               (the image's HEALTHCHECK); --established: and every Up session
+                               is Established. 1 unhealthy, 3 unreachable
+)", health},
     {"lab", Section::lab, R"(
   lab up [--config FILE] [--ce frr|bird|builtin|external] [--no-dataplane]
                                namespaces, veths and dot1Q sub-interfaces with the circuit's real

@@ -25,8 +25,8 @@ namespace {
 constexpr std::array<std::string_view, 5> kGlobalValueOptions = {"-o", "--output", "--api",
                                                                  "--token", "--netns"};
 // Flags; -f is --follow.
-constexpr std::array<std::string_view, 4> kFlags = {"--received", "--advertised", "--follow",
-                                                    "-f"};
+constexpr std::array<std::string_view, 5> kFlags = {"--received", "--advertised", "--follow",
+                                                    "-f", "--established"};
 // Options that take a value, global or a command's.
 constexpr std::array<std::string_view, 26> kValueOptions = {
     "--api", "--token", "-o", "--output", "--netns",  // global

@@ -312,9 +312,6 @@ Result<std::vector<std::string>, std::string> Emulator::reload(
 }
 
 void Emulator::shutdown(const std::string& message, std::function<void()> done) {
-  for (const auto& s : bfd_->sessions()) {
-    (void)bfd_->set_admin_down(s.name, true);
-  }
   if (fib_) {
     fib_->stop();  // the routes go before the sessions say goodbye
   }
@@ -322,6 +319,12 @@ void Emulator::shutdown(const std::string& message, std::function<void()> done) 
     traffic_timer_->cancel();
   }
   speaker_->shutdown(message, std::move(done));
+  // BFD AdminDown only once every session has its Cease/Administrative Shutdown: done first,
+  // our own BFD going down tore the Established sessions down with Cease/BFD Down instead
+  // (seen by the container test's CE). Sessions that are no longer Established ignore it.
+  for (const auto& s : bfd_->sessions()) {
+    (void)bfd_->set_admin_down(s.name, true);
+  }
 }
 
 }  // namespace msee::emulator

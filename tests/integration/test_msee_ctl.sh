@@ -120,10 +120,24 @@ check "malformed HTTP: 400" eq 400 raw_status 'b"GARBAGE\r\n\r\n"'
 check "a 100 KB request body: 413" eq 413 raw_status 'b"GET /v1/circuits HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"a" * 100000'
 check "msee-emu survived the bad requests" it_pid_alive "$(it_pid_of msee)"
 
+# health (the container image's HEALTHCHECK): the API answers and lists every session.
+check "health: exit 0" eq 0 rc_of "$MSEE_CTL" --api "http://$API" --token "$TOKEN" -o json health
+check "health: healthy, 2 sessions, both Established" \
+  jpy "d == {'healthy': True, 'sessions': 2, 'established': 2, 'notEstablished': 0}" < "$T/out.txt"
+check "health --established: exit 0 while both sessions are up" \
+  eq 0 rc_of "$MSEE_CTL" --api "http://$API" --token "$TOKEN" health --established
+check "health without the bearer token: unhealthy, exit 1" \
+  eq 1 rc_of "$MSEE_CTL" --api "http://$API" health
+check "health with no API listening: exit 3" eq 3 rc_of "$MSEE_CTL" --api "http://$A.100:1" health
+
 # The CE goes away: statePfxRcd becomes the state name (R83).
 it_stop ce
 check_wait 10 "summary statePfxRcd shows the state name once the CE is gone (R83)" \
   bash -c "'$MSEE_CTL' --api http://$API --token $TOKEN -o json ${SUM[*]} | /usr/bin/python3 -c \"import json,sys; v=json.load(sys.stdin)['value'][0]['statePfxRcd']; sys.exit(v not in ('Idle','Connect','Active'))\""
+check "health with the CE gone: still healthy (sessions known), exit 0" \
+  eq 0 rc_of "$MSEE_CTL" --api "http://$API" --token "$TOKEN" health
+check "health --established with the CE gone: exit 1" \
+  eq 1 rc_of "$MSEE_CTL" --api "http://$API" --token "$TOKEN" health --established
 
 # The event log: the newest events, filtered by type and session, paged back with --before.
 downs() {

@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""The container test (issue #16), with Debian's podman: builds the msee-emu image (from the
+Release binaries of build/, scripts/build.sh) and the CE images from Debian's packages, deploys
+the shipped containerlab topologies as containerlab would (clab_podman.py reads each .clab.yml)
+and checks, against real FRR, BIRD and OpenBGPD in their own containers:
+  - the image: uncompressed size under 100 MB, HEALTHCHECK, msee-emu as PID 1 running as user
+    msee with no capability, the entrypoint's link addresses and its dot1Q choice;
+  - msee-frr: both sessions Established, the VNet routes at the CE with AS path 12076 via both
+    MSEEs, the CE's prefix at the MSEE, `podman healthcheck run` healthy, Azure's link failover
+    test (R68, the drill `msee-ctl drill failover-test` runs) moving the CE's best path to the
+    secondary MSEE and back, SIGTERM (podman stop) sending Cease/Administrative Shutdown;
+  - msee-bird, msee-openbgpd: sessions and routes; msee-global-reach: each site learns the other.
+Exit 0 pass, 1 fail, 77 skip (not root, or podman cannot run a container here).
+Environment: MSEE_SOURCE_DIR (the checkout), MSEE_CONTAINER_TOPOLOGIES (a comma list of
+topology names to run, default all). The images stay (podman's layer cache makes the next run
+fast); the containers are removed by id.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clab_podman import DeployError, Lab, run  # noqa: E402
+
+SRC = os.path.abspath(os.environ.get("MSEE_SOURCE_DIR") or
+                      os.path.join(os.path.dirname(__file__), "..", ".."))
+TOPO_DIR = os.path.join(SRC, "lab", "containerlab")
+MSEE_IMAGE = "localhost/msee-emu:latest"
+# The topologies' registry images and the local builds that stand in for them.
+CE_IMAGES = {"frr": "localhost/msee-ce-frr:bookworm", "bird": "localhost/msee-ce-bird:bookworm",
+             "openbgpd": "localhost/msee-ce-openbgpd:bookworm"}
+IMAGE_MAP = {"quay.io/frrouting/frr:8.4.4": CE_IMAGES["frr"]}
+SIZE_LIMIT = 100 * 1000 * 1000
+
+failures = []
+started = time.monotonic()
+
+
+def say(msg):
+    print(f"[{time.monotonic() - started:6.1f} s] {msg}", flush=True)
+
+
+def check(what, ok, detail=""):
+    say(f"{'ok  ' if ok else 'FAIL'} {what}" + (f": {detail}" if detail and not ok else ""))
+    if not ok:
+        failures.append(what)
+    return ok
+
+
+def skip(why):
+    print(f"SKIP: {why}")
+    sys.exit(77)
+
+
+def podman_setup(tmp):
+    """The podman command line that works on these machines (../shared/docs/lab.md): runc with
+    cgroupfs, and a containers.conf without default ulimits (crun cannot set RLIMIT_NOFILE)."""
+    if os.geteuid() != 0:
+        skip("needs root (podman, veth pairs into the containers' namespaces)")
+    for b in ("podman", "runc", "debootstrap", "nsenter"):
+        if subprocess.run(["sh", "-c", f"command -v {b}"], capture_output=True).returncode:
+            skip(f"{b} is not installed (scripts/install-deps.sh --with-test-peers installs it)")
+    conf = os.path.join(tmp, "containers.conf")
+    with open(conf, "w") as f:
+        f.write("[containers]\ndefault_ulimits = []\n")
+    os.environ["CONTAINERS_CONF"] = conf
+    podman = ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"]
+    os.environ["PODMAN"] = " ".join(podman)
+    return podman
+
+
+def build_images(podman):
+    t = time.monotonic()
+    p = subprocess.run(["bash", os.path.join(SRC, "container", "base-image.sh")])
+    if p.returncode != 0:
+        skip("could not make the Debian base image (debootstrap + podman import)")
+    p = run(podman + ["run", "--rm", "--network", "none", "localhost/debian:bookworm", "true"],
+            check=False)
+    if p.returncode != 0:
+        skip(f"podman cannot run a container here: {p.stderr.strip()}")
+    say(f"base image ready ({time.monotonic() - t:.1f} s)")
+    # The Release binaries CI has just built (a no-op when build/ is up to date).
+    t = time.monotonic()
+    run(["bash", os.path.join(SRC, "scripts", "build.sh"), "build"], timeout=3600)
+    say(f"Release binaries up to date ({time.monotonic() - t:.1f} s)")
+    t = time.monotonic()
+    p = subprocess.run(podman + ["build", "--format", "docker", "--network", "host", "-q",
+                                 "-t", MSEE_IMAGE, SRC], capture_output=True, text=True)
+    if not check("the msee-emu image builds", p.returncode == 0, p.stderr[-2000:]):
+        return False
+    say(f"msee-emu image built ({time.monotonic() - t:.1f} s)")
+    # Always built: podman's layer cache makes it a second or two once the packages are in.
+    for ce, img in CE_IMAGES.items():
+        t = time.monotonic()
+        p = subprocess.run(podman + ["build", "--network", "host", "-q", "--build-arg",
+                                     f"CE={ce}", "-t", img, "-f",
+                                     os.path.join(SRC, "container", "ce", "Containerfile"),
+                                     os.path.join(SRC, "container", "ce")],
+                           capture_output=True, text=True)
+        if not check(f"the {ce} CE image builds", p.returncode == 0, p.stderr[-2000:]):
+            return False
+        say(f"{img} built ({time.monotonic() - t:.1f} s)")
+    return True
+
+
+def check_image(podman):
+    info = json.loads(run(podman + ["image", "inspect", MSEE_IMAGE]).stdout)[0]
+    size = info["Size"]
+    say(f"image {MSEE_IMAGE}: {size} bytes ({size / 1e6:.1f} MB) uncompressed")
+    check(f"image size {size / 1e6:.1f} MB under {SIZE_LIMIT / 1e6:.0f} MB", size < SIZE_LIMIT)
+    hc = info.get("Healthcheck") or (info.get("Config") or {}).get("Healthcheck") or {}
+    check("image has a HEALTHCHECK running msee-ctl health", "health" in " ".join(hc.get("Test", [])),
+          json.dumps(hc))
+
+
+def msee_ctl(lab, *args, check_rc=True):
+    p = lab.exec("msee", "msee-ctl", "-o", "json", *args, check=False)
+    if check_rc and p.returncode != 0:
+        raise DeployError(f"msee-ctl {' '.join(args)}: {p.returncode} {p.stderr.strip()}")
+    return p
+
+
+def wait_healthy(lab, sessions, timeout=90):
+    """msee-ctl health --established in the msee container, with `sessions` sessions."""
+    def ready():
+        p = msee_ctl(lab, "health", "--established", check_rc=False)
+        h = json.loads(p.stdout) if p.stdout.strip() else {}
+        return p.returncode == 0 and h.get("sessions") == sessions and h
+    t = time.monotonic()
+    try:
+        lab.wait(f"{sessions} sessions Established", ready, timeout=timeout)
+    except DeployError as e:
+        check(f"{lab.topo['name']}: {sessions} sessions Established", False, str(e))
+        print(lab.logs("msee")[-3000:])
+        return False
+    return check(f"{lab.topo['name']}: {sessions} sessions Established "
+                 f"({time.monotonic() - t:.1f} s after the links)", True)
+
+
+def vtysh(lab, node, cmd):
+    return json.loads(lab.exec(node, "vtysh", "-c", cmd).stdout)
+
+
+def frr_paths(lab, node, prefix):
+    """[(nexthop, aspath, best)] of FRR's table for prefix."""
+    d = vtysh(lab, node, f"show ip bgp {prefix} json")
+    return [(p["nexthops"][0]["ip"], p["aspath"]["string"], p.get("bestpath", {}).get("overall", False))
+            for p in d.get("paths", [])]
+
+
+def best_via(lab, node, prefix):
+    return next((nh for nh, _, best in frr_paths(lab, node, prefix) if best), None)
+
+
+def check_msee_node(lab):
+    name = lab.topo["name"]
+    status = lab.exec("msee", "cat", "/proc/1/status").stdout
+    fields = dict(l.split(":", 1) for l in status.splitlines() if ":" in l)
+    check(f"{name}: PID 1 is msee-emu", fields["Name"].strip() == "msee-emu", fields["Name"])
+    check(f"{name}: msee-emu runs as msee (uid 179)", fields["Uid"].split()[0] == "179",
+          fields["Uid"])
+    check(f"{name}: msee-emu holds no capability", int(fields["CapEff"], 16) == 0 and
+          int(fields["CapPrm"], 16) == 0, fields["CapEff"])
+    logs = lab.logs("msee")
+    check(f"{name}: the entrypoint waited for the links and chose a VLAN mode",
+          "data interface(s) present" in logs and "802.1Q" in logs, logs[-1500:])
+    for line in logs.splitlines():
+        if "802.1Q" in line:
+            say(f"    {line.strip()}")
+    return logs
+
+
+def test_frr(lab):
+    if not wait_healthy(lab, 2):
+        return
+    check_msee_node(lab)
+    for pfx in ("10.1.0.0/16", "10.2.0.0/16"):
+        paths = lab.wait(f"{pfx} via both MSEEs at the CE",
+                         lambda: len(frr_paths(lab, "ce", pfx)) == 2 and frr_paths(lab, "ce", pfx))
+        check(f"CE holds {pfx} via both MSEEs with AS path 12076",
+              sorted((nh, ap) for nh, ap, _ in paths) ==
+              [("192.168.100.130", "12076"), ("192.168.100.134", "12076")], str(paths))
+    rx = json.loads(msee_ctl(lab, "routes", "--circuit", "er-lab-circuit", "--peering-name",
+                             "AzurePrivatePeering", "--path", "primary", "--received").stdout)
+    check("the primary MSEE holds the CE's 10.50.0.0/16",
+          [r["prefix"] for r in rx["value"]] == ["10.50.0.0/16"], json.dumps(rx)[:500])
+    p = lab.pm("healthcheck", "run", lab.ids["msee"], check=False)
+    check("podman healthcheck run: healthy", p.returncode == 0, p.stdout + p.stderr)
+    # The drill: Azure's link failover test (R68), the CE sampled through podman exec vtysh.
+    t = time.monotonic()
+    msee_ctl(lab, "failover-test", "start", "--circuit", "er-lab-circuit", "--link-type",
+             "Primary", "--category", "BgpDisconnect")
+    try:
+        lab.wait("the CE's best path via the secondary",
+                 lambda: best_via(lab, "ce", "10.1.0.0/16") == "192.168.100.134", timeout=20)
+        check(f"failover test: the CE moved 10.1.0.0/16 to the secondary MSEE in "
+              f"{time.monotonic() - t:.2f} s", True)
+    except DeployError as e:
+        check("failover test: the CE moved to the secondary MSEE", False, str(e))
+    st = json.loads(msee_ctl(lab, "failover-test", "stop", "--circuit", "er-lab-circuit",
+                             "--link-type", "Primary").stdout)
+    check("failover test: wasSimulationSuccessful, routes non-redundant during it",
+          st.get("wasSimulationSuccessful") is True and
+          "10.50.0.0/16" in st.get("nonRedundantPrefixesDuring", []), json.dumps(st)[:800])
+    t = time.monotonic()
+    try:
+        lab.wait("the CE's best path back via the primary",
+                 lambda: best_via(lab, "ce", "10.1.0.0/16") == "192.168.100.130", timeout=40)
+        check(f"failover test ended: the CE is back on the primary in "
+              f"{time.monotonic() - t:.1f} s", True)
+    except DeployError as e:
+        check("failover test ended: the CE is back on the primary", False, str(e))
+    # SIGTERM (podman stop): Cease/Administrative Shutdown to every peer, then exit 0.
+    # Only what FRR logs from now on: the failover test above sent the primary one already.
+    seen = len(lab.exec("ce", "cat", "/var/log/frr/frr.log").stdout.splitlines())
+    lab.pm("stop", "-t", "10", lab.ids["msee"])
+    log = "\n".join(lab.exec("ce", "cat", "/var/log/frr/frr.log").stdout.splitlines()[seen:])
+    got = [a for a in ("192.168.100.130", "192.168.100.134")
+           if any(a in l and "received" in l and "Cease/Administrative Shutdown" in l
+                  for l in log.splitlines())]
+    check("SIGTERM: the CE got Cease/Administrative Shutdown from both MSEEs", len(got) == 2,
+          "\n".join(l for l in log.splitlines() if "NOTIFICATION" in l) or log[-1500:])
+    code = lab.pm("inspect", "-f", "{{.State.ExitCode}}", lab.ids["msee"]).stdout.strip()
+    check("SIGTERM: msee-emu exited 0", code == "0", code)
+
+
+def test_bird(lab):
+    if not wait_healthy(lab, 2):
+        return
+    check_msee_node(lab)
+
+    def routes():
+        out = lab.exec("ce", "birdc", "-s", "/run/bird/bird.ctl", "show", "route", "for",
+                       "10.1.0.0/16", "all").stdout
+        return out.count("BGP.as_path: 12076") == 2 and out
+    try:
+        lab.wait("10.1.0.0/16 via both MSEEs in BIRD", routes, timeout=30)
+        check("BIRD CE holds 10.1.0.0/16 via both MSEEs with AS path 12076", True)
+    except DeployError as e:
+        check("BIRD CE holds 10.1.0.0/16 via both MSEEs", False, str(e))
+
+
+def test_openbgpd(lab):
+    if not wait_healthy(lab, 2):
+        return
+    check_msee_node(lab)
+
+    def routes():
+        out = lab.exec("ce", "bgpctl", "show", "rib", "10.1.0.0/16").stdout
+        return out.count(" 12076 i") == 2 and out
+    try:
+        lab.wait("10.1.0.0/16 via both MSEEs in OpenBGPD", routes, timeout=30)
+        check("OpenBGPD CE holds 10.1.0.0/16 via both MSEEs with AS path 12076", True)
+    except DeployError as e:
+        check("OpenBGPD CE holds 10.1.0.0/16 via both MSEEs", False, str(e))
+
+
+def test_global_reach(lab):
+    if not wait_healthy(lab, 4):
+        return
+    for node, pfx in (("site-a", "10.60.0.0/16"), ("site-b", "10.50.0.0/16")):
+        try:
+            paths = lab.wait(f"{pfx} at {node}", lambda: frr_paths(lab, node, pfx), timeout=30)
+            check(f"Global Reach: {node} learns the other site's {pfx} through the MSEEs",
+                  all(ap.startswith("12076") for _, ap, _ in paths), str(paths))
+        except DeployError as e:
+            check(f"Global Reach: {node} learns {pfx}", False, str(e))
+
+
+def check_template(path):
+    """The vendor-CE template cannot run here (no vendor image): its file parses, its links
+    end on the MSEE's er0p1/er0p2, and every file it names exists."""
+    import yaml
+    with open(path) as f:
+        doc = yaml.safe_load(f)
+    nodes = doc["topology"]["nodes"]
+    eps = sorted(e for l in doc["topology"]["links"] for e in l["endpoints"] if e.startswith("msee:"))
+    check("vendor template: links on msee:er0p1 and msee:er0p2", eps == ["msee:er0p1", "msee:er0p2"],
+          str(eps))
+    files = [b.split(":")[0] for n in nodes.values() for b in n.get("binds") or []]
+    files += [n["startup-config"] for n in nodes.values() if "startup-config" in n]
+    with open(path) as f:  # the commented-out alternatives name their configs too
+        files += [l.split(":", 1)[1].strip() for l in f if "startup-config:" in l]
+    missing = [x for x in set(files) if not os.path.exists(os.path.join(os.path.dirname(path), x))]
+    check(f"vendor template: the {len(set(files))} files it names exist", not missing, str(missing))
+
+
+TESTS = {"msee-frr": test_frr, "msee-bird": test_bird, "msee-openbgpd": test_openbgpd,
+         "msee-global-reach": test_global_reach}
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="msee-container.") as tmp:
+        podman = podman_setup(tmp)
+        if not build_images(podman):
+            return 1
+        check_image(podman)
+        check_template(os.path.join(TOPO_DIR, "msee-vendor-ce.clab.yml"))
+        image_map = dict(IMAGE_MAP)
+        wanted = os.environ.get("MSEE_CONTAINER_TOPOLOGIES", ",".join(TESTS)).split(",")
+        for name in wanted:
+            path = os.path.join(TOPO_DIR, f"{name}.clab.yml")
+            lab = Lab(path, podman, image_map, tmp)
+            t = time.monotonic()
+            try:
+                lab.deploy()
+                say(f"{name}: deployed ({time.monotonic() - t:.1f} s)")
+                TESTS[name](lab)
+            except (DeployError, subprocess.TimeoutExpired) as e:
+                check(f"{name}: deploy and test", False, str(e))
+                if "msee" in lab.ids:
+                    print(lab.logs("msee")[-3000:])
+            finally:
+                lab.destroy()
+            say(f"{name}: done ({time.monotonic() - t:.1f} s)")
+    say(f"{'FAILED: ' + '; '.join(failures) if failures else 'all checks passed'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
