@@ -15,8 +15,8 @@ Shape of bgperf/bgperf2: senders (pre-encoded UPDATE streams) -> target -> sink,
 Convergence = sink time of the last expected prefix - time the senders started writing (all
 sessions Established before). Target RSS from /proc/PID/status (VmRSS idle, VmHWM at the end).
 
-  python3 bench/bgpbench.py [--targets msee,bird,frr,gobgp] [--scenarios 1x1M,10x100k,300idle,
-          withdraw] [--runs 3] [--msee PATH] [--quick] [--json out.json]
+  python3 bench/bgpbench.py [--targets msee,bird,frr,gobgp] [--scenarios 1x1M,1x1M-nhs,10x100k,
+          300idle,withdraw] [--runs 3] [--msee PATH] [--quick] [--json out.json]
 Exit status: 0 all runs converged, 1 a run failed (timeout, session error, crash), 2 a requested
 target could not be run (binary missing) or the environment is unusable (address in use).
 
@@ -46,7 +46,7 @@ def main(argv=None):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--targets", default="msee,bird,frr,gobgp",
                     help="comma list of msee,bird,frr,gobgp (default: all four)")
-    ap.add_argument("--scenarios", default="1x1M,10x100k,300idle,withdraw")
+    ap.add_argument("--scenarios", default="1x1M,1x1M-nhs,10x100k,300idle,withdraw")
     ap.add_argument("--runs", type=int, default=3)
     default_msee = os.environ.get("MSEE_EMU") or str(
         Path(__file__).resolve().parent.parent / "build" / "msee-emu")

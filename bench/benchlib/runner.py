@@ -106,6 +106,7 @@ class Bench:
         try:
             t_start = time.monotonic()
             if target:
+                target.next_hop_self = sc.next_hop_self
                 pid = target.start(workdir, sc.peers, self.pin)
                 alive = target.alive
             else:

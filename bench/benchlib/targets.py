@@ -70,6 +70,8 @@ class Target:
     def command(self, d):
         raise NotImplementedError
 
+    next_hop_self = False  # set per scenario (Scenario.next_hop_self)
+
     def start(self, workdir, npeers, pin):
         self.workdir = workdir
         self.write_config(workdir, npeers)
@@ -122,7 +124,8 @@ class Bird(Target):
               "  strict bind yes; multihop; passive on;",
               f"  hold time {HOLD_TIME};",
               "  error wait time 1, 10; connect delay time 1;",
-              f"  ipv4 {{ import none; export all; next hop address {SINK_NEXT_HOP}; }};",
+              "  ipv4 { import none; export all; " +
+              ("" if self.next_hop_self else f"next hop address {SINK_NEXT_HOP}; ") + "};",
               "}"]
         Path(d, "bird.conf").write_text("\n".join(c) + "\n")
 
@@ -263,10 +266,13 @@ class Msee(Target):
         neighbors = [{"name": f"sender-{k + 1}", "address": sender_addr(k), "peerAsn": sender_as(k),
                       "passive": True, "export": False, "holdTime": HOLD_TIME,
                       "connectRetry": 1, "idleHoldTime": 1} for k in range(npeers)]
-        neighbors.append({"name": "sink", "address": SINK_ADDR, "peerAsn": SINK_AS,
-                          "passive": True, "import": True, "export": True,
-                          "nextHop": SINK_NEXT_HOP, "holdTime": HOLD_TIME,
-                          "connectRetry": 1, "idleHoldTime": 1})
+        sink = {"name": "sink", "address": SINK_ADDR, "peerAsn": SINK_AS,
+                "passive": True, "import": True, "export": True,
+                "nextHop": SINK_NEXT_HOP, "holdTime": HOLD_TIME,
+                "connectRetry": 1, "idleHoldTime": 1}
+        if self.next_hop_self:
+            del sink["nextHop"]  # our end of the session, the default toward an eBGP peer
+        neighbors.append(sink)
         conf = {"router": {"asn": TARGET_AS, "routerId": TARGET_ADDR},
                 "listen": [{"address": TARGET_ADDR, "port": BGP_PORT}],
                 "logRoutes": False, "neighbors": neighbors}

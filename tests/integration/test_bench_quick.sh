@@ -31,7 +31,7 @@ if [ "$rc" = 0 ]; then pass "bgpbench --quick exited 0"; else fail "bgpbench --q
 if "$PY" - "$OUT/bench.json" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-want_sc = ["1x1M", "10x100k", "300idle", "withdraw"]
+want_sc = ["1x1M", "1x1M-nhs", "10x100k", "300idle", "withdraw"]
 bad = []
 for sid in want_sc:
     sc = d["scenarios"].get(sid)
