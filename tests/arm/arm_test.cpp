@@ -162,7 +162,7 @@ TEST_CASE("ARM: long-running route tables, 200 at once or 202 + Location", "[arm
   CHECK(json::parse(now.body)["value"].size() == 2);  // the VNet via two gateway instances
 }
 
-TEST_CASE("ARM: PUT peering applies by difference; bad bodies change nothing", "[arm]") {
+TEST_CASE("ARM: PUT peering applies by difference, and bad bodies change nothing", "[arm]") {
   Fixture f;
   auto t = f.token();
   auto url = kCircuit + "/peerings/AzurePrivatePeering";

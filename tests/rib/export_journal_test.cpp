@@ -177,7 +177,7 @@ TEST_CASE("Export off reads only the changes that involved our own routes", "[ri
   CHECK(s.withdrawn.empty());  // nothing sent for the skipped change, not even a withdrawal
 }
 
-TEST_CASE("Session down detaches from the journal; a moved Adj-RIB-Out stays attached",
+TEST_CASE("Session down detaches from the journal, and a moved Adj-RIB-Out stays attached",
           "[rib][journal]") {
   Rib r;
   r.add(nth(1), 1, 65001);
