@@ -137,12 +137,21 @@ bool Speaker::start() {
         }
       }
     }
-    log::info("listening on [{}]:{}", l.address.to_string(), l.port);
     listeners_.push_back(std::move(listener));
   }
   originate_local_routes();
   for (auto& l : listeners_) {
-    l->start();
+    const auto& ep = l->endpoint();
+    if (auto ec = l->start()) {
+      log::error("cannot listen on [{}]:{}: {}", ep.address().to_string(), ep.port(),
+                 ec.message());
+      for (auto& other : listeners_) {
+        other->close();
+      }
+      listeners_.clear();
+      return false;
+    }
+    log::info("listening on [{}]:{}", ep.address().to_string(), ep.port());
   }
   for (auto& ps : states_) {
     auto* p = ps.peer;

@@ -30,10 +30,6 @@ boost::system::error_code Listener::open() {
     acceptor_.set_option(asio::ip::v6_only(true), ec);
   }
   acceptor_.bind(endpoint_, ec);
-  if (ec) {
-    return ec;
-  }
-  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   return ec;
 }
 
@@ -45,7 +41,14 @@ boost::system::error_code Listener::set_gtsm() {
   return set_min_ttl(acceptor_, endpoint_.address().is_v6(), 254);
 }
 
-void Listener::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+boost::system::error_code Listener::start() {
+  boost::system::error_code ec;
+  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) {
+    asio::co_spawn(io_, accept_loop(), asio::detached);
+  }
+  return ec;
+}
 
 void Listener::close() {
   boost::system::error_code ec;

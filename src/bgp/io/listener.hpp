@@ -22,11 +22,17 @@ class Listener {
   using Dispatch = std::function<void(tcp::socket)>;
   Listener(boost::asio::io_context& io, tcp::endpoint endpoint, Dispatch dispatch);
 
-  // Binds and listens; the error says why not (address not local, port in use, no permission).
+  // Binds (no listen yet); the error says why not (address not local, port in use, no
+  // permission). Binding early finds those errors before any work is done, and privileged
+  // ports are bound before --user drops root.
   boost::system::error_code open();
   boost::system::error_code set_md5(const wire::IpAddress& peer, std::string_view key);
   boost::system::error_code set_gtsm();
-  void start();  // spawns the accept loop
+  // Listens and spawns the accept loop. Separate from open() so that the kernel accepts no
+  // connection while the speaker is still loading (a million generated routes take seconds):
+  // a peer that connects early is refused and retries, rather than sitting on an accepted
+  // connection nobody answers until its OPEN times out.
+  boost::system::error_code start();
   void close();
   const tcp::endpoint& endpoint() const { return endpoint_; }
 
