@@ -62,12 +62,20 @@ void AdjRibOut::changed(const wire::Prefix& prefix, std::size_t table_size) {
   }
 }
 
-void AdjRibOut::dump(const LocRib& rib, wire::AfiSafi family) {
+void AdjRibOut::dump(const LocRib& rib, wire::AfiSafi family, const ExportRule& rule) {
   auto& o = out(family);
   o.pending.clear();
   o.next = 0;
-  o.pending.reserve(rib.size(family));
-  rib.for_each_best(family, [&](const wire::Prefix& p, const Path&) { o.pending.push_back(p); });
+  if (rule.local_only() && rule.local != nullptr) {
+    rule.local->for_each_for(rule.self, family.afi, [&](const wire::Prefix& p) {
+      if (rib.best(p) != nullptr) {
+        o.pending.push_back(p);
+      }
+    });
+  } else {
+    o.pending.reserve(rib.size(family));
+    rib.for_each_best(family, [&](const wire::Prefix& p, const Path&) { o.pending.push_back(p); });
+  }
   o.dump_end = o.pending.size();
 }
 
@@ -104,7 +112,7 @@ std::vector<wire::UpdateMessage> AdjRibOut::next_batch(
   }
   // Then the table's journal, from this peer's cursor. With export off (and no exportFrom) the
   // peer only gets our own routes: changes that never involved one are skipped unread.
-  o.local_only = !rule.export_routes && (rule.export_from == nullptr || rule.export_from->empty());
+  o.local_only = rule.local_only();
   if (auto* j = o.journal(); j != nullptr && taken < kBatch) {
     bool was_oldest = o.cursor == j->begin();
     auto stop = std::min(j->end(), o.cursor + (kBatch - taken));

@@ -43,8 +43,10 @@ class AdjRibOut {
   // there can be distinct ones (and never below twice the last compacted size, so a mass
   // withdrawal does not sort the queue every few entries).
   void changed(const bgp::wire::Prefix& prefix, std::size_t table_size);
-  // The whole table of `family` (session up, ROUTE-REFRESH): supersedes what was queued.
-  void dump(const LocRib& rib, bgp::wire::AfiSafi family);
+  // The whole table of `family` (session up, ROUTE-REFRESH): supersedes what was queued. A
+  // peer that takes only our own routes (rule.local_only() with rule.local set) gets the
+  // local routes it may have, from the index, instead of a walk of the whole table.
+  void dump(const LocRib& rib, bgp::wire::AfiSafi family, const ExportRule& rule);
   // Every prefix of `family` re-evaluated, withdrawing what no longer goes to this peer (its
   // export rules or prepends changed). Withdrawing what it never had is harmless (RFC 4271
   // §9.1.3 ignores it).

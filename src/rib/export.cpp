@@ -12,12 +12,7 @@ bool exportable(const ExportRule& rule, const Path& best, const wire::Prefix& pr
     return false;
   }
   if (best.peer == kLocalPeer) {
-    if (rule.local_to == nullptr) {
-      return true;
-    }
-    auto it = rule.local_to->find(prefix);
-    return it == rule.local_to->end() ||
-           (rule.name != nullptr && it->second.count(*rule.name) > 0);
+    return rule.local == nullptr || rule.local->allows(prefix, rule.self);
   }
   if (rule.export_from != nullptr && !rule.export_from->empty()) {
     return rule.export_from->count(best.peer) > 0;

@@ -13,6 +13,7 @@
 #include "bgp/wire/codec.hpp"
 #include "bgp/wire/message.hpp"
 #include "rib/loc_rib.hpp"
+#include "rib/local_targets.hpp"
 
 namespace msee::rib {
 
@@ -30,9 +31,12 @@ struct ExportRule {
   PeerId self = 0;             // never back to the peer a route came from
   bool export_routes = true;   // routes learned from peers; false: only our own
   const std::set<PeerId>* export_from = nullptr;  // when not empty: only these peers' routes
-  // Our own routes restricted to some neighbours (by name); a prefix not in the map goes to all.
-  const std::map<bgp::wire::Prefix, std::set<std::string>>* local_to = nullptr;
-  const std::string* name = nullptr;  // this peer's name, for local_to
+  // Our own routes and the neighbours each goes to; none recorded: every local route to all.
+  const LocalTargets* local = nullptr;
+  // Only our own routes reach this peer (export off, no exportFrom).
+  bool local_only() const {
+    return !export_routes && (export_from == nullptr || export_from->empty());
+  }
 };
 bool exportable(const ExportRule& rule, const Path& best, const bgp::wire::Prefix& prefix);
 

@@ -232,7 +232,7 @@ void Speaker::on_route_refresh(Peer& peer, const wire::RouteRefreshMessage& rr) 
         peer.send(wire::RouteRefreshMessage{rr.afi_safi,
                                             wire::RouteRefreshSubtype::BeginOfRouteRefresh});
       }
-      ps.out.dump(home(ps), rr.afi_safi);
+      ps.out.dump(home(ps), rr.afi_safi, export_rule(ps));
       ps.out.set_eorr_due(rr.afi_safi, n->enhanced_route_refresh);
       schedule_flush(ps);
       return;

@@ -41,25 +41,25 @@ wire::Prefix nth_prefix(const wire::Prefix& base, std::uint32_t n) {
 void Speaker::originate_local_routes() {
   std::size_t n = 0;
   auto add = [&](const wire::Prefix& p, const wire::PathAttributes& attrs,
-                 const std::vector<std::string>& to, const std::vector<TableId>& tables) {
+                 const std::vector<rib::PeerId>& to, const std::vector<TableId>& tables) {
     for (auto t : tables) {
       tables_[t].rib->update(p, rib::kLocalPeer, attrs_.intern(attrs));
     }
-    if (!to.empty()) {
-      local_to_[p].insert(to.begin(), to.end());
-    }
+    local_.add(p, to);
     ++n;
   };
   for (const auto& ann : config_.announce) {
     auto tables = local_tables(ann.to);
+    auto to = peer_ids(ann.to);
     for (const auto& p : ann.prefixes) {
-      add(p, ann.attributes, ann.to, tables);
+      add(p, ann.attributes, to, tables);
     }
   }
   for (const auto& g : config_.generate) {
     auto tables = local_tables(g.to);
+    auto to = peer_ids(g.to);
     for (std::uint32_t i = 0; i < g.count; ++i) {
-      add(nth_prefix(g.base, i), g.attributes, g.to, tables);
+      add(nth_prefix(g.base, i), g.attributes, to, tables);
     }
   }
   if (n > 0) {

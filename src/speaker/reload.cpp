@@ -164,7 +164,7 @@ std::vector<std::string> Speaker::reconfigure(RouterConfig config,
     auto it = after.find(p);
     if (it == after.end() || it->second.to != l.to) {
       // Gone, or going to other neighbours (maybe other tables): out of its tables first.
-      local_to_.erase(p);
+      local_.erase(p);
       set_local(p, local_tables(l.to), nullptr);
       withdrawn += it == after.end() ? 1 : 0;
     }
@@ -175,11 +175,7 @@ std::vector<std::string> Speaker::reconfigure(RouterConfig config,
       continue;
     }
     (it == before.end() ? added : replaced)++;
-    if (l.to.empty()) {
-      local_to_.erase(p);
-    } else {
-      local_to_[p] = std::set<std::string>(l.to.begin(), l.to.end());
-    }
+    local_.set(p, peer_ids(l.to));
     set_local(p, local_tables(l.to), l.attrs);
   }
   if (added + replaced + withdrawn > 0) {

@@ -292,7 +292,7 @@ void Speaker::on_established(Peer& peer, const fsm::Negotiated& n) {
   // Initial table: every best path of each negotiated family, then End-of-RIB (RFC 4724 §2).
   for (auto family : n.families) {
     ps.out.attach(family, tables_[ps.table].journal(family));  // changes from now on
-    ps.out.dump(home(ps), family);
+    ps.out.dump(home(ps), family, export_rule(ps));
     ps.out.set_eor_due(family);
   }
   schedule_flush(ps);

@@ -225,8 +225,7 @@ class Speaker : public bgp::io::PeerObserver {
   void flush(PeerState& ps);
   // Which routes go to the peer (its export settings and our restricted local routes).
   rib::ExportRule export_rule(const PeerState& ps) const {
-    return rib::ExportRule{ps.id, ps.config->export_routes, &ps.export_from, &local_to_,
-                           &ps.config->name};
+    return rib::ExportRule{ps.id, ps.config->export_routes, &ps.export_from, &local_};
   }
   PeerState& state_of(const bgp::io::Peer& peer);
   const PeerState& state_of(const bgp::io::Peer& peer) const;
@@ -261,8 +260,10 @@ class Speaker : public bgp::io::PeerObserver {
   // states_ indexes (states_ never changes size after construction).
   std::unordered_map<const bgp::io::Peer*, std::size_t> by_peer_;
   std::unordered_map<std::string, std::size_t> by_name_;
-  // Locally originated prefixes restricted to some neighbours (announce[].to / generate[].to).
-  std::map<bgp::wire::Prefix, std::set<std::string>> local_to_;
+  // Our own prefixes and the neighbours each goes to (announce[].to / generate[].to).
+  rib::LocalTargets local_;
+  // The PeerIds of neighbours named in a `to` list (names the config check let through).
+  std::vector<rib::PeerId> peer_ids(const std::vector<std::string>& names) const;
   bool any_export_off_ = false;  // some neighbour has "export": false
   std::vector<std::shared_ptr<boost::asio::steady_timer>> flap_timers_;
   std::vector<std::shared_ptr<std::function<void()>>> flap_ticks_;

@@ -119,6 +119,16 @@ std::vector<TableId> Speaker::local_tables(const std::vector<std::string>& to) c
   return out;
 }
 
+std::vector<rib::PeerId> Speaker::peer_ids(const std::vector<std::string>& names) const {
+  std::vector<rib::PeerId> out;
+  for (const auto& name : names) {
+    if (const auto* ps = state_named(name)) {
+      out.push_back(ps->id);
+    }
+  }
+  return out;
+}
+
 void Speaker::set_local(const wire::Prefix& p, const std::vector<TableId>& tables,
                         const wire::PathAttributes* attrs) {
   for (auto t : tables) {

@@ -89,7 +89,7 @@ TEST_CASE("A dump announces every best path, one UPDATE per attribute set",
   r.add("198.51.101.0/24", 1, path({65001}));
   r.add("203.0.113.0/24", 2, path({65002}));
   rib::AdjRibOut out;
-  out.dump(r.loc, wire::kIpv4Unicast);
+  out.dump(r.loc, wire::kIpv4Unicast, {});
   auto s = drain(out, r, rule_for(3));
   CHECK(s.updates == 2);
   REQUIRE(s.announced.size() == 3);
@@ -104,7 +104,7 @@ TEST_CASE("A route never goes back to the peer it came from, and a dump never wi
   r.add("198.51.100.0/24", 1, path({65001}));
   r.add("203.0.113.0/24", 2, path({65002}));
   rib::AdjRibOut out;
-  out.dump(r.loc, wire::kIpv4Unicast);
+  out.dump(r.loc, wire::kIpv4Unicast, {});
   auto s = drain(out, r, rule_for(1));
   CHECK(s.announced.size() == 1);
   CHECK(s.announced.count(pfx("203.0.113.0/24")) == 1);
@@ -134,16 +134,17 @@ TEST_CASE("Export off, exportFrom and restricted local routes decide who gets wh
   r.add("203.0.113.0/24", 2, path({65002}));
   r.add("192.0.2.0/24", rib::kLocalPeer, path({}));
   r.add("100.64.0.0/24", rib::kLocalPeer, path({}));
-  std::map<wire::Prefix, std::set<std::string>> local_to{{pfx("100.64.0.0/24"), {"other"}}};
-  std::string name = "me";
+  rib::LocalTargets local;
+  local.set(pfx("192.0.2.0/24"), {});
+  local.set(pfx("100.64.0.0/24"), {4});
   auto rule = rule_for(3);
-  rule.local_to = &local_to;
-  rule.name = &name;
+  rule.local = &local;
 
   SECTION("export off: only our own routes, and of those only the unrestricted one") {
     rule.export_routes = false;
     rib::AdjRibOut out;
-    out.dump(r.loc, wire::kIpv4Unicast);
+    out.dump(r.loc, wire::kIpv4Unicast, rule);
+    CHECK(out.pending(wire::kIpv4Unicast));
     auto s = drain(out, r, rule);
     CHECK(s.announced.size() == 1);
     CHECK(s.announced.count(pfx("192.0.2.0/24")) == 1);
@@ -152,17 +153,28 @@ TEST_CASE("Export off, exportFrom and restricted local routes decide who gets wh
     std::set<rib::PeerId> from{2};
     rule.export_from = &from;
     rib::AdjRibOut out;
-    out.dump(r.loc, wire::kIpv4Unicast);
+    out.dump(r.loc, wire::kIpv4Unicast, rule);
     auto s = drain(out, r, rule);
     CHECK(s.announced.size() == 2);
     CHECK(s.announced.count(pfx("203.0.113.0/24")) == 1);
     CHECK(s.announced.count(pfx("192.0.2.0/24")) == 1);
   }
-  SECTION("a local route restricted to this peer goes to it") {
-    name = "other";
+  SECTION("a local route restricted to this peer goes to it, with export on or off") {
+    rule.self = 4;
+    rule.export_routes = GENERATE(true, false);
     rib::AdjRibOut out;
-    out.dump(r.loc, wire::kIpv4Unicast);
-    CHECK(drain(out, r, rule).announced.count(pfx("100.64.0.0/24")) == 1);
+    out.dump(r.loc, wire::kIpv4Unicast, rule);
+    auto s = drain(out, r, rule);
+    CHECK(s.announced.count(pfx("100.64.0.0/24")) == 1);
+    CHECK(s.announced.count(pfx("192.0.2.0/24")) == 1);
+    CHECK(s.announced.size() == (rule.export_routes ? 4u : 2u));
+  }
+  SECTION("a local route recorded but withdrawn from the table is not dumped") {
+    rule.export_routes = false;
+    r.loc.withdraw(pfx("192.0.2.0/24"), rib::kLocalPeer);
+    rib::AdjRibOut out;
+    out.dump(r.loc, wire::kIpv4Unicast, rule);
+    CHECK_FALSE(out.pending(wire::kIpv4Unicast));
   }
 }
 
@@ -171,7 +183,7 @@ TEST_CASE("Without a next hop nothing is announced, and the dump count says so",
   Rib r;
   r.add("198.51.100.0/24", 1, path({65001}));
   rib::AdjRibOut out;
-  out.dump(r.loc, wire::kIpv4Unicast);
+  out.dump(r.loc, wire::kIpv4Unicast, {});
   auto s = drain(out, r, rule_for(3), std::nullopt);
   CHECK(s.announced.empty());
   CHECK(s.withdrawn.empty());
@@ -184,7 +196,7 @@ TEST_CASE("MED learned from another AS is dropped, our own MED is kept (RFC 4271
   r.add("198.51.100.0/24", 1, path({65001}, 50));
   r.add("192.0.2.0/24", rib::kLocalPeer, path({}, 70));
   rib::AdjRibOut out;
-  out.dump(r.loc, wire::kIpv4Unicast);
+  out.dump(r.loc, wire::kIpv4Unicast, {});
   auto s = drain(out, r, rule_for(3));
   CHECK_FALSE(s.announced.at(pfx("198.51.100.0/24")).med.has_value());
   CHECK(s.announced.at(pfx("192.0.2.0/24")).med == std::optional<std::uint32_t>(70));
@@ -201,7 +213,7 @@ TEST_CASE("A batch takes at most kBatch queued prefixes", "[rib][adj_rib_out]") 
     r.loc.update(wire::Prefix{wire::IpAddress::v4(0x0A000000u + (i << 8)), 24}, 1, a);
   }
   rib::AdjRibOut out;
-  out.dump(r.loc, wire::kIpv4Unicast);
+  out.dump(r.loc, wire::kIpv4Unicast, {});
   CHECK(out.queued(wire::kIpv4Unicast) == n);
   rib::ExportContext ectx{12076, 65010};
   (void)out.next_batch(wire::kIpv4Unicast, r.loc, rule_for(3), ectx, kNextHop, kCtx);
@@ -228,7 +240,7 @@ TEST_CASE("End-of-RIB and EoRR are due once at the end of their pass", "[rib][ad
   Rib r;
   r.add("2001:db8::/32", 1, path({65001}));
   rib::AdjRibOut out;
-  out.dump(r.loc, wire::kIpv6Unicast);
+  out.dump(r.loc, wire::kIpv6Unicast, {});
   out.set_eor_due(wire::kIpv6Unicast);
   out.set_eorr_due(wire::kIpv6Unicast, true);
   auto s = drain(out, r, rule_for(3), ip("2001:db8::fe"), wire::kIpv6Unicast);
@@ -262,7 +274,7 @@ TEST_CASE("reset forgets every queued prefix and marker", "[rib][adj_rib_out]") 
   Rib r;
   r.add("198.51.100.0/24", 1, path({65001}));
   rib::AdjRibOut out;
-  out.dump(r.loc, wire::kIpv4Unicast);
+  out.dump(r.loc, wire::kIpv4Unicast, {});
   out.set_eor_due(wire::kIpv4Unicast);
   out.reset();
   CHECK_FALSE(out.pending(wire::kIpv4Unicast));
