@@ -318,13 +318,17 @@ void Emulator::shutdown(const std::string& message, std::function<void()> done) 
   if (traffic_timer_) {
     traffic_timer_->cancel();
   }
-  speaker_->shutdown(message, std::move(done));
-  // BFD AdminDown only once every session has its Cease/Administrative Shutdown: done first,
-  // our own BFD going down tore the Established sessions down with Cease/BFD Down instead
-  // (seen by the container test's CE). Sessions that are no longer Established ignore it.
-  for (const auto& s : bfd_->sessions()) {
-    (void)bfd_->set_admin_down(s.name, true);
-  }
+  // BFD AdminDown only once every Cease/Administrative Shutdown has left our queues: sent
+  // together, the CE could read our BFD AdminDown before the Cease and tear the session down
+  // as Cease/BFD Down itself (seen by the container test's FRR CE). A short pause lets the
+  // AdminDown packets go out before the io_context stops.
+  speaker_->shutdown(message, [this, done = std::move(done)]() mutable {
+    for (const auto& s : bfd_->sessions()) {
+      (void)bfd_->set_admin_down(s.name, true);
+    }
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(50));
+    timer->async_wait([timer, done = std::move(done)](boost::system::error_code) { done(); });
+  });
 }
 
 }  // namespace msee::emulator
