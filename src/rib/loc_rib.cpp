@@ -64,6 +64,19 @@ std::size_t& LocRib::counter(PeerId peer, wire::AfiSafi family) {
   return family == wire::kIpv4Unicast ? s.count4 : s.count6;
 }
 
+std::size_t& LocRib::stale_counter(PeerId peer, wire::AfiSafi family) {
+  auto& s = ensure_slot(peer);
+  return family == wire::kIpv4Unicast ? s.stale4 : s.stale6;
+}
+
+std::size_t LocRib::stale_count(PeerId peer, wire::AfiSafi family) const {
+  const auto* s = slot(peer);
+  if (s == nullptr) {
+    return 0;
+  }
+  return family == wire::kIpv4Unicast ? s->stale4 : s->stale6;
+}
+
 std::size_t LocRib::count(PeerId peer, wire::AfiSafi family) const {
   const auto* s = slot(peer);
   if (s == nullptr) {
@@ -120,6 +133,7 @@ bool LocRib::update_in(Table& t, const Key& k, PeerId peer, AttrId attr, wire::A
   // Replace this peer's path if it has one (RFC 4271 §3.1 implicit withdraw).
   if (d.first.peer == peer) {
     bool same = d.first.attr == attr;
+    forget_stale(d.first, fam);
     store_.unref(d.first.attr);
     d.first = Path{attr, peer, false};
     if (d.more && !d.more->empty()) {
@@ -134,6 +148,7 @@ bool LocRib::update_in(Table& t, const Key& k, PeerId peer, AttrId attr, wire::A
   auto it = std::find_if(d.more->begin(), d.more->end(),
                          [peer](const Path& p) { return p.peer == peer; });
   if (it != d.more->end()) {
+    forget_stale(*it, fam);
     store_.unref(it->attr);
     *it = Path{attr, peer, false};
   } else {
@@ -150,6 +165,7 @@ bool LocRib::withdraw_in(Table& t, const Key& k, PeerId peer, wire::AfiSafi fam)
     return false;
   }
   if (d->first.peer == peer) {
+    forget_stale(d->first, fam);
     store_.unref(d->first.attr);
     counter(peer, fam)--;
     if (!d->more || d->more->empty()) {
@@ -172,6 +188,7 @@ bool LocRib::withdraw_in(Table& t, const Key& k, PeerId peer, wire::AfiSafi fam)
   if (it == d->more->end()) {
     return false;
   }
+  forget_stale(*it, fam);
   store_.unref(it->attr);
   counter(peer, fam)--;
   *it = d->more->back();
@@ -237,6 +254,9 @@ BestPathReason LocRib::best_reason(const wire::Prefix& prefix) const {
 std::vector<wire::Prefix> LocRib::remove_peer(PeerId peer) {
   std::vector<wire::Prefix> changed;
   for (auto fam : {wire::kIpv4Unicast, wire::kIpv6Unicast}) {
+    if (count(peer, fam) == 0) {
+      continue;  // nothing of its own here: no walk of the table
+    }
     std::vector<wire::Prefix> mine;
     for_each_path(peer, fam, [&](const wire::Prefix& p, const Path&) { mine.push_back(p); });
     for (const auto& p : mine) {
@@ -249,13 +269,23 @@ std::vector<wire::Prefix> LocRib::remove_peer(PeerId peer) {
 }
 
 void LocRib::mark_stale(PeerId peer, wire::AfiSafi family) {
-  auto mark = [peer](const auto&, Dest& d) {
+  if (count(peer, family) == 0) {
+    return;
+  }
+  std::size_t& stale = stale_counter(peer, family);
+  auto mark_one = [&stale](Path& p) {
+    if (!p.stale) {
+      p.stale = true;
+      ++stale;
+    }
+  };
+  auto mark = [peer, &mark_one](const auto&, Dest& d) {
     if (d.first.peer == peer) {
-      d.first.stale = true;
+      mark_one(d.first);
     } else if (d.more) {
       for (auto& p : *d.more) {
         if (p.peer == peer) {
-          p.stale = true;
+          mark_one(p);
         }
       }
     }
@@ -268,6 +298,9 @@ void LocRib::mark_stale(PeerId peer, wire::AfiSafi family) {
 }
 
 std::vector<wire::Prefix> LocRib::sweep_stale(PeerId peer, wire::AfiSafi family) {
+  if (stale_count(peer, family) == 0) {
+    return {};  // every fresh session's End-of-RIB: nothing to walk for
+  }
   std::vector<wire::Prefix> stale;
   for_each_path(peer, family, [&](const wire::Prefix& p, const Path& path) {
     if (path.stale) {

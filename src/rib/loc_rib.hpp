@@ -90,6 +90,8 @@ class LocRib {
   // Paths held from `peer` in `family` (its Adj-RIB-In size after policy).
   std::size_t count(PeerId peer, bgp::wire::AfiSafi family) const;
   std::size_t size(bgp::wire::AfiSafi family) const;  // prefixes with at least one path
+  // Paths of `peer` in `family` still marked stale (kept as a count, see PeerSlot).
+  std::size_t stale_count(PeerId peer, bgp::wire::AfiSafi family) const;
 
   // Removes every path of `peer` (session down without graceful restart); returns the
   // prefixes whose best path changed.
@@ -152,6 +154,13 @@ class LocRib {
   bool select(Dest& d);
   Candidate candidate(const Path& p) const;
   std::size_t& counter(PeerId peer, bgp::wire::AfiSafi family);
+  std::size_t& stale_counter(PeerId peer, bgp::wire::AfiSafi family);
+  // A path of `peer` leaves the table or is replaced: its stale mark goes with it.
+  void forget_stale(const Path& p, bgp::wire::AfiSafi family) {
+    if (p.stale) {
+      stale_counter(p.peer, family)--;
+    }
+  }
 
   AttrStore& store_;
   PrefixTable<Key4, Dest> v4_;
@@ -164,6 +173,11 @@ class LocRib {
     PeerInfo info;
     std::size_t count4 = 0;
     std::size_t count6 = 0;
+    // Paths still marked stale: an End-of-RIB from a peer with none (every fresh session's)
+    // costs nothing instead of a walk of the whole table, which in one shared router-mode
+    // table made N sessions' End-of-RIBs O(N x table) (issue #15).
+    std::size_t stale4 = 0;
+    std::size_t stale6 = 0;
   };
   PeerSlot* slot(PeerId id);
   const PeerSlot* slot(PeerId id) const;

@@ -194,6 +194,7 @@ void Speaker::dispatch_inbound(bgp::io::tcp::socket socket) {
 
 void Speaker::shutdown(const std::string& message, std::function<void()> done) {
   log::info("shutting down: Cease/Administrative Shutdown \"{}\" to every peer", message);
+  stopping_ = true;
   for (auto& l : listeners_) {
     l->close();
   }
@@ -312,7 +313,7 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
   ps.limit_v6.reset();
   ps.rejected_now.clear();
   ps.rejected_v4 = ps.rejected_v6 = 0;
-  if (!down.was_established) {
+  if (!down.was_established || stopping_) {
     return;
   }
   // RFC 4724 §4.2 helper (graceful_restart.hpp): keep a restarting peer's routes as stale.

@@ -265,6 +265,9 @@ class Speaker : public bgp::io::PeerObserver {
   // The PeerIds of neighbours named in a `to` list (names the config check let through).
   std::vector<rib::PeerId> peer_ids(const std::vector<std::string>& names) const;
   bool any_export_off_ = false;  // some neighbour has "export": false
+  // shutdown() began: sessions going down leave their routes where they are (the process is
+  // about to exit), instead of N removals that each re-advertise to the others.
+  bool stopping_ = false;
   std::vector<std::shared_ptr<boost::asio::steady_timer>> flap_timers_;
   std::vector<std::shared_ptr<std::function<void()>>> flap_ticks_;
 

@@ -371,6 +371,48 @@ TEST_CASE("Loc-RIB: mark_stale, re-announce and sweep_stale", "[rib]") {
   }
 }
 
+TEST_CASE("Loc-RIB: the stale count follows every path that is marked, replaced or removed",
+          "[rib]") {
+  // sweep_stale trusts the count to skip its walk (issue #15): it must never fall short.
+  Fixture f;
+  auto counted = [&](PeerId peer) {
+    std::size_t n = 0;
+    f.loc.for_each_path(peer, wire::kIpv4Unicast, [&](const wire::Prefix&, const rib::Path& p) {
+      n += p.stale ? 1 : 0;
+    });
+    CHECK(f.loc.stale_count(peer, wire::kIpv4Unicast) == n);
+    return n;
+  };
+  for (const char* p : {"10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.4.0.0/16"}) {
+    f.update(p, 1, attrs({65001}));
+  }
+  f.update("10.3.0.0/16", 2, attrs({65002}));          // peer 1's path in `more` or `first`
+  CHECK(counted(1) == 0);
+  CHECK(f.loc.sweep_stale(1, wire::kIpv4Unicast).empty());
+  f.loc.mark_stale(1, wire::kIpv4Unicast);
+  CHECK(counted(1) == 4);
+  f.loc.mark_stale(1, wire::kIpv4Unicast);             // twice: still 4
+  CHECK(counted(1) == 4);
+  CHECK(counted(2) == 0);
+  f.loc.withdraw(pfx("10.1.0.0/16"), 1);               // a stale path withdrawn
+  CHECK(counted(1) == 3);
+  f.update("10.2.0.0/16", 1, attrs({65001, 7}));       // refreshed
+  CHECK(counted(1) == 2);
+  f.update("10.3.0.0/16", 2, attrs({}));               // moves peer 1's stale path aside
+  CHECK(counted(1) == 2);
+  f.loc.withdraw(pfx("10.3.0.0/16"), 2);               // and back to `first`
+  CHECK(counted(1) == 2);
+  auto swept = f.loc.sweep_stale(1, wire::kIpv4Unicast);
+  CHECK(as_set(swept) == std::set<wire::Prefix>{pfx("10.3.0.0/16"), pfx("10.4.0.0/16")});
+  CHECK(counted(1) == 0);
+  CHECK(f.loc.count(1, wire::kIpv4Unicast) == 1);
+  f.loc.mark_stale(1, wire::kIpv4Unicast);             // marks again after a sweep
+  CHECK(counted(1) == 1);
+  CHECK(f.loc.remove_peer(1).size() == 1);
+  CHECK(counted(1) == 0);
+  CHECK(f.loc.remove_peer(1).empty());                 // nothing left: no walk, nothing found
+}
+
 TEST_CASE("Loc-RIB: attribute references are released when everything is withdrawn", "[rib]") {
   Fixture f;
   for (std::uint32_t i = 0; i < 200; ++i) {
