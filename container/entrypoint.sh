@@ -10,7 +10,12 @@
 #      the dot1Q sub-interface er<C>p<L>.<vlanId> where the kernel has 802.1Q, else untagged on
 #      er<C>p<L> itself (the peerings of one link then share its L2 segment; their /30s and
 #      /126s do not overlap, so BGP and BFD work the same). MSEE_DOT1Q=auto|on|off chooses.
-#   3. exec msee-emu --config $MSEE_CONFIG --user msee: it binds, then drops to user msee.
+#   3. The data plane, when the topology links this node to VNet nodes (gw<C>p<L> interfaces;
+#      MSEE_DATAPLANE=off: not): msee-dataplane sets up the gateway links, the tables and the
+#      rules, and msee-emu runs with --dataplane-host (this container's namespace is the MSEE's
+#      own, though msee-emu is PID 1 in it) and keeps CAP_NET_ADMIN to write the CE's routes.
+#   4. exec msee-emu --config $MSEE_CONFIG --user msee: it binds, then drops to user msee.
+# MSEE_ROLE=vnet makes the node a circuit's VNet side instead (msee-vnet, after step 1).
 # Environment: MSEE_CONFIG (default /etc/msee-emu/config.json, the bind mount), MSEE_API_LISTEN
 # (the API's ADDR:PORT, default 127.0.0.1:8179; a non-loopback one needs MSEE_API_TOKEN),
 # MSEE_USER (default msee), MSEE_IF_WAIT_SECONDS (default 300), MSEE_LINKS=off (the addresses
@@ -47,6 +52,11 @@ if [ "$want" -gt 0 ]; then
   done
   log "$want data interface(s) present"
 fi
+
+if [ "${MSEE_ROLE:-msee}" = vnet ]; then
+  exec msee-vnet
+fi
+[ "${MSEE_ROLE:-msee}" = msee ] || die "MSEE_ROLE is msee or vnet, not '$MSEE_ROLE'"
 
 plan=$(msee-emu --plan "$config") || die "msee-emu refuses $config (see above)"
 addressing=$(printf '%s' "$plan" | jq -r '.addressing')
@@ -97,7 +107,22 @@ if [ "$addressing" = direct ] && [ "${MSEE_LINKS:-on}" != off ] && [ "$(id -u)" 
   done
 fi
 
+dataplane=
+gws=
+for i in /sys/class/net/gw*p[12]; do
+  case ${i##*/} in gw*[!0-9p]*p[12] | gwp[12]) ;; gw*p[12]) gws="$gws ${i##*/}" ;; esac
+done
+if [ -n "$gws" ] && [ "${MSEE_DATAPLANE:-auto}" != off ] && [ "$(id -u)" = 0 ]; then
+  printf '%s' "$plan" > /run/msee-plan.json
+  # shellcheck disable=SC2086 # one argument per gateway link
+  msee-dataplane /run/msee-plan.json "${dot1q:-off}" $gws
+  dataplane=1
+fi
+
 set -- --config "$config" --api "${MSEE_API_LISTEN:-127.0.0.1:8179}"
+if [ -n "$dataplane" ]; then
+  set -- "$@" --dataplane-host
+fi
 if [ "$(id -u)" = 0 ]; then
   set -- "$@" --user "${MSEE_USER:-msee}"
 fi

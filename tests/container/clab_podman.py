@@ -3,7 +3,7 @@ the container test runs exactly the topologies we ship (containerlab is not in D
 
 What it reads of the file, as containerlab does: `name`, and for each node `kind` (linux only),
 `image` (through an image map: the registry images are stood in for by local builds), `binds`
-(relative to the topology file), `env`, `cap-add` and `exec`; `links` with their two
+(relative to the topology file), `env`, `cap-add`, `sysctls` and `exec`; `links` with their two
 `node:interface` endpoints. What it does, in containerlab's order: create every node's container
 with no network (`--network none`, containerlab's eth0 management link is left out) and
 CLAB_INTFS set to the node's link count, start them, make each link a veth pair in the host
@@ -101,6 +101,8 @@ class Lab:
                 argv += ["-v", self.bind(b)]
             for c in node.get("cap-add") or []:
                 argv += ["--cap-add", c]
+            for k, v in (node.get("sysctls") or {}).items():
+                argv += ["--sysctl", f"{k}={v}"]
             self.ids[name] = self.pm(*argv, self.image(name)).stdout.strip()
         for name, cid in self.ids.items():
             self.pm("start", cid)

@@ -17,6 +17,7 @@ fast); the containers are removed by id.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -162,8 +163,13 @@ def check_msee_node(lab):
     check(f"{name}: PID 1 is msee-emu", fields["Name"].strip() == "msee-emu", fields["Name"])
     check(f"{name}: msee-emu runs as msee (uid 179)", fields["Uid"].split()[0] == "179",
           fields["Uid"])
-    check(f"{name}: msee-emu holds no capability", int(fields["CapEff"], 16) == 0 and
-          int(fields["CapPrm"], 16) == 0, fields["CapEff"])
+    # With a data plane (gateway links to VNet nodes) it keeps CAP_NET_ADMIN (bit 12) alone,
+    # to write the CE's routes into the tables; without, nothing.
+    dataplane = any(e.startswith("msee:gw") for l in lab.topo["links"] for e in l)
+    want = 1 << 12 if dataplane else 0
+    check(f"{name}: msee-emu holds " + ("CAP_NET_ADMIN alone" if dataplane else "no capability"),
+          int(fields["CapEff"], 16) == want and int(fields["CapPrm"], 16) == want,
+          fields["CapEff"])
     logs = lab.logs("msee")
     check(f"{name}: the entrypoint waited for the links and chose a VLAN mode",
           "data interface(s) present" in logs and "802.1Q" in logs, logs[-1500:])
@@ -171,6 +177,52 @@ def check_msee_node(lab):
         if "802.1Q" in line:
             say(f"    {line.strip()}")
     return logs
+
+
+CE_HOST = "10.50.0.1"                 # the CE host, on the CE's lo (msee-frr.clab.yml)
+VMS = ("10.1.0.4", "10.2.0.4")        # the hub and spoke VMs on az0's lo (msee-vnet)
+
+
+def ping_counts(out):
+    """(sent, received) from ping's summary line."""
+    m = re.search(r"(\d+) packets transmitted, (\d+) (?:packets )?received", out)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def check_dataplane(lab):
+    """The containerlab data plane: the msee node's tables hold the CE's route over both
+    links (msee-emu --dataplane-host), the CE host reaches both VMs through it, and a source
+    the CE does not announce gets nothing back (Azure routes only what BGP carried)."""
+    logs = lab.logs("msee")
+    check("data plane: the entrypoint set up the gateway links",
+          "msee-dataplane: gateway link(s) gw0p1 gw0p2" in logs, logs[-1500:])
+    try:
+        tbl = lab.wait("10.50.0.0/16 over both CE links in table 1001", lambda: (
+            lambda o: "192.168.100.129" in o and "192.168.100.133" in o and o)(
+                lab.exec("msee", "ip", "route", "show", "table", "1001", "10.50.0.0/16").stdout),
+            timeout=20)
+        check("data plane: msee-emu wrote the CE's 10.50.0.0/16 into table 1001 over both links",
+              True)
+    except DeployError as e:
+        check("data plane: the CE's route in table 1001", False, str(e))
+        tbl = ""
+    for vm in VMS:
+        try:
+            lab.wait(f"the CE's kernel route to {vm}", lambda vm=vm: "via" in lab.exec(
+                "ce", "ip", "route", "get", vm, "from", CE_HOST).stdout, timeout=20)
+        except DeployError:
+            pass
+        p = lab.exec("ce", "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", "-I", CE_HOST, vm,
+                     check=False)
+        sent, got = ping_counts(p.stdout)
+        check(f"data plane: the CE host {CE_HOST} pings the VM {vm} through the MSEE "
+              f"({got}/{sent})", p.returncode == 0 and got == sent == 3,
+              p.stdout[-500:] + p.stderr[-300:] + tbl)
+    # The link address is no announced prefix: its packets reach the VM, the reply has no route.
+    p = lab.exec("ce", "ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", "-I", "192.168.100.129",
+                 VMS[0], check=False)
+    check("data plane: the CE's link address, which it does not announce, gets no reply",
+          ping_counts(p.stdout)[1] == 0, p.stdout[-400:])
 
 
 def test_frr(lab):
@@ -189,7 +241,12 @@ def test_frr(lab):
           [r["prefix"] for r in rx["value"]] == ["10.50.0.0/16"], json.dumps(rx)[:500])
     p = lab.pm("healthcheck", "run", lab.ids["msee"], check=False)
     check("podman healthcheck run: healthy", p.returncode == 0, p.stdout + p.stderr)
-    # The drill: Azure's link failover test (R68), the CE sampled through podman exec vtysh.
+    check_dataplane(lab)
+    # The drill: Azure's link failover test (R68), the CE sampled through podman exec vtysh,
+    # with traffic from the CE host to the hub VM all along (20 pings a second).
+    pinger = subprocess.Popen(lab.podman + ["exec", lab.ids["ce"], "ping", "-n", "-i", "0.05",
+                                            "-W", "1", "-w", "8", "-I", CE_HOST, VMS[0]],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     t = time.monotonic()
     msee_ctl(lab, "failover-test", "start", "--circuit", "er-lab-circuit", "--link-type",
              "Primary", "--category", "BgpDisconnect")
@@ -213,6 +270,12 @@ def test_frr(lab):
               f"{time.monotonic() - t:.1f} s", True)
     except DeployError as e:
         check("failover test ended: the CE is back on the primary", False, str(e))
+    out, _ = pinger.communicate(timeout=30)
+    sent, got = ping_counts(out)
+    # Both MSEEs forward the whole time (BgpDisconnect takes BGP down, not the link): a drop
+    # of more than a few packets means the data plane did not follow the routes.
+    check(f"failover test: the CE host's ping to {VMS[0]} through it: {sent} sent, "
+          f"{sent - got} lost", sent >= 100 and sent - got <= max(5, sent // 20), out[-600:])
     # SIGTERM (podman stop): Cease/Administrative Shutdown to every peer, then exit 0.
     # Only what FRR logs from now on: the failover test above sent the primary one already.
     seen = len(lab.exec("ce", "cat", "/var/log/frr/frr.log").stdout.splitlines())
