@@ -5,11 +5,12 @@ What it reads of the file, as containerlab does: `name`, and for each node `kind
 `image` (through an image map: the registry images are stood in for by local builds), `binds`
 (relative to the topology file), `env`, `cap-add`, `sysctls` and `exec`; `links` with their two
 `node:interface` endpoints. What it does, in containerlab's order: create every node's container
-with no network (`--network none`, containerlab's eth0 management link is left out) and
-CLAB_INTFS set to the node's link count, start them, make each link a veth pair in the host
-namespace and move its ends into the two containers' network namespaces by PID under the
-interface names of the endpoints, then run the nodes' `exec` commands. Containers are removed by
-id, never by name.
+(named clab-<lab>-<node>, as containerlab names them) with no network (`--network none`,
+containerlab's eth0 management link is left out) and CLAB_INTFS set to the node's link count,
+start them, make each link a veth pair in the host namespace and move its ends into the two
+containers' network namespaces by PID under the interface names of the endpoints, then run the
+nodes' `exec` commands. Containers are removed by id (by name only a leftover of this test's,
+recognised by its label).
 """
 import os
 import shlex
@@ -92,7 +93,14 @@ class Lab:
         for name, node in self.topo["nodes"].items():
             # No periodic health timer: podman runs it through systemd, which these machines
             # lack (the test runs the HEALTHCHECK itself with `podman healthcheck run`).
-            argv = ["create", "--network", "none", "--hostname", name,
+            # containerlab's container name, which `msee-ctl lab attach --containerlab` expects;
+            # one a crashed run of this test left is removed first (by our label only).
+            cname = f"clab-{self.topo['name']}-{name}"
+            old = self.pm("inspect", "-f", "{{index .Config.Labels \"msee-test\"}}", cname,
+                          check=False)
+            if old.returncode == 0 and old.stdout.strip() == self.topo["name"]:
+                self.pm("rm", "-f", "-t", "2", cname, check=False)
+            argv = ["create", "--name", cname, "--network", "none", "--hostname", name,
                     "--health-interval", "disable", "--label", f"msee-test={self.topo['name']}",
                     "-e", f"CLAB_INTFS={count[name]}"]
             for k, v in (node.get("env") or {}).items():

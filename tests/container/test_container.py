@@ -225,6 +225,51 @@ def check_dataplane(lab):
           ping_counts(p.stdout)[1] == 0, p.stdout[-400:])
 
 
+def lab_cli(*args, timeout=180):
+    """msee-ctl's lab side (python3 -m msee_lab, as the msee-ctl wrapper runs it) on the host,
+    JSON out; (return code, parsed JSON or None, stderr)."""
+    env = dict(os.environ, PYTHONPATH=os.path.join(SRC, "src", "lab"),
+               MSEE_LAB_DIR=os.environ["MSEE_LAB_DIR"])
+    p = subprocess.run([sys.executable, "-m", "msee_lab", "--lab-name", "msee-ct", "-o", "json",
+                        *args], capture_output=True, text=True, timeout=timeout, env=env)
+    try:
+        doc = json.loads(p.stdout) if p.stdout.strip() else None
+    except ValueError:
+        doc = None
+    return p.returncode, doc, p.stderr
+
+
+def check_attach(lab):
+    """msee-ctl lab attach on the containerlab lab, then two drills with the traffic probe
+    between the CE host and the VMs, then lab down, which must leave the containers running."""
+    rt = " ".join(lab.podman)
+    rc, st, err = lab_cli("lab", "attach", "--containerlab", lab.topo["name"], "--runtime", rt)
+    ok = check("lab attach: the containerlab lab as lab msee-ct, CE over FRR's vty sockets",
+               rc == 0 and st and st.get("ce") == "frr-container" and
+               [x["state"] for x in st.get("sessions", [])] == ["Established"] * 2 and
+               len(st.get("ceSessions", [])) == 2, f"rc {rc}: {err[-1500:]}")
+    if ok:
+        for drill, extra in (("failover-test", ["--hold", "2"]),
+                             ("silent-failure", ["--hold", "2"])):
+            rc, r, err = lab_cli("drill", drill, *extra, "--probe-interval-ms", "2")
+            t = (r or {}).get("traffic") or {}
+            dirs = t.get("directions", {})
+            lost = {d: (x["lost"], x["sent"], x["worstOutageMs"]) for d, x in dirs.items()}
+            check(f"drill {drill} on the containerlab lab: passed, traffic probed both ways "
+                  f"(lost/sent/worst ms per direction: {lost})",
+                  rc == 0 and r and r.get("ok") and len(dirs) == 2 and
+                  all(x["sent"] > 0 for x in dirs.values()),
+                  f"rc {rc}: {json.dumps((r or {}).get('checks'))[:1500]} {err[-1500:]}")
+    rc, down, err = lab_cli("lab", "down")
+    running = [n for n in lab.ids if lab.pm("inspect", "-f", "{{.State.Running}}",
+                                            lab.ids[n]).stdout.strip() == "true"]
+    check("lab down detaches: names gone, every container still running",
+          rc == 0 and sorted(running) == sorted(lab.ids) and
+          not any(n.startswith("msee-ct-") for n in
+                  run(["ip", "netns", "list"]).stdout.split()),
+          f"rc {rc} {err[-500:]} running {running}")
+
+
 def test_frr(lab):
     if not wait_healthy(lab, 2):
         return
@@ -276,6 +321,7 @@ def test_frr(lab):
     # of more than a few packets means the data plane did not follow the routes.
     check(f"failover test: the CE host's ping to {VMS[0]} through it: {sent} sent, "
           f"{sent - got} lost", sent >= 100 and sent - got <= max(5, sent // 20), out[-600:])
+    check_attach(lab)
     # SIGTERM (podman stop): Cease/Administrative Shutdown to every peer, then exit 0.
     # Only what FRR logs from now on: the failover test above sent the primary one already.
     seen = len(lab.exec("ce", "cat", "/var/log/frr/frr.log").stdout.splitlines())
@@ -357,6 +403,7 @@ TESTS = {"msee-frr": test_frr, "msee-bird": test_bird, "msee-openbgpd": test_ope
 
 def main():
     with tempfile.TemporaryDirectory(prefix="msee-container.") as tmp:
+        os.environ["MSEE_LAB_DIR"] = os.path.join(tmp, "labs")
         podman = podman_setup(tmp)
         if not build_images(podman):
             return 1

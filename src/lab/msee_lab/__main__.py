@@ -141,6 +141,19 @@ def parser():
     u.add_argument("--timeout", type=float, default=120, help="seconds to wait for sessions")
     u.add_argument("--no-dataplane", action="store_true",
                    help="BGP only: no Azure-side namespaces, routes, shaping or filters")
+    at = ls.add_parser("attach", help="drive msee-emu in containers (a containerlab lab of "
+                       "lab/containerlab/) with the drills, the probe and lab shell")
+    at.add_argument("--containerlab", metavar="LAB",
+                    help="containerlab's names for the topology LAB: clab-LAB-msee, "
+                         "clab-LAB-ce, clab-LAB-az<C> (the shipped topologies' node names)")
+    at.add_argument("--msee", metavar="CONTAINER", help="the msee node's container")
+    at.add_argument("--ce-container", metavar="CONTAINER", help="the CE's container")
+    at.add_argument("--vnet", action="append", metavar="C=CONTAINER",
+                    help="circuit C's VNet node (MSEE_ROLE=vnet); repeatable")
+    at.add_argument("--runtime", help="container CLI: docker (default if installed), podman, "
+                                      "or a command line with its options")
+    at.add_argument("--api", help="msee-emu's API inside the msee container "
+                                  "(default http://127.0.0.1:8179)")
     ls.add_parser("status", help="processes, MSEE and CE sessions")
     sh = ls.add_parser("shell", help="a shell (or vtysh/birdc) in the CE or MSEE namespace")
     sh.add_argument("where", metavar="{ce,ce<N>,ce:<circuit>,er,az[N]}",
@@ -232,6 +245,14 @@ def main(argv):
                       f"  {ctl} drill silent-failure\n"
                       f"More: {ctl} lab status | lab shell ce | drill --help | "
                       f"validate-limits | lab down   (docs/drills.md)")
+            return 0
+        if args.cmd == "lab" and args.lab == "attach":
+            from . import attach
+            state = attach.attach(args)
+            if emit:
+                emit(lab.status(args.name))
+            else:
+                print_route_tables(state)
             return 0
         if args.cmd == "lab" and args.lab == "down":
             r = lab.down_state(args.name, quiet=emit is not None)

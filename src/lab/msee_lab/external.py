@@ -16,6 +16,26 @@ from . import ce as ce_mod
 from . import util
 
 
+class ContainerFrrCe(ce_mod.FrrCe):
+    """An FRR CE in a container the lab did not start (`lab attach`, attach.py): sampled like
+    the lab's own FRR CE, over its daemons' vty sockets, reached through /proc/PID/root
+    (ceOptions' vtyDir). Nothing to start; its config is the topology's."""
+    kind = "frr-container"
+
+    def __init__(self, lab_dir, plan, opts, netns, dirname="ce"):
+        super().__init__(lab_dir, plan, opts, netns, dirname)
+        if not opts.get("vtyDir"):
+            raise util.LabError("frr-container: no vty directory recorded (lab attach again)")
+        self.dir = opts["vtyDir"]
+
+    def start(self):
+        return []
+
+    def announce_extra(self, extra):
+        raise util.LabError("a CE in a container keeps its own config: validate-limits needs a "
+                            "CE the lab started (msee-ctl lab up)")
+
+
 class ExternalCe(ce_mod.Ce):
     kind = "external"
 

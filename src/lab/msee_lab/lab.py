@@ -14,7 +14,7 @@ import subprocess
 import time
 
 from . import ce as ce_mod
-from .external import ExternalCe
+from .external import ContainerFrrCe, ExternalCe
 from . import dataplane, sites, topology, util
 from .util import LabError, say
 
@@ -97,7 +97,8 @@ def emu_bin():
 
 
 CE_KINDS = {"frr": ce_mod.FrrCe, "bird": ce_mod.BirdCe, "builtin": ce_mod.BuiltinCe,
-            "external": ExternalCe}  # external: bring your own CE, the lab starts none
+            "external": ExternalCe,  # external: bring your own CE, the lab starts none
+            "frr-container": ContainerFrrCe}  # lab attach: FRR in a container
 
 
 def new_ce(kind, lab_dir, plan, opts, netns, dirname="ce"):
@@ -333,6 +334,14 @@ def down_state(name, quiet=False):
     stopped = []
     try:
         st = load(name)
+        if st.get("attached"):  # lab attach: containers are not ours to stop
+            from . import attach
+            gone = attach.detach(st)
+            os.remove(os.path.join(d, "lab.json"))
+            if not quiet:
+                say(f"lab '{name}' detached: removed the names {', '.join(gone) or 'none'}; "
+                    f"the containers run on")
+            return {"name": name, "stopped": [], "removedNamespaces": gone, "logs": d}
         for p in reversed(st["processes"]):
             if util.alive(p):
                 util.stop(p)
@@ -376,6 +385,8 @@ def status(name):
            "netns": st["netns"],
            "processes": [{"role": p["role"], "pid": p["pid"], "alive": util.alive(p)}
                          for p in st["processes"]]}
+    if st.get("attached"):
+        out["attached"] = {k: st["attached"][k] for k in ("containers", "pids")}
     try:
         out["sessions"] = [{k: s.get(k) for k in ("name", "state", "adminState", "ceAddress",
                                                      "routeLimit", "flaps")}

@@ -145,15 +145,36 @@ def link_of(topo, circuit, path):
 def cut(topo, circuit, path):
     """Silent failure: the switch stops forwarding from the MSEE's side of the link."""
     link = link_of(topo, circuit, path)
+    if topo.get("attached"):
+        return drop_frames(topo, link, "-I")
     # One ip -batch for all the link's ports: its peerings fail together, as on one fibre.
     run(["ip", "-n", topo["netns"]["sw"], "-batch", "-"],
         input="".join(f"link set {port} nomaster\n" for port in link["mseePorts"]))
 
 
-def restore(topo, circuit, path):
+def restore(topo, circuit, path, quiet=False):
     link = link_of(topo, circuit, path)
+    if topo.get("attached"):
+        return drop_frames(topo, link, "-D", quiet)
     run(["ip", "-n", topo["netns"]["sw"], "-batch", "-"],
         input="".join(f"link set {port} master {link['bridge']}\n" for port in link["mseePorts"]))
+
+
+SILENT = "msee-lab-silent"
+
+
+def drop_frames(topo, link, action, quiet=False):
+    """An attached lab (attach.py) has no switch of ours: the silent failure drops every frame
+    of the link's MSEE port and its sub-interfaces (iptables' trailing + matches both) in the
+    msee node's namespace, in and out, carrier up. action -I cuts, -D restores."""
+    parents = sorted({d.split(".")[0] for d in link["erDevs"]})
+    for tool in ("iptables", "ip6tables"):
+        for dev in parents:
+            for chain, way in (("INPUT", "-i"), ("OUTPUT", "-o"), ("FORWARD", "-i"),
+                               ("FORWARD", "-o")):
+                run(["ip", "netns", "exec", topo["netns"]["er"], tool, "-w", action, chain, way,
+                     dev + "+", "-m", "comment", "--comment", SILENT, "-j", "DROP"],
+                    check=not quiet)
 
 
 def destroy(lab):
