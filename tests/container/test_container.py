@@ -193,18 +193,19 @@ def check_dataplane(lab):
     """The containerlab data plane: the msee node's tables hold the CE's route over both
     links (msee-emu --dataplane-host), the CE host reaches both VMs through it, and a source
     the CE does not announce gets nothing back (Azure routes only what BGP carried)."""
+    name = lab.topo["name"]
     logs = lab.logs("msee")
-    check("data plane: the entrypoint set up the gateway links",
+    check(f"{name} data plane: the entrypoint set up the gateway links",
           "msee-dataplane: gateway link(s) gw0p1 gw0p2" in logs, logs[-1500:])
     try:
         tbl = lab.wait("10.50.0.0/16 over both CE links in table 1001", lambda: (
             lambda o: "192.168.100.129" in o and "192.168.100.133" in o and o)(
                 lab.exec("msee", "ip", "route", "show", "table", "1001", "10.50.0.0/16").stdout),
             timeout=20)
-        check("data plane: msee-emu wrote the CE's 10.50.0.0/16 into table 1001 over both links",
+        check(f"{name} data plane: msee-emu wrote the CE's 10.50.0.0/16 into table 1001 over both links",
               True)
     except DeployError as e:
-        check("data plane: the CE's route in table 1001", False, str(e))
+        check(f"{name} data plane: the CE's route in table 1001", False, str(e))
         tbl = ""
     for vm in VMS:
         try:
@@ -215,13 +216,13 @@ def check_dataplane(lab):
         p = lab.exec("ce", "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", "-I", CE_HOST, vm,
                      check=False)
         sent, got = ping_counts(p.stdout)
-        check(f"data plane: the CE host {CE_HOST} pings the VM {vm} through the MSEE "
+        check(f"{name} data plane: the CE host {CE_HOST} pings the VM {vm} through the MSEE "
               f"({got}/{sent})", p.returncode == 0 and got == sent == 3,
               p.stdout[-500:] + p.stderr[-300:] + tbl)
     # The link address is no announced prefix: its packets reach the VM, the reply has no route.
     p = lab.exec("ce", "ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", "-I", "192.168.100.129",
                  VMS[0], check=False)
-    check("data plane: the CE's link address, which it does not announce, gets no reply",
+    check(f"{name} data plane: the CE's link address, which it does not announce, gets no reply",
           ping_counts(p.stdout)[1] == 0, p.stdout[-400:])
 
 
@@ -239,23 +240,24 @@ def lab_cli(*args, timeout=180):
     return p.returncode, doc, p.stderr
 
 
-def check_attach(lab):
-    """msee-ctl lab attach on the containerlab lab, then two drills with the traffic probe
-    between the CE host and the VMs, then lab down, which must leave the containers running."""
+def check_attach(lab, ce_kind="frr-container", drills=("failover-test", "silent-failure")):
+    """msee-ctl lab attach on the containerlab lab, then drills with the traffic probe between
+    the CE host and the VMs, then lab down, which must leave the containers running. An FRR CE
+    is sampled over its vty sockets, another from the MSEE side (external)."""
     rt = " ".join(lab.podman)
     rc, st, err = lab_cli("lab", "attach", "--containerlab", lab.topo["name"], "--runtime", rt)
-    ok = check("lab attach: the containerlab lab as lab msee-ct, CE over FRR's vty sockets",
-               rc == 0 and st and st.get("ce") == "frr-container" and
+    ok = check(f"lab attach: {lab.topo['name']} as lab msee-ct, the CE sampled as {ce_kind}",
+               rc == 0 and st and st.get("ce") == ce_kind and
                [x["state"] for x in st.get("sessions", [])] == ["Established"] * 2 and
                len(st.get("ceSessions", [])) == 2, f"rc {rc}: {err[-1500:]}")
     if ok:
-        for drill, extra in (("failover-test", ["--hold", "2"]),
-                             ("silent-failure", ["--hold", "2"])):
+        for drill in drills:
+            extra = ["--hold", "2"]
             rc, r, err = lab_cli("drill", drill, *extra, "--probe-interval-ms", "2")
             t = (r or {}).get("traffic") or {}
             dirs = t.get("directions", {})
             lost = {d: (x["lost"], x["sent"], x["worstOutageMs"]) for d, x in dirs.items()}
-            check(f"drill {drill} on the containerlab lab: passed, traffic probed both ways "
+            check(f"drill {drill} on {lab.topo['name']}: passed, traffic probed both ways "
                   f"(lost/sent/worst ms per direction: {lost})",
                   rc == 0 and r and r.get("ok") and len(dirs) == 2 and
                   all(x["sent"] > 0 for x in dirs.values()),
@@ -350,6 +352,8 @@ def test_bird(lab):
         check("BIRD CE holds 10.1.0.0/16 via both MSEEs with AS path 12076", True)
     except DeployError as e:
         check("BIRD CE holds 10.1.0.0/16 via both MSEEs", False, str(e))
+    check_dataplane(lab)
+    check_attach(lab, "external", ("failover-test",))
 
 
 def test_openbgpd(lab):
