@@ -105,9 +105,14 @@ std::vector<wire::UpdateMessage> AdjRibOut::next_batch(
       withdrawals.push_back(p);
     }
   };
+  // Each prefix is looked up in the Loc-RIB: its slot is fetched a few entries ahead.
+  constexpr std::size_t kAhead = 8;
   auto end = std::min(o.pending.size(), o.next + kBatch);
   std::size_t taken = end - o.next;
   for (; o.next < end; ++o.next) {
+    if (o.next + kAhead < end) {
+      rib.prefetch(o.pending[o.next + kAhead]);
+    }
     consider(o.pending[o.next], o.next >= o.dump_end);
   }
   // Then the table's journal, from this peer's cursor. With export off (and no exportFrom) the
@@ -117,6 +122,9 @@ std::vector<wire::UpdateMessage> AdjRibOut::next_batch(
     bool was_oldest = o.cursor == j->begin();
     auto stop = std::min(j->end(), o.cursor + (kBatch - taken));
     for (; o.cursor < stop; ++o.cursor) {
+      if (o.cursor + kAhead < stop) {
+        rib.prefetch(j->at(o.cursor + kAhead).prefix);
+      }
       const auto& e = j->at(o.cursor);
       if (e.local || !o.local_only) {
         consider(e.prefix, true);

@@ -49,7 +49,8 @@ void ExportJournal::append(const bgp::wire::Prefix& prefix, bool local, std::siz
   entries_.push_back(Entry{prefix, local});
   // The same bound the per-peer queues had: room for a full table twice over before anyone's
   // duplicates are collapsed, so a mass change does not sort a queue every few entries.
-  std::size_t bound = 2 * table_size + 65536;
+  high_ = std::max(high_, table_size);
+  std::size_t bound = 2 * high_ + 65536;
   if (entries_.size() > bound) {
     relieve();
   }
@@ -81,6 +82,7 @@ void ExportJournal::trim() {
   first_ = low;
   if (entries_.empty()) {
     entries_.shrink_to_fit();  // a burst's memory goes back once everyone has read it
+    high_ = 0;
   }
 }
 

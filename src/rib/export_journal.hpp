@@ -5,7 +5,8 @@
 // hold 1M and ten cursors.
 //
 // Memory stays bounded when a peer stops reading (a full socket, a slow CE): once the journal
-// holds more than `bound` entries (twice the table plus a constant), the readers in its older
+// holds more than `bound` entries (twice the table, at its largest since the readers last
+// caught up, plus a constant), the readers in its older
 // half take their unread entries over into their own queue, collapsed to distinct prefixes,
 // and the journal drops what every remaining reader has read. A slow peer therefore costs at
 // most one entry per distinct prefix of its own, and never holds the journal for fast peers.
@@ -85,6 +86,11 @@ class ExportJournal {
   void relieve();
   std::deque<Entry> entries_;
   Seq first_ = 0;
+  // The largest table size since the readers last caught up: the bound follows it, not the
+  // table's size now, or a mass withdrawal (a full-table peer going down, the table shrinking
+  // to nothing) made every 64k entries a take-over, each sorting the lagging reader's whole
+  // backlog again: 1M withdrawals cost seconds of sorting (perf, bgpbench teardown).
+  std::size_t high_ = 0;
   std::vector<Reader*> readers_;
 };
 

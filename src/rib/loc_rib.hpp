@@ -65,6 +65,16 @@ class LocRib {
     }
   }
 
+  // Starts loading the prefix's slot into the cache: a lookup a few prefixes later then does
+  // not wait on memory (a 1M table is far larger than the caches).
+  void prefetch(const bgp::wire::Prefix& p) const {
+    if (p.addr.is_v4()) {
+      v4_.prefetch(Key4::from(p));
+    } else {
+      v6_.prefetch(Key6::from(p));
+    }
+  }
+
   // Removes `peer`'s path. True if the best path changed (including to none).
   bool withdraw(const bgp::wire::Prefix& prefix, PeerId peer);
 
@@ -143,13 +153,6 @@ class LocRib {
   template <class Table, class Key>
   bool withdraw_in(Table& t, const Key& k, PeerId peer, bgp::wire::AfiSafi fam);
   const Dest* find(const bgp::wire::Prefix& p) const;
-  void prefetch(const bgp::wire::Prefix& p) const {
-    if (p.addr.is_v4()) {
-      v4_.prefetch(Key4::from(p));
-    } else {
-      v6_.prefetch(Key6::from(p));
-    }
-  }
   // Moves the best path to `first`; true if it changed (peer or attributes).
   bool select(Dest& d);
   Candidate candidate(const Path& p) const;

@@ -161,6 +161,33 @@ TEST_CASE("A slow peer's cursor does not hold the journal for fast peers", "[rib
   CHECK(drain(slow, r, rule_for(2)).announced.size() == distinct);
 }
 
+TEST_CASE("A mass withdrawal after a full table is no reason for a take-over", "[rib][journal]") {
+  // 100,000 prefixes in, then all out (a full-table peer went down): the table shrinks to
+  // nothing, but the journal's bound stays at twice its largest size, so a reader that has not
+  // read yet keeps its place instead of taking a backlog over every 64k withdrawals.
+  Rib r;
+  rib::ExportJournal j;
+  rib::AdjRibOut slow;
+  slow.attach(kV4, j);
+  const std::uint32_t n = 100000;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    j.append(nth(i), false, i + 1);
+  }
+  for (std::uint32_t i = 0; i < n; ++i) {
+    j.append(nth(i), false, n - i - 1);
+  }
+  CHECK(j.size() == 2 * n);            // nothing taken over
+  CHECK(slow.queued(kV4) == 2 * n);    // all of it still read from the journal
+  // Once the reader has caught up, the next burst is bounded by the table again.
+  drain(slow, r, rule_for(2));
+  CHECK(j.size() == 0);
+  for (std::uint32_t i = 0; i < 70000; ++i) {
+    j.append(nth(i % 10), false, 10);
+  }
+  CHECK(j.size() <= 2 * 10 + 65536 + 1);
+  CHECK(drain(slow, r, rule_for(2)).withdrawn.size() == 10);
+}
+
 TEST_CASE("Export off reads only the changes that involved our own routes", "[rib][journal]") {
   Rib r;
   r.add(nth(1), 1, 65001);
