@@ -54,7 +54,8 @@ def main(argv=None):
         epilog="Progress goes to stderr, the result table (or JSON with --json) to stdout. Exit "
                "0: p99 of summary/sessions/metrics under --limit-ms in every phase; 1: not, or "
                "the run failed; 2: environment unusable.")
-    ap.add_argument("--msee-emu", default="/work/main/build/msee-emu",
+    ap.add_argument("--msee-emu", default=str(Path(__file__).resolve().parent.parent / "build" /
+                                              "msee-emu"),
                     help="msee-emu binary (default %(default)s; a Release build)")
     ap.add_argument("--build", action="store_true",
                     help="first run: cmake --build DIR -j2 --target msee-emu msee-ctl, DIR = "
@@ -87,6 +88,7 @@ def main(argv=None):
     ap.add_argument("--keep-tmp", action="store_true",
                     help="keep the temp dir (configs, logs, events) even after a clean run")
     a = ap.parse_args(argv)
+    a.msee_emu = os.path.abspath(a.msee_emu)  # the processes run in a work directory
     if a.routes < 1 or a.routes > 1 << 22:
         ap.error("--routes must be 1..4194304")
     a.loadavg_start = loadavg_text()

@@ -47,10 +47,20 @@ std::vector<IpAddress> gateway_instances(const VnetLink& vnet, bgp::wire::Afi fa
 std::vector<RouteTableRow> route_table(const EmulatorConfig& config, const Plan& plan,
                                        const SessionPlan& session,
                                        const std::vector<ReceivedRoute>& received) {
-  std::vector<std::pair<Prefix, RouteTableRow>> rows;
-  for (const auto& r : received) {
-    rows.push_back({r.prefix, {r.prefix.to_string(), r.next_hop.to_string(), "", 0, r.as_path}});
+  // Only (prefix, source) pairs are sorted and each row is built once, in its final place: a
+  // 10,000-row table sorted as whole rows spent most of its time moving and page-faulting
+  // strings (perf, issue #15). Sources: received[i], or Azure's own rows (azure[i - n]).
+  const auto n = received.size();
+  std::vector<RouteTableRow> azure;
+  std::vector<std::pair<Prefix, std::uint32_t>> order;
+  order.reserve(n + 8);
+  for (std::size_t i = 0; i < n; ++i) {
+    order.emplace_back(received[i].prefix, static_cast<std::uint32_t>(i));
   }
+  auto add = [&](const Prefix& p, RouteTableRow row) {
+    order.emplace_back(p, static_cast<std::uint32_t>(n + azure.size()));
+    azure.push_back(std::move(row));
+  };
   const auto& circuit = config.circuits[session.circuit_index];
   if (session.peering_type == PeeringType::AzurePrivatePeering) {
     // MSEE: R82 — VNet prefixes as the MSEE learns them from the gateway (AS 65515).
@@ -61,23 +71,29 @@ std::vector<RouteTableRow> route_table(const EmulatorConfig& config, const Plan&
           continue;
         }
         for (const auto& gw : gws) {
-          rows.push_back({p, {p.to_string(), gw.to_string(), "", 0, "65515"}});
+          add(p, {p.to_string(), gw.to_string(), "", 0, "65515"});
         }
       }
     }
   } else {
     for (const auto& a : plan.advertisements) {
       if (std::find(a.to.begin(), a.to.end(), session.name) != a.to.end()) {
-        rows.push_back({a.prefix, {a.prefix.to_string(), "", "", 0, ""}});
+        add(a.prefix, {a.prefix.to_string(), "", "", 0, ""});
       }
     }
   }
-  std::stable_sort(rows.begin(), rows.end(),
+  // Stable: equal prefixes keep their order (the gateway instances of one VNet prefix).
+  std::stable_sort(order.begin(), order.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
   std::vector<RouteTableRow> out;
-  out.reserve(rows.size());
-  for (auto& [p, row] : rows) {
-    out.push_back(std::move(row));
+  out.reserve(order.size());
+  for (const auto& [p, i] : order) {
+    if (i < n) {
+      const auto& r = received[i];
+      out.push_back({r.prefix.to_string(), r.next_hop.to_string(), "", 0, r.as_path});
+    } else {
+      out.push_back(std::move(azure[i - n]));
+    }
   }
   return out;
 }

@@ -1,0 +1,74 @@
+// JsonRows (rows_json.hpp): nlohmann's dump(2) layout, written directly.
+#include "api/rows_json.hpp"
+
+#include <fmt/format.h>
+
+#include "api/detail_json.hpp"
+
+namespace msee::api::detail {
+
+JsonRows::JsonRows(std::size_t expected_rows) {
+  out_.reserve(32 + expected_rows * 160);
+  out_ += "{\n  \"value\": [";
+}
+
+void JsonRows::begin_row() {
+  out_ += first_row_ ? "\n    {" : ",\n    {";
+  first_row_ = false;
+  first_field_ = true;
+}
+
+void JsonRows::key(std::string_view k) {
+  out_ += first_field_ ? "\n      " : ",\n      ";
+  first_field_ = false;
+  string(k);
+  out_ += ": ";
+}
+
+void JsonRows::field(std::string_view k, std::string_view value) {
+  key(k);
+  string(value);
+}
+
+void JsonRows::field(std::string_view k, std::uint64_t value) {
+  key(k);
+  fmt::format_to(std::back_inserter(out_), "{}", value);
+}
+
+void JsonRows::end_row() { out_ += first_field_ ? "}" : "\n    }"; }
+
+std::string JsonRows::finish() && {
+  out_ += first_row_ ? "]\n}\n" : "\n  ]\n}\n";
+  return std::move(out_);
+}
+
+void JsonRows::string(std::string_view s) {
+  for (unsigned char ch : s) {
+    if (ch >= 0x80) {
+      // Not ours to get wrong: nlohmann's own escaping, invalid UTF-8 replaced (detail_json).
+      out_ += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+      return;
+    }
+  }
+  out_ += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': out_ += "\\\""; break;
+      case '\\': out_ += "\\\\"; break;
+      case '\b': out_ += "\\b"; break;
+      case '\f': out_ += "\\f"; break;
+      case '\n': out_ += "\\n"; break;
+      case '\r': out_ += "\\r"; break;
+      case '\t': out_ += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          fmt::format_to(std::back_inserter(out_), "\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out_ += c;
+        }
+    }
+  }
+  out_ += '"';
+}
+
+}  // namespace msee::api::detail

@@ -1,0 +1,32 @@
+// Large API bodies written straight to text (issue #15): {"value": [ {row}, ... ]} with flat
+// rows of strings and numbers, byte for byte what nlohmann::json's dump(2) prints for the same
+// tree (tests/api/rows_json_test.cpp compares them). A 10,000-row route table built as a json
+// tree spent most of its time allocating, freeing and escaping nodes; written directly it is
+// one string grown in place.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace msee::api::detail {
+
+class JsonRows {
+ public:
+  explicit JsonRows(std::size_t expected_rows = 0);
+  void begin_row();
+  void field(std::string_view key, std::string_view value);
+  void field(std::string_view key, std::uint64_t value);
+  void end_row();
+  // The body, with the trailing newline the other answers have.
+  std::string finish() &&;
+
+ private:
+  void key(std::string_view k);
+  void string(std::string_view s);
+  std::string out_;
+  bool first_row_ = true;
+  bool first_field_ = true;
+};
+
+}  // namespace msee::api::detail
