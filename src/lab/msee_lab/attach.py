@@ -192,22 +192,3 @@ def record(args, name, d, rt, plan, ns, pids, vnet_pids, containers):
     for n in notes:
         say(f"  note: {n}")
     return state
-
-
-def detach(state):
-    """lab down of an attached lab: the names go, the containers stay as they are."""
-    gone = []
-    have = topology.existing_netns()
-    topo = state.get("topology") or {}
-    for link in topo.get("links", []):  # a silent failure left in place by a killed drill
-        try:
-            topology.restore(topo, link["circuit"], link["path"], quiet=True)
-        except LabError:
-            pass
-    names = [state["netns"]["er"], state["netns"]["ce"]] + \
-        (state.get("dataplane") or {}).get("azNetns", [])
-    for n in names:
-        if n in have:
-            util.ip("netns", "del", n, check=False)
-            gone.append(n)
-    return gone

@@ -335,8 +335,7 @@ def down_state(name, quiet=False):
     try:
         st = load(name)
         if st.get("attached"):  # lab attach: containers are not ours to stop
-            from . import attach
-            gone = attach.detach(st)
+            gone = topology.detach(st)
             os.remove(os.path.join(d, "lab.json"))
             if not quiet:
                 say(f"lab '{name}' detached: removed the names {', '.join(gone) or 'none'}; "

@@ -186,3 +186,23 @@ def destroy(lab):
             ip("netns", "del", n, check=False)
             gone.append(n)
     return gone
+
+
+def detach(state):
+    """lab down of a lab that `lab attach` made (attach.py): the namespace names go (and a
+    silent failure a killed drill left in place), the containers stay as they are."""
+    gone = []
+    have = existing_netns()
+    topo = state.get("topology") or {}
+    for link in topo.get("links", []):
+        try:
+            restore(topo, link["circuit"], link["path"], quiet=True)
+        except LabError:
+            pass
+    names = [state["netns"]["er"], state["netns"]["ce"]] + \
+        (state.get("dataplane") or {}).get("azNetns", [])
+    for n in names:
+        if n in have:
+            ip("netns", "del", n, check=False)
+            gone.append(n)
+    return gone
