@@ -119,7 +119,11 @@ Emulator::Emulator(boost::asio::io_context& io, msee::EmulatorConfig config,
       });
 }
 
-Emulator::~Emulator() = default;
+Emulator::~Emulator() {
+  // FibSync unregisters its route watch from the speaker on destruction: it goes first (as a
+  // member declared before speaker_ it would outlive it; ASan caught the use after free).
+  fib_.reset();
+}
 
 bool Emulator::start() {
   for (const auto& note : plan_.notes) {
