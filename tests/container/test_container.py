@@ -262,6 +262,14 @@ def check_attach(lab, ce_kind="frr-container", drills=("failover-test", "silent-
                   rc == 0 and r and r.get("ok") and len(dirs) == 2 and
                   all(x["sent"] > 0 for x in dirs.values()),
                   f"rc {rc}: {json.dumps((r or {}).get('checks'))[:1500]} {err[-1500:]}")
+    if ok and ce_kind == "frr-container":
+        # The route limit through the CE's own FRR (vtysh over its sockets): 4,000 accepted,
+        # 4,001 dropped with Cease/1 on both sessions, back after the 60 s restart time (R36).
+        rc, v, err = lab_cli("validate-limits", timeout=300)
+        rows = (v or {}).get("rows", [])
+        check("validate-limits on the containerlab lab: 4,000 accepted, 4,001 dropped with "
+              "Cease/1, recovered (R36)", rc == 0 and v and v.get("ok") and len(rows) == 2,
+              f"rc {rc}: {json.dumps(rows)[:1200]} {err[-800:]}")
     rc, down, err = lab_cli("lab", "down")
     running = [n for n in lab.ids if lab.pm("inspect", "-f", "{{.State.Running}}",
                                             lab.ids[n]).stdout.strip() == "true"]
