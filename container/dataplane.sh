@@ -13,8 +13,8 @@
 #   169.254.C.1/30 (.5/30 on link 2) here, .2 (.6) on the VNet node; fdbb:a2:C:L::1/64 and ::2
 #   MTU 1,400 on the gateway links: Azure's gateway path carries at most 1,400 octets (Q9)
 # ip rules by incoming interface keep circuits and peerings apart (each ends on `unreachable`,
-# nothing falls through to the main table). Not here, unlike the lab: tbf shaping to the
-# circuit's bandwidth (R62, R81) and the R78/R79 filters (no tc/iptables in the image).
+# nothing falls through to the main table), and each link is shaped to the circuit's bandwidth
+# (below). Not here, unlike the lab: the R78/R79 filters (no iptables in the image).
 # The sysctls (forwarding, rp_filter off, multipath hashing) come from the topology's `sysctls:`
 # (/proc/sys is read-only in an unprivileged container); this script checks them.
 set -eu
@@ -119,3 +119,25 @@ printf '%s\n' "$lines" | sed -n 's/^4 //p' | ip -4 -batch - || die "IPv4 rules f
 printf '%s\n' "$lines" | sed -n 's/^6 //p' | ip -6 -batch - || die "IPv6 rules failed"
 log "gateway link(s) $*: $(printf '%s\n' "$lines" | grep -c ' route add ') Azure route(s)," \
   "$(printf '%s\n' "$lines" | grep -c ' rule add ') rule(s)"
+
+# Each link shaped to the circuit's bandwidth per direction, as the lab does (R62, R81): tbf on
+# the CE link devices (towards the CE) and the gateway links (towards Azure), a burst of 4 ms
+# (at least 16 kB), and what waits longer than 4 ms is dropped (dataplane.py's tbf()).
+shape=$(jq -r --arg dot1q "$dot1q" --argjson gws "$gws" '
+  def lno: if .path == "primary" then 1 else 2 end;
+  [.sessions[] | select(("gw\(.circuitIndex)p\(lno)") as $g | $gws | index([$g]))
+   | (.bandwidthInMbps // 50) as $bw
+   | ("er\(.circuitIndex)p\(lno)" + (if $dot1q == "on" then ".\(.vlanId)" else "" end),
+      "gw\(.circuitIndex)p\(lno)") + " \($bw)"] | unique[]' "$plan")
+shaped=0
+for entry in $(printf '%s\n' "$shape" | tr ' ' ':'); do
+  dev=${entry%:*} mbps=${entry#*:}
+  burst=$((mbps * 500))
+  [ "$burst" -ge 16384 ] || burst=16384
+  if tc qdisc replace dev "$dev" root tbf rate "${mbps}mbit" burst "$burst" latency 4ms; then
+    shaped=$((shaped + 1))
+  else
+    log "warning: $dev not shaped to $mbps Mbit/s (tc tbf failed): it runs at line rate"
+  fi
+done
+log "$shaped link device(s) shaped to the circuit's bandwidth (R62, R81)"

@@ -207,6 +207,11 @@ def check_dataplane(lab):
     except DeployError as e:
         check(f"{name} data plane: the CE's route in table 1001", False, str(e))
         tbl = ""
+    q = lab.exec("msee", "tc", "qdisc", "show", check=False).stdout
+    shaped = [l.split()[4] for l in q.splitlines() if " tbf " in l and "rate 1Gbit" in l]
+    check(f"{name} data plane: both CE links and both gateway links shaped to the circuit's "
+          f"1,000 Mbit/s (R62, R81)", sorted(d.split(".")[0] for d in shaped) ==
+          ["er0p1", "er0p2", "gw0p1", "gw0p2"], q[-800:])
     for vm in VMS:
         try:
             lab.wait(f"the CE's kernel route to {vm}", lambda vm=vm: "via" in lab.exec(
