@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "api/detail_json.hpp"
+#include "util/text.hpp"
 
 namespace msee::api::detail {
 
@@ -51,23 +52,7 @@ void JsonRows::string(std::string_view s) {
     }
   }
   out_ += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out_ += "\\\""; break;
-      case '\\': out_ += "\\\\"; break;
-      case '\b': out_ += "\\b"; break;
-      case '\f': out_ += "\\f"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\r': out_ += "\\r"; break;
-      case '\t': out_ += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          fmt::format_to(std::back_inserter(out_), "\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out_ += c;
-        }
-    }
-  }
+  util::append_json_escaped(out_, s);
   out_ += '"';
 }
 

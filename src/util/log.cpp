@@ -6,6 +6,8 @@
 #include <ctime>
 #include <string>
 
+#include "util/text.hpp"
+
 namespace msee::log {
 namespace {
 Level g_level = Level::Info;
@@ -24,20 +26,7 @@ const char* level_name(Level l) {
 std::string json_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 8);
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
+  util::append_json_escaped(out, s);
   return out;
 }
 }  // namespace

@@ -1,5 +1,5 @@
 // Text helpers shared by the modules (header-only, std only): ASCII case folding for the names
-// Azure accepts in any case ("primary", "IPv6", "aspathprepend").
+// Azure accepts in any case ("primary", "IPv6", "aspathprepend"), and JSON string escaping.
 #pragma once
 
 #include <algorithm>
@@ -67,6 +67,32 @@ inline std::string grouped(std::uint64_t n) {
     out += digits[i];
   }
   return out;
+}
+
+// Appends `s` escaped for the inside of a JSON string, the way nlohmann::json's dump() writes
+// it (\" \\ \b \f \n \r \t, other control bytes as \u00XX); bytes from 0x80 on are copied
+// as they are (callers that may hold invalid UTF-8 check first).
+inline void append_json_escaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+          out += kHex[static_cast<unsigned char>(c) & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
 }
 
 }  // namespace msee::util

@@ -198,12 +198,12 @@ def check_dataplane(lab):
     check(f"{name} data plane: the entrypoint set up the gateway links",
           "msee-dataplane: gateway link(s) gw0p1 gw0p2" in logs, logs[-1500:])
     try:
-        tbl = lab.wait("10.50.0.0/16 over both CE links in table 1001", lambda: (
-            lambda o: "192.168.100.129" in o and "192.168.100.133" in o and o)(
-                lab.exec("msee", "ip", "route", "show", "table", "1001", "10.50.0.0/16").stdout),
-            timeout=20)
-        check(f"{name} data plane: msee-emu wrote the CE's 10.50.0.0/16 into table 1001 over both links",
-              True)
+        def both_links():
+            o = lab.exec("msee", "ip", "route", "show", "table", "1001", "10.50.0.0/16").stdout
+            return "192.168.100.129" in o and "192.168.100.133" in o and o
+        tbl = lab.wait("10.50.0.0/16 over both CE links in table 1001", both_links, timeout=20)
+        check(f"{name} data plane: msee-emu wrote the CE's 10.50.0.0/16 into table 1001 "
+              f"over both links", True)
     except DeployError as e:
         check(f"{name} data plane: the CE's route in table 1001", False, str(e))
         tbl = ""
