@@ -2,10 +2,11 @@
 # msee-dataplane: the MSEE side of the data plane in a containerlab lab (issue #16), what
 # src/lab/msee_lab/dataplane.py builds for `msee-ctl lab up`, made in this container's own
 # network namespace, which stands for the MSEE's. Run by msee-entrypoint before msee-emu starts:
-#   msee-dataplane PLAN_FILE DOT1Q(on|off) GW_DEVICE...
+#   msee-dataplane PLAN_FILE DOT1Q(on|off) [GW_DEVICE...]
 # GW_DEVICE: the gateway links present, gw<C>p<L>, each a veth to circuit C's VNet node (its
-# az<C>p<L>, image role MSEE_ROLE=vnet). Same numbering as dataplane.py, so what a user knows
-# from the lab holds here:
+# az<C>p<L>, image role MSEE_ROLE=vnet). None: the CE side alone (a Global Reach pair without
+# VNet nodes still routes site to site, R74). Same numbering as dataplane.py, so what a user
+# knows from the lab holds here:
 #   table 1000+10C+pt   the peering's table: the CE's routes, written by msee-emu --dataplane
 #                       (pt 1 private, 2 Microsoft, 3 public; with Global Reach the CE's side
 #                       looks up the plan's siteTable, R74)
@@ -14,7 +15,7 @@
 #   MTU 1,400 on the gateway links: Azure's gateway path carries at most 1,400 octets (Q9)
 # ip rules by incoming interface keep circuits and peerings apart (each ends on `unreachable`,
 # nothing falls through to the main table), and each link is shaped to the circuit's bandwidth
-# (below). Not here, unlike the lab: the R78/R79 filters (no iptables in the image).
+# (below), and the R78/R79 filters are the lab's chains (below).
 # The sysctls (forwarding, rp_filter off, multipath hashing) come from the topology's `sysctls:`
 # (/proc/sys is read-only in an unprivileged container); this script checks them.
 set -eu
@@ -22,10 +23,11 @@ set -eu
 log() { echo "msee-dataplane: $*" >&2; }
 die() { log "$*"; exit 2; }
 
-[ $# -ge 3 ] || die "usage: msee-dataplane PLAN_FILE on|off GW_DEVICE..."
+[ $# -ge 2 ] || die "usage: msee-dataplane PLAN_FILE on|off [GW_DEVICE...]"
 plan=$1 dot1q=$2
 shift 2
 gws=$(printf '"%s",' "$@")
+[ $# -gt 0 ] || gws=
 gws="[${gws%,}]"
 
 # Each sysctl the forwarding needs: already right (from the topology), or written now, or the
@@ -75,7 +77,8 @@ lines=$(jq -r --arg dot1q "$dot1q" --argjson gws "$gws" '
       | select(.prefix | endswith("/0") | not)
       | $by[.to[0]] as $s | {c: $s.circuitIndex, pt: $s.peeringType, prefix}]
     | unique | map(select(.c as $c | $circuits | index($c))) as $azure
-  | [$plan.sessions[] | select(.circuitIndex as $c | $circuits | index($c))] as $ss
+  # Every circuit: the CE side, with a VNet node or not (the site tables, R74).
+  | $plan.sessions as $ss
   # the peering table and the site table of circuit c, peering pt
   | def pt_of($c; $pt): first($ss[] | select(.circuitIndex == $c and .peeringType == $pt));
   ( $links[] | . as $k | gw($k.c; $k.l) as $a | "gw\($k.c)p\($k.l)" as $g
@@ -119,6 +122,49 @@ printf '%s\n' "$lines" | sed -n 's/^4 //p' | ip -4 -batch - || die "IPv4 rules f
 printf '%s\n' "$lines" | sed -n 's/^6 //p' | ip -6 -batch - || die "IPv6 rules failed"
 log "gateway link(s) $*: $(printf '%s\n' "$lines" | grep -c ' route add ') Azure route(s)," \
   "$(printf '%s\n' "$lines" | grep -c ' rule add ') rule(s)"
+
+# R78: on Microsoft peering only the customer's advertisedPublicPrefixes may be the source; what
+# else comes in is dropped and counted in chain MSEE_R78 (a CE that forgot its NAT). R79: DSCP 0
+# on private peering, both ways (mangle chain MSEE_R79). The lab's chains, so its checks and
+# `iptables -L MSEE_R78 -v` read the same here. Without 802.1Q a link carries every peering
+# untagged: the R78 drop then applies to what goes to the Microsoft peering's prefixes only,
+# since the incoming interface no longer tells the peering apart.
+fw=$(jq -r --arg dot1q "$dot1q" '
+  def lno: if .path == "primary" then 1 else 2 end;
+  def fam: if test(":") then "6" else "4" end;
+  def dev: "er\(.circuitIndex)p\(lno)" + (if $dot1q == "on" then ".\(.vlanId)" else "" end);
+  . as $plan
+  | ($plan.sessions | INDEX(.name)) as $by
+  | [$plan.sessions[] | {dev: dev, c: .circuitIndex, pt: .peeringType,
+                        pub: (.advertisedPublicPrefixes // [])}] as $ds
+  | ("4", "6") as $f
+  | "\($f) -N MSEE_R78", "\($f) -A FORWARD -j MSEE_R78",
+    "\($f) -t mangle -N MSEE_R79", "\($f) -t mangle -A FORWARD -j MSEE_R79",
+    ( $ds | group_by(.dev)[]
+      | {dev: .[0].dev, c: .[0].c, pts: (map(.pt) | unique), pub: (map(.pub[]) | unique)} as $d
+      | (if ($d.pts | index("MicrosoftPeering")) then
+           ($d.pub[] | select(fam == $f) | "\($f) -A MSEE_R78 -i \($d.dev) -s \(.) -j RETURN"),
+           (if ($d.pts | length) == 1 then "\($f) -A MSEE_R78 -i \($d.dev) -j DROP"
+            else ([$plan.advertisements[] | select(.to[0] as $t | $by[$t]
+                     | .circuitIndex == $d.c and .peeringType == "MicrosoftPeering")
+                   | .prefix | select(fam == $f and (endswith("/0") | not))] | unique[]
+                  | "\($f) -A MSEE_R78 -i \($d.dev) -d \(.) -j DROP") end)
+         else empty end),
+        (if ($d.pts | index("AzurePrivatePeering")) then
+           ("-i", "-o") as $w | "\($f) -t mangle -A MSEE_R79 \($w) \($d.dev) -j DSCP --set-dscp 0"
+         else empty end) )
+' "$plan") || die "cannot read the plan $plan"
+if command -v iptables >/dev/null; then
+  printf '%s\n' "$fw" | while read -r f args; do
+    # shellcheck disable=SC2086 # one iptables argument per word
+    if [ "$f" = 4 ]; then iptables -w $args; else ip6tables -w $args; fi ||
+      die "R78/R79 filter failed: $([ "$f" = 4 ] && echo iptables || echo ip6tables) $args"
+  done
+  log "R78/R79 filters: $(printf '%s\n' "$fw" | grep -c -- ' -A MSEE_R7') rule(s)" \
+    "in MSEE_R78 (filter) and MSEE_R79 (mangle)"
+else
+  log "warning: no iptables here: no R78 source check, no R79 DSCP rewrite"
+fi
 
 # Each link shaped to the circuit's bandwidth per direction, as the lab does (R62, R81): tbf on
 # the CE link devices (towards the CE) and the gateway links (towards Azure), a burst of 4 ms

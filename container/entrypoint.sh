@@ -10,10 +10,11 @@
 #      the dot1Q sub-interface er<C>p<L>.<vlanId> where the kernel has 802.1Q, else untagged on
 #      er<C>p<L> itself (the peerings of one link then share its L2 segment; their /30s and
 #      /126s do not overlap, so BGP and BFD work the same). MSEE_DOT1Q=auto|on|off chooses.
-#   3. The data plane, when the topology links this node to VNet nodes (gw<C>p<L> interfaces;
-#      MSEE_DATAPLANE=off: not): msee-dataplane sets up the gateway links, the tables and the
-#      rules, and msee-emu runs with --dataplane-host (this container's namespace is the MSEE's
-#      own, though msee-emu is PID 1 in it) and keeps CAP_NET_ADMIN to write the CE's routes.
+#   3. The data plane, when the topology links this node to VNet nodes (gw<C>p<L> interfaces)
+#      or the config links circuits by Global Reach (MSEE_DATAPLANE=off: not): msee-dataplane
+#      sets up the gateway links, the tables, the rules and the R78/R79 filters, and msee-emu
+#      runs with --dataplane-host (this container's namespace is the MSEE's own, though
+#      msee-emu is PID 1 in it) and keeps CAP_NET_ADMIN to write the CE's routes.
 #   4. exec msee-emu --config $MSEE_CONFIG --user msee: it binds, then drops to user msee.
 # MSEE_ROLE=vnet makes the node a circuit's VNet side instead (msee-vnet, after step 1).
 # Environment: MSEE_CONFIG (default /etc/msee-emu/config.json, the bind mount), MSEE_API_LISTEN
@@ -112,7 +113,10 @@ gws=
 for i in /sys/class/net/gw*p[12]; do
   case ${i##*/} in gw*[!0-9p]*p[12] | gwp[12]) ;; gw*p[12]) gws="$gws ${i##*/}" ;; esac
 done
-if [ -n "$gws" ] && [ "${MSEE_DATAPLANE:-auto}" != off ] && [ "$(id -u)" = 0 ]; then
+# A Global Reach pair routes site to site through the MSEE's site tables even without VNet nodes.
+linked=$(printf '%s' "$plan" | jq -r 'any(.sessions[]; (.siteTable // .table) != .table)')
+if { [ -n "$gws" ] || [ "$linked" = true ]; } && [ "$addressing" = direct ] &&
+   [ "${MSEE_DATAPLANE:-auto}" != off ] && [ "$(id -u)" = 0 ]; then
   printf '%s' "$plan" > /run/msee-plan.json
   # shellcheck disable=SC2086 # one argument per gateway link
   msee-dataplane /run/msee-plan.json "${dot1q:-off}" $gws

@@ -9,7 +9,13 @@ and checks, against real FRR, BIRD and OpenBGPD in their own containers:
     MSEEs, the CE's prefix at the MSEE, `podman healthcheck run` healthy, Azure's link failover
     test (R68, the drill `msee-ctl drill failover-test` runs) moving the CE's best path to the
     secondary MSEE and back, SIGTERM (podman stop) sending Cease/Administrative Shutdown;
-  - msee-bird, msee-openbgpd: sessions and routes; msee-global-reach: each site learns the other.
+  - the data plane in every topology (VNet nodes behind the msee node): the CE host pings the
+    VMs through the MSEE, both links shaped, the R79 rule rewriting DSCP counts the packets;
+  - lab attach on every topology, with drills and the traffic probe; validate-limits on msee-frr;
+  - msee-bird, msee-openbgpd (ce-fib-sync puts bgpd's routes into the CE's kernel): sessions,
+    routes, data plane; msee-global-reach: each site learns the other, site A's host reaches
+    site B's through both circuits, each site its own VNet and not the other's (R74), attach
+    with one CE container per circuit.
 Exit 0 pass, 1 fail, 77 skip (not root, or podman cannot run a container here).
 Environment: MSEE_SOURCE_DIR (the checkout), MSEE_CONTAINER_TOPOLOGIES (a comma list of
 topology names to run, default all). The images stay (podman's layer cache makes the next run
@@ -229,6 +235,18 @@ def check_dataplane(lab):
                  VMS[0], check=False)
     check(f"{name} data plane: the CE's link address, which it does not announce, gets no reply",
           ping_counts(p.stdout)[1] == 0, p.stdout[-400:])
+    check_r79(lab)
+
+
+def check_r79(lab):
+    """R79 in the msee node: the mangle chain MSEE_R79 zeroes DSCP both ways on private peering
+    and has counted the pings that crossed it (iptables in the image, container/dataplane.sh)."""
+    out = lab.exec("msee", "iptables", "-w", "-t", "mangle", "-L", "MSEE_R79", "-v", "-x", "-n",
+                   check=False)
+    pkts = sum(int(l.split()[0]) for l in out.stdout.splitlines()
+               if "DSCP" in l and l.split()[0].isdigit())
+    check(f"{lab.topo['name']} data plane: MSEE_R79 (DSCP 0 on private peering) rewrote {pkts} "
+          f"packets", out.returncode == 0 and pkts > 0, out.stdout[-600:] + out.stderr[-300:])
 
 
 def lab_cli(*args, timeout=180):
@@ -245,16 +263,20 @@ def lab_cli(*args, timeout=180):
     return p.returncode, doc, p.stderr
 
 
-def check_attach(lab, ce_kind="frr-container", drills=("failover-test", "silent-failure")):
+def check_attach(lab, ce_kind="frr-container", drills=("failover-test", "silent-failure"),
+                 sessions=2, sites=0, limits=True):
     """msee-ctl lab attach on the containerlab lab, then drills with the traffic probe between
     the CE host and the VMs, then lab down, which must leave the containers running. An FRR CE
-    is sampled over its vty sockets, another from the MSEE side (external)."""
+    is sampled over its vty sockets, another from the MSEE side (external); sites: that many
+    CE containers, one per circuit."""
     rt = " ".join(lab.podman)
     rc, st, err = lab_cli("lab", "attach", "--containerlab", lab.topo["name"], "--runtime", rt)
-    ok = check(f"lab attach: {lab.topo['name']} as lab msee-ct, the CE sampled as {ce_kind}",
+    ok = check(f"lab attach: {lab.topo['name']} as lab msee-ct, the CE sampled as {ce_kind}"
+               + (f", {sites} sites" if sites else ""),
                rc == 0 and st and st.get("ce") == ce_kind and
-               [x["state"] for x in st.get("sessions", [])] == ["Established"] * 2 and
-               len(st.get("ceSessions", [])) == 2, f"rc {rc}: {err[-1500:]}")
+               [x["state"] for x in st.get("sessions", [])] == ["Established"] * sessions and
+               len(st.get("ceSessions", [])) == sessions and
+               len(st.get("sites", [])) == sites, f"rc {rc}: {err[-1500:]}")
     if ok:
         for drill in drills:
             extra = ["--hold", "2"]
@@ -267,7 +289,7 @@ def check_attach(lab, ce_kind="frr-container", drills=("failover-test", "silent-
                   rc == 0 and r and r.get("ok") and len(dirs) == 2 and
                   all(x["sent"] > 0 for x in dirs.values()),
                   f"rc {rc}: {json.dumps((r or {}).get('checks'))[:1500]} {err[-1500:]}")
-    if ok and ce_kind == "frr-container":
+    if ok and ce_kind == "frr-container" and limits:
         # The route limit through the CE's own FRR (vtysh over its sockets): 4,000 accepted,
         # 4,001 dropped with Cease/1 on both sessions, back after the 60 s restart time (R36).
         rc, v, err = lab_cli("validate-limits", timeout=300)
@@ -382,11 +404,25 @@ def test_openbgpd(lab):
         check("OpenBGPD CE holds 10.1.0.0/16 via both MSEEs with AS path 12076", True)
     except DeployError as e:
         check("OpenBGPD CE holds 10.1.0.0/16 via both MSEEs", False, str(e))
+    # OpenBGPD portable leaves Linux's FIB alone: ce-fib-sync writes bgpd's choice into it.
+    try:
+        k = lab.wait("bgpd's routes in the CE's kernel", lambda: all(
+            p in lab.exec("ce", "ip", "route", "show", "proto", "bgp").stdout
+            for p in ("10.1.0.0/16", "10.2.0.0/16")) and lab.exec(
+                "ce", "ip", "route", "show", "proto", "bgp").stdout, timeout=20)
+        check("ce-fib-sync: the CE's kernel routes 10.1.0.0/16 and 10.2.0.0/16 (proto bgp) "
+              "via an MSEE", "via 192.168.100.13" in k, k)
+    except DeployError as e:
+        check("ce-fib-sync: bgpd's routes in the CE's kernel", False,
+              str(e) + lab.logs("ce")[-800:])
+    check_dataplane(lab)
+    check_attach(lab, "external", ("failover-test",))
 
 
 def test_global_reach(lab):
     if not wait_healthy(lab, 4):
         return
+    check_msee_node(lab)
     for node, pfx in (("site-a", "10.60.0.0/16"), ("site-b", "10.50.0.0/16")):
         try:
             paths = lab.wait(f"{pfx} at {node}", lambda: frr_paths(lab, node, pfx), timeout=30)
@@ -394,6 +430,29 @@ def test_global_reach(lab):
                   all(ap.startswith("12076") for _, ap, _ in paths), str(paths))
         except DeployError as e:
             check(f"Global Reach: {node} learns {pfx}", False, str(e))
+
+
+    # The data plane (R74): the sites reach each other and their own circuit's VNet only.
+    sa, sb = "10.50.0.1", "10.60.0.1"
+    for node, src, dst, what, want in (
+            ("site-a", sa, sb, "site A's host reaches site B's through both circuits", True),
+            ("site-b", sb, sa, "site B's host reaches site A's", True),
+            ("site-a", sa, "10.1.0.4", "site A reaches its own circuit's VNet VM", True),
+            ("site-b", sb, "10.2.0.4", "site B reaches its own circuit's VNet VM", True),
+            ("site-a", sa, "10.2.0.4", "site A does not reach er-london's VNet", False)):
+        if want:
+            try:
+                lab.wait(f"{node}'s route to {dst}", lambda: "via" in lab.exec(
+                    node, "ip", "route", "get", dst, "from", src).stdout, timeout=20)
+            except DeployError:
+                pass
+        p = lab.exec(node, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", "-I", src, dst,
+                     check=False)
+        sent, got = ping_counts(p.stdout)
+        check(f"Global Reach data plane: {what} ({got}/{sent})",
+              got == sent == 3 if want else got == 0, p.stdout[-400:] + p.stderr[-200:])
+    check_r79(lab)
+    check_attach(lab, drills=("failover-test",), sessions=4, sites=2, limits=False)
 
 
 def check_template(path):

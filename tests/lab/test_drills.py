@@ -180,6 +180,23 @@ class Traffic(unittest.TestCase):
         self.assertIn("ce->az flow 0 lost 100", c["flows on the secondary link lost nothing"]
                       ["detail"])
 
+    def test_a_data_plane_that_forwards_nothing_fails_the_drill(self):
+        # The CE has no kernel route (an OpenBGPD CE without ce-fib-sync): CE->Azure never
+        # arrives, Azure->CE does; the figures alone would read as an outage, not a failure.
+        s = [(0, view()), (100, view()), (900, view(p1="Idle", best=P2, bfd1="down")),
+             (3000, view(p1="Idle", best=P2)), (4000, view())]
+        d = drill("silent-failure", s, [("inject", 50), ("restore", 3000)])
+        d.traffic_merged = merged([stream("ce->az", 0, 6000, range(6000)),
+                                   stream("az->ce", 0, 6000, ())])
+        r = d.report("secondary")
+        c = {x["check"]: x for x in r["checks"]}
+        name = ("probe: packets got through both ways before the first injection (the data "
+                "plane forwards)")
+        self.assertFalse(c[name]["ok"])
+        self.assertIn("c private ipv4 ce->az", c[name]["detail"])
+        self.assertNotIn("az->ce", c[name]["detail"])
+        self.assertFalse(r["ok"])
+
     def maintenance(self, ce_move_at, lost=()):
         s = [(0, view()), (10, Maintenance.prepended(None)),
              (3020, Maintenance.prepended(None, p1="Idle")), (6010, Maintenance.prepended(None)),

@@ -145,9 +145,12 @@ def parser():
                        "lab/containerlab/) with the drills, the probe and lab shell")
     at.add_argument("--containerlab", metavar="LAB",
                     help="containerlab's names for the topology LAB: clab-LAB-msee, "
-                         "clab-LAB-ce, clab-LAB-az<C> (the shipped topologies' node names)")
+                         "clab-LAB-az<C>, and as CE whichever other node holds the CE "
+                         "addresses (one for every circuit, or one per circuit: sites)")
     at.add_argument("--msee", metavar="CONTAINER", help="the msee node's container")
-    at.add_argument("--ce-container", metavar="CONTAINER", help="the CE's container")
+    at.add_argument("--ce-container", action="append", metavar="[C=]CONTAINER",
+                    help="the CE's container; repeatable: one per circuit (C, a circuit's "
+                         "name or index, ties it; else the CE addresses it holds tell)")
     at.add_argument("--vnet", action="append", metavar="C=CONTAINER",
                     help="circuit C's VNet node (MSEE_ROLE=vnet); repeatable")
     at.add_argument("--runtime", help="container CLI: docker (default if installed), podman, "
@@ -272,7 +275,7 @@ def main(argv):
                 for x in st.get("sites", []):
                     print(f"Site {x['circuit']}: CE in {x['netns']}, announcing "
                           f"{', '.join(x['cePrefixes'])}")
-                print(f"The CE's sessions:\n" + table(st.get("ceSessions", []),
+                print("The CE's sessions:\n" + table(st.get("ceSessions", []),
                                                        ["neighbor", "state", "bfd",
                                                         "received"] +
                                                        (["circuit"] if st.get("sites") else [])),

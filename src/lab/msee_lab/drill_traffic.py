@@ -29,6 +29,14 @@ def traffic_report(drill, figures, check, fail_at, restore_at, took, other):
                "--prefer-primary, R91): it ignores Microsoft's drain prepend (R64), so "
                "its packets stay on the drained link until BGP goes down")
     kind = drill.kind
+    # A data plane that forwards nothing would make every figure below meaningless: the
+    # second of traffic before the first injection must get through in each direction.
+    dead = [f"{p['label']} {d}" for i, p in enumerate(tr["pairs"]) for d in ("ce->az", "az->ce")
+            if not any(r["linksBefore"] for r in flows if r["pair"] == i and r["dir"] == d)]
+    check("probe: packets got through both ways before the first injection (the data plane "
+          "forwards)", not dead,
+          f"nothing arrived before the drill on {', '.join(dead)}: does the CE's kernel route "
+          f"the VNets via the MSEEs (ip route get VM from CE-HOST in the CE)?")
     if kind == "silent-failure":
         for i, p in enumerate(tr["pairs"]):
             s = next((x for x in drill.link_sessions(drill.path)

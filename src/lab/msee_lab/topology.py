@@ -200,6 +200,7 @@ def detach(state):
         except LabError:
             pass
     names = [state["netns"]["er"], state["netns"]["ce"]] + \
+        [s["netns"] for s in state.get("sites", []) if s["netns"] != state["netns"]["ce"]] + \
         (state.get("dataplane") or {}).get("azNetns", [])
     for n in names:
         if n in have:
