@@ -267,8 +267,8 @@ def check_attach(lab, ce_kind="frr-container", drills=("failover-test", "silent-
                  sessions=2, sites=0, limits=True):
     """msee-ctl lab attach on the containerlab lab, then drills with the traffic probe between
     the CE host and the VMs, then lab down, which must leave the containers running. An FRR CE
-    is sampled over its vty sockets, another from the MSEE side (external); sites: that many
-    CE containers, one per circuit."""
+    is sampled over its vty sockets, BIRD over its control socket, another from the MSEE side
+    (external); sites: that many CE containers, one per circuit."""
     rt = " ".join(lab.podman)
     rc, st, err = lab_cli("lab", "attach", "--containerlab", lab.topo["name"], "--runtime", rt)
     ok = check(f"lab attach: {lab.topo['name']} as lab msee-ct, the CE sampled as {ce_kind}"
@@ -388,7 +388,7 @@ def test_bird(lab):
     except DeployError as e:
         check("BIRD CE holds 10.1.0.0/16 via both MSEEs", False, str(e))
     check_dataplane(lab)
-    check_attach(lab, "external", ("failover-test",))
+    check_attach(lab, "bird-container", ("failover-test",))
 
 
 def test_openbgpd(lab):

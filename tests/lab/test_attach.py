@@ -73,5 +73,33 @@ class AssignCes(unittest.TestCase):
             attach.assign_ces(PLAN, [("er-par", "a")], probe_of({"a": (1, SITE_A)}))
 
 
+# BIRD 2.0.12's `show protocols all` for the msee-bird topology's CE (abridged), as the
+# control socket returns it: protocols named by the user's config, not by the lab.
+SHOW_PROTOCOLS = """Name       Proto      Table      State  Since         Info
+device1    Device     ---        up     10:00:00.000
+own        Static     master4    up     10:00:00.000
+msee_primary BGP        ---        up     10:00:01.000  Established
+  BGP state:          Established
+    Neighbor address: 192.168.100.130
+    Neighbor AS:      12076
+    Local AS:         65001
+msee_secondary BGP        ---        start  10:00:02.000  Active        Socket: Connection refused
+  BGP state:          Active
+    Neighbor address: 192.168.100.134
+    Neighbor AS:      12076
+v6_primary BGP        ---        up     10:00:01.000  Established
+  BGP state:          Established
+    Neighbor address: fe80::1%ce0p1
+"""
+
+
+class BirdProtocols(unittest.TestCase):
+    def test_protocols_by_neighbour_address(self):
+        from msee_lab.external import ContainerBirdCe
+        self.assertEqual(ContainerBirdCe.protocol_names(SHOW_PROTOCOLS),
+                         {"192.168.100.130": "msee_primary", "192.168.100.134": "msee_secondary",
+                          "fe80::1": "v6_primary"})
+
+
 if __name__ == "__main__":
     unittest.main()

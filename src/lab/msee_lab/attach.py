@@ -11,7 +11,8 @@ host with the host's tools inside those namespaces, as for a lab of our own: the
 the traffic probe (the CE hosts and VMs the topology put on the CE's and the VNet nodes' lo),
 the silent failure (iptables in the msee node's namespace drops the link's frames, carrier up:
 topology.cut). The CE is sampled over FRR's own vty sockets through /proc/PID/root when the CE
-container runs FRR (as `lab up`'s FRR CE is), else from the MSEE side (`--ce external`'s view).
+container runs FRR (as `lab up`'s FRR CE is), over BIRD's control socket when it runs BIRD, else
+from the MSEE side (`--ce external`'s view).
 One CE container for every circuit, or one per circuit (the Global Reach topology's two sites):
 the containers are told apart by the CE addresses they hold, and each circuit's then gets the
 name a `lab up --ce-per-circuit` site has (<lab>-ce for circuit 0, <lab>-ce<C> for the others).
@@ -28,6 +29,7 @@ from . import dataplane, lab as lab_mod, sites, topology, util
 from .util import LabError, say
 
 FRR_VTY_DIRS = ("var/run/frr", "run/frr")
+BIRD_CTLS = ("run/bird/bird.ctl", "var/run/bird/bird.ctl", "run/bird.ctl", "var/run/bird.ctl")
 
 
 def runtime(choice):
@@ -107,11 +109,16 @@ def assign_ces(plan, cands, probe):
 
 
 def ce_kind(pid):
-    """frr-container (FRR's vty sockets reachable) or external (the MSEE side's view)."""
+    """(kind, path): frr-container (FRR's vty sockets' directory), bird-container (BIRD's
+    control socket), or external (the MSEE side's view, no path)."""
     for d in FRR_VTY_DIRS:
         vty = f"/proc/{pid}/root/{d}"
         if os.path.exists(f"{vty}/bgpd.vty") and os.path.exists(f"{vty}/bfdd.vty"):
             return "frr-container", vty
+    for c in BIRD_CTLS:
+        ctl = f"/proc/{pid}/root/{c}"
+        if os.path.exists(ctl):
+            return "bird-container", ctl
     return "external", None
 
 
@@ -217,13 +224,16 @@ def record(args, name, d, rt, plan, ns, pids, vnet_pids, containers, site_ns, ce
     api = util.Api(ns["er"], api_url)
     util.wait_for("msee-emu's API in the msee container", lambda: api.sessions(), 15)
     kinds = {c: ce_kind(pid) for c, pid in ce_pids.items()}
-    # One kind for the lab (as lab up has): FRR's vty sockets only if every CE has them.
-    kind = "frr-container" if all(k == "frr-container" for k, _ in kinds.values()) else "external"
+    # One kind for the lab (as lab up has): the CE's own sockets only if every CE has them.
+    kind = {k for k, _ in kinds.values()}.pop() if len({k for k, _ in kinds.values()}) == 1 \
+        else "external"
 
     def opts_of(cs):
+        path = kinds[cs[0]][1]
         return {"cePrefixes": received_prefixes(api, plan, cs) or ["10.50.0.0/16"],
                 "dataplane": bool(vnet_pids),
-                "vtyDir": kinds[cs[0]][1] if kind == "frr-container" else None}
+                "vtyDir": path if kind == "frr-container" else None,
+                "birdCtl": path if kind == "bird-container" else None}
     opts = opts_of(sorted(ce_pids))
     state = {"name": name, "dir": d, "attached": {"runtime": rt, "containers": containers,
                                                   "pids": pids},
@@ -262,8 +272,10 @@ def record(args, name, d, rt, plan, ns, pids, vnet_pids, containers, site_ns, ce
     ce_names = ", ".join(f"{containers['ce' if c == 0 else f'ce{c}']} as {n}"
                          for c, n in sorted(site_ns.items())) if site_ns else \
         f"{containers['ce']} as {ns['ce']}"
+    how = {"frr-container": "over FRR's vty sockets",
+           "bird-container": "over BIRD's control socket"}.get(kind, "from the MSEE side")
     say(f"lab '{name}' attached: {containers['msee']} as {ns['er']}, {ce_names} (CE sampled "
-        f"{'over FRR vty sockets' if kind == 'frr-container' else 'from the MSEE side'})"
+        f"{how})"
         + "".join(f", {v} as {dataplane.az_netns(name, c)}" for c, (v, _) in
                   sorted(vnet_pids.items())))
     say(f"  {len(plan['sessions'])} MSEE sessions"

@@ -37,6 +37,55 @@ class ContainerFrrCe(ce_mod.FrrCe):
     # and has no network import-check.
 
 
+class ContainerBirdCe(ce_mod.BirdCe):
+    """A BIRD CE in a container the lab did not start (`lab attach`): sampled over BIRD's own
+    control socket (ceOptions' birdCtl, through /proc/PID/root), as the lab's BIRD CE is. The
+    config is the user's, so its protocols are found by neighbour address in `show protocols
+    all`, not by the lab's names. It cannot be told to announce more: no validate-limits."""
+    kind = "bird-container"
+
+    def __init__(self, lab_dir, plan, opts, netns, dirname="ce"):
+        super().__init__(lab_dir, plan, opts, netns, dirname)
+        if not opts.get("birdCtl"):
+            raise util.LabError("bird-container: no control socket recorded (lab attach again)")
+        self.ctl_path = opts["birdCtl"]
+        self.names = {}
+
+    def start(self):
+        return []
+
+    def birdc(self, *cmd, timeout=30):
+        if not hasattr(self, "ctl"):
+            self.ctl = ce_mod.ControlSocket(self.ctl_path, "bird")
+        return self.ctl(" ".join(cmd))
+
+    @staticmethod
+    def protocol_names(text):
+        """{neighbour address: BGP protocol name} from `show protocols all`."""
+        out, cur = {}, None
+        for line in text.splitlines():
+            f = line.split()
+            if not f:
+                continue
+            if not line[0].isspace():
+                cur = f[0] if len(f) > 1 and f[1] == "BGP" else None
+            elif cur and line.strip().startswith("Neighbor address:"):
+                out[f[-1].split("%")[0]] = cur
+        return out
+
+    def proto(self, s):
+        if s["mseeAddress"] not in self.names:
+            self.names = self.protocol_names(self.birdc("show", "protocols", "all"))
+        return self.names.get(s["mseeAddress"], f"(no protocol for {s['mseeAddress']})")
+
+    def announce_extra(self, extra):
+        raise util.LabError("a BIRD CE in a container runs its own config: the lab cannot make "
+                            "it announce more (validate-limits needs FRR there)")
+
+    def shell_argv(self, cmd=()):
+        return ["birdc", "-s", self.ctl_path, *cmd]
+
+
 class ExternalCe(ce_mod.Ce):
     kind = "external"
 

@@ -14,7 +14,7 @@ import subprocess
 import time
 
 from . import ce as ce_mod
-from .external import ContainerFrrCe, ExternalCe
+from .external import ContainerBirdCe, ContainerFrrCe, ExternalCe
 from . import dataplane, sites, topology, util
 from .util import LabError, say
 
@@ -98,7 +98,8 @@ def emu_bin():
 
 CE_KINDS = {"frr": ce_mod.FrrCe, "bird": ce_mod.BirdCe, "builtin": ce_mod.BuiltinCe,
             "external": ExternalCe,  # external: bring your own CE, the lab starts none
-            "frr-container": ContainerFrrCe}  # lab attach: FRR in a container
+            "frr-container": ContainerFrrCe,  # lab attach: FRR in a container
+            "bird-container": ContainerBirdCe}  # lab attach: BIRD in a container
 
 
 def new_ce(kind, lab_dir, plan, opts, netns, dirname="ce"):
