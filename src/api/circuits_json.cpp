@@ -75,7 +75,7 @@ ApiResponse traffic_stats(const emulator::Emulator& emu, const std::string& circ
       continue;
     }
     source = "bgp";
-    if (const auto* p = emu.speaker().find_peer(s->name)) {
+    if (const auto* p = emu.speaker_of(*s).find_peer(s->name)) {
       bytes[path][0] += p->stats().bytes_in;
       bytes[path][1] += p->stats().bytes_out;
     }
@@ -254,7 +254,8 @@ ApiResponse list_sessions(const Call& c) {
   const auto& emu = c.emu;
   json value = json::array();
   for (const auto& s : emu.plan().sessions) {
-    const auto* p = emu.speaker().find_peer(s.name);
+    const auto& spk = emu.speaker_of(s);
+    const auto* p = spk.find_peer(s.name);
     json j{{"name", s.name},
            {"circuit", s.circuit},
            {"peeringType", std::string(msee::to_string(s.peering_type))},
@@ -266,7 +267,7 @@ ApiResponse list_sessions(const Call& c) {
            {"routeLimit", s.route_limit},
            {"state", p != nullptr ? bgp::fsm::to_string(p->state()) : "Disabled"},
            // MSEE: R66 — Down while the peering is Disabled.
-           {"adminState", emu.speaker().admin_down(s.name) ? "Down" : "Up"}};
+           {"adminState", spk.admin_down(s.name) ? "Down" : "Up"}};
     if (p != nullptr) {
       const auto& st = p->stats();
       std::uint64_t in = 0, out = 0;
@@ -276,8 +277,8 @@ ApiResponse list_sessions(const Call& c) {
       j["messagesSent"] = out;
       j["flaps"] = st.flaps;
       // What the session holds now (after inbound policy), as statePfxRcd counts it (R83).
-      j["prefixesReceived"] = emu.speaker().rib_of(*p).count(
-          emu.speaker().peer_id(*p),
+      j["prefixesReceived"] = spk.rib_of(*p).count(
+          spk.peer_id(*p),
           s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast);
       j["sendHoldExpired"] = st.send_hold_expired;  // RFC 9687
       j["lastError"] = st.last_error;
@@ -289,7 +290,7 @@ ApiResponse list_sessions(const Call& c) {
         j["routeRefresh"] = n->route_refresh;
       }
     }
-    if (auto info = emu.bfd().session_info(s.name)) {
+    if (auto info = emu.bfd_of(s).session_info(s.name)) {
       j["bfd"] = {{"state", bfd::to_string(info->state)},
                   {"remoteState", bfd::to_string(info->remote_state)},
                   {"txIntervalMs", info->tx_interval.count() / 1000},

@@ -57,15 +57,16 @@ ApiResponse metrics(const Call& c) {
   auto head = [&](const char* name, const char* type, const char* help) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
   };
-  const auto& speaker = emu.speaker();
   struct Row {
     const msee::SessionPlan* s;
     const bgp::io::Peer* p;
+    const speaker::Speaker* sp;  // its shard's
   };
   std::vector<Row> rows;
   for (const auto& s : emu.plan().sessions) {
-    if (const auto* p = speaker.find_peer(s.name)) {
-      rows.push_back({&s, p});
+    const auto& sp = emu.speaker_of(s);
+    if (const auto* p = sp.find_peer(s.name)) {
+      rows.push_back({&s, p, &sp});
     }
   }
   // The process itself, as the Prometheus exporters of BIRD and FRR show it: what runs, since
@@ -112,7 +113,7 @@ ApiResponse metrics(const Call& c) {
   for (const auto& r : rows) {
     auto fam = r.s->afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
     out += fmt::format("msee_bgp_prefixes_accepted{{{}}} {}\n", metric_labels(*r.s),
-                       speaker.rib_of(*r.p).count(speaker.peer_id(*r.p), fam));
+                       r.sp->rib_of(*r.p).count(r.sp->peer_id(*r.p), fam));
   }
   head("msee_bgp_route_limit", "gauge", "the session's route limit (R36)");
   for (const auto& r : rows) {
@@ -132,29 +133,29 @@ ApiResponse metrics(const Call& c) {
   for (const auto& r : rows) {
     auto fam = r.s->afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
     std::uint64_t n = 0;
-    speaker.for_each_advertised(*r.p, fam, [&](const wire::Prefix&, const wire::PathAttributes&,
+    r.sp->for_each_advertised(*r.p, fam, [&](const wire::Prefix&, const wire::PathAttributes&,
                                                const wire::IpAddress&) { ++n; });
     out += fmt::format("msee_bgp_prefixes_advertised{{{}}} {}\n", metric_labels(*r.s), n);
   }
   head("msee_bgp_prefixes_rejected_total", "counter", "prefixes the MSEE's inbound policy refused (R39-R42)");
   for (const auto& r : rows) {
     out += fmt::format("msee_bgp_prefixes_rejected_total{{{}}} {}\n", metric_labels(*r.s),
-                       speaker.policy_rejected(*r.p));
+                       r.sp->policy_rejected(*r.p));
   }
   head("msee_bgp_route_limit_warnings_total", "counter", "times the prefix count reached the warning threshold (R37)");
   for (const auto& r : rows) {
     out += fmt::format("msee_bgp_route_limit_warnings_total{{{}}} {}\n", metric_labels(*r.s),
-                       speaker.limit_counters(*r.p).warnings);
+                       r.sp->limit_counters(*r.p).warnings);
   }
   head("msee_bgp_route_limit_exceeded_total", "counter", "times the route limit was crossed: Cease/1 sent (R37)");
   for (const auto& r : rows) {
     out += fmt::format("msee_bgp_route_limit_exceeded_total{{{}}} {}\n", metric_labels(*r.s),
-                       speaker.limit_counters(*r.p).exceeded);
+                       r.sp->limit_counters(*r.p).exceeded);
   }
   head("msee_bgp_admin_down", "gauge", "1 when the session's peering is Disabled (R66)");
   for (const auto& r : rows) {
     out += fmt::format("msee_bgp_admin_down{{{}}} {}\n", metric_labels(*r.s),
-                       speaker.admin_down(r.s->name) ? 1 : 0);
+                       r.sp->admin_down(r.s->name) ? 1 : 0);
   }
   head("msee_bgp_messages_sent_total", "counter", "BGP messages sent");
   for (const auto& r : rows) {
@@ -208,7 +209,7 @@ ApiResponse metrics(const Call& c) {
   }
   head("msee_bfd_session_up", "gauge", "1 when the BFD session is Up");
   for (const auto& r : rows) {
-    if (auto info = emu.bfd().session_info(r.s->name)) {
+    if (auto info = emu.bfd_of(*r.s).session_info(r.s->name)) {
       out += fmt::format("msee_bfd_session_up{{{}}} {}\n", metric_labels(*r.s),
                          info->state == bfd::State::Up ? 1 : 0);
     }

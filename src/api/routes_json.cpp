@@ -50,7 +50,7 @@ ApiResponse route_table(const Call& c) {
     return *e;
   }
   const auto& s = *std::get<const msee::SessionPlan*>(found);
-  const auto& speaker = c.emu.speaker();
+  const auto& speaker = c.emu.speaker_of(s);
   const auto* peer = speaker.find_peer(s.name);
   std::vector<msee::ReceivedRoute> received;
   if (peer != nullptr) {
@@ -86,7 +86,7 @@ ApiResponse route_table_summary(const Call& c) {
     return *e;
   }
   const auto& s = *std::get<const msee::SessionPlan*>(found);
-  const auto& speaker = c.emu.speaker();
+  const auto& speaker = c.emu.speaker_of(s);
   const auto* peer = speaker.find_peer(s.name);
   msee::SessionState st;
   if (peer != nullptr) {
@@ -131,7 +131,7 @@ ApiResponse routes(const Call& c) {
     }
     limit = *n;
   }
-  const auto& speaker = c.emu.speaker();
+  const auto& speaker = c.emu.speaker_of(s);
   const auto* peer = speaker.find_peer(s.name);
   json value = json::array();
   std::size_t total = 0;
@@ -231,11 +231,20 @@ ApiResponse events(const Call& c) {
 // RFC 6396 §4.3 TABLE_DUMP_V2 snapshot, to the file the daemon was told (--table-dump): the
 // API never takes a path, so a client cannot write anywhere else.
 ApiResponse table_dump(const Call& c) {
-  auto d = c.emu.speaker().dump_table_mrt(c.config.table_dump);
+  auto d = c.emu.dump_tables_mrt(c.config.table_dump);
   if (!d) {
     return error(500, "TableDumpFailed", d.error());
   }
-  return ok(json{{"path", d->path}, {"prefixes", d->prefixes}, {"entries", d->entries}});
+  // One file per protocol thread (Emulator::dump_tables_mrt); "path" is the first's.
+  std::uint64_t prefixes = 0, entries = 0;
+  json files = json::array();
+  for (const auto& f : *d) {
+    prefixes += f.prefixes;
+    entries += f.entries;
+    files.push_back(f.path);
+  }
+  return ok(json{{"path", d->front().path}, {"files", std::move(files)},
+                 {"prefixes", prefixes}, {"entries", entries}});
 }
 
 }  // namespace msee::api::detail

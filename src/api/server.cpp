@@ -60,8 +60,10 @@ http::response<http::string_body> parse_failure(const ApiResponse& e) {
 
 }  // namespace
 
-// Concurrency contract: everything here, like the emulator it reads, runs on the one protocol
-// io_context thread; connection coroutines interleave only at their co_awaits.
+// Concurrency contract: everything here runs on the control io_context thread, apart from the
+// protocol threads; each request is answered with them parked (Emulator::exclusive), so the
+// HTTP work never runs on a protocol thread. Connection coroutines interleave only at their
+// co_awaits.
 struct ApiServer::Impl {
   Impl(asio::io_context& i, emulator::Emulator& e, ApiConfig c)
       : io(i), emulator(e), config(std::move(c)) {}
@@ -145,7 +147,9 @@ struct ApiServer::Impl {
       auto& req = parser.get();
       ApiRequest ar{std::string(req.method_string()), std::string(req.target()),
                     std::string(req[http::field::authorization]), req.body()};
-      auto answer = handle_api_request(emulator, config, ar, started);
+      // With the protocol threads parked: one consistent state for the whole answer.
+      auto answer =
+          emulator.exclusive([&] { return handle_api_request(emulator, config, ar, started); });
       // Long poll (`msee-ctl events --follow`): GET /v1/events?after=N&wait=S answers as soon
       // as an event after N exists, or after S seconds (at most 60) with none.
       if (auto wait = long_poll_wait(ar); wait.count() > 0 && answer.status == 200 &&
@@ -159,7 +163,8 @@ struct ApiServer::Impl {
           timer.expires_after(std::chrono::milliseconds(100));
           co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }
-        answer = handle_api_request(emulator, config, ar, started);
+        answer =
+            emulator.exclusive([&] { return handle_api_request(emulator, config, ar, started); });
       }
       http::response<http::string_body> res{static_cast<http::status>(answer.status),
                                             req.version()};

@@ -1,7 +1,11 @@
-// msee-emu entry point: config loading, signals, and the single protocol io_context thread
+// msee-emu entry point: config loading, signals, the control io_context thread (API, ARM,
+// signals) and the emulator's protocol threads
 // (docs/architecture.md). Options: options.cpp; reading and reloading the config: load.cpp.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+
+#include <algorithm>
+#include <thread>
 
 #include <sys/resource.h>
 
@@ -176,13 +180,19 @@ int main(int argc, char** argv) {
         speaker->shutdown(m, std::move(d));
       };
     } else {
+      // The circuits on their protocol threads (started below, once privileges are dropped);
+      // this thread keeps the API, the ARM endpoint, the signals and the emulator's timers.
+      unsigned threads = opt.threads != 0 ? opt.threads
+                                          : std::max(1u, std::thread::hardware_concurrency());
       emulator = std::make_unique<emulator::Emulator>(io, std::move(*circuits), std::move(catalogue),
-                                                 events);
+                                                 events, threads);
       if (!emulator->start()) {
         return 1;
       }
       // SIGHUP / POST /v1/reload: re-read the file and apply the difference.
-      api.reload = [&] { return reload_circuits(opt.config, *emulator, events); };
+      api.reload = [&] {
+        return emulator->exclusive([&] { return reload_circuits(opt.config, *emulator, events); });
+      };
       if (opt.api != "off") {
         api_server = std::make_unique<api::ApiServer>(io, *emulator, api);
         if (!api_server->start()) {
@@ -200,14 +210,14 @@ int main(int argc, char** argv) {
         }
       }
       refresh = [&] { emulator->request_refresh_all(); };
-      the_speaker = &emulator->speaker();
       shutdown = [&](const std::string& m, std::function<void()> d) {
         emulator->shutdown(m, std::move(d));
       };
     }
     if (!opt.mrt.empty()) {
       std::string err;
-      if (!the_speaker->record_mrt(opt.mrt, opt.mrt_rotate, err)) {
+      if (!(the_speaker ? the_speaker->record_mrt(opt.mrt, opt.mrt_rotate, err)
+                        : emulator->record_mrt(opt.mrt, opt.mrt_rotate, err))) {
         std::cerr << "msee-emu: --mrt: " << err << "\n";
         return 1;
       }
@@ -236,11 +246,20 @@ int main(int argc, char** argv) {
         if (ec) {
           return;
         }
-        if (auto d = the_speaker->dump_table_mrt(opt.table_dump)) {
-          log::info("MRT table dump: {} prefixes, {} paths in {}", d->prefixes, d->entries,
-                    d->path);
+        if (the_speaker) {
+          if (auto d = the_speaker->dump_table_mrt(opt.table_dump)) {
+            log::info("MRT table dump: {} prefixes, {} paths in {}", d->prefixes, d->entries,
+                      d->path);
+          } else {
+            log::error("MRT table dump failed: {}", d.error());
+          }
+        } else if (auto ds = emulator->dump_tables_mrt(opt.table_dump)) {
+          for (const auto& d : *ds) {
+            log::info("MRT table dump: {} prefixes, {} paths in {}", d.prefixes, d.entries,
+                      d.path);
+          }
         } else {
-          log::error("MRT table dump failed: {}", d.error());
+          log::error("MRT table dump failed: {}", ds.error());
         }
         wait_dump();
       });
@@ -286,6 +305,9 @@ int main(int argc, char** argv) {
       }
       log::info("running as {} {}", opt.user,
                 net_admin ? "with CAP_NET_ADMIN (the data plane)" : "without capabilities");
+    }
+    if (emulator) {
+      emulator->start_threads();  // after the privileges: threads inherit the capabilities
     }
     io.run();
     log::info("stopped");

@@ -46,6 +46,9 @@ Options:
                            refused in the host's own namespace and with loopback addressing
   --dataplane-host         --dataplane, also in the host's own namespace (a dedicated box
                            whose MSEE links are real interfaces)
+  --threads N              protocol threads of a circuit config (default: the number of
+                           cores): the circuits are spread over them, Global Reach pairs
+                           together; the API and ARM endpoints run on a thread of their own
   --user USER              once listeners, the API and the data plane are open, run as USER
                            (and its group) without capabilities, or with CAP_NET_ADMIN alone
                            when the data plane is on (routes change at run time)
@@ -109,7 +112,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         a == "--log-level" || a == "--log-format" || a == "--shutdown-message" || a == "--api" ||
         a == "--api-token" || a == "--mrt" || a == "--mrt-rotate" || a == "--table-dump" ||
         a == "--user" || a == "--arm" || a == "--state-dir" || a == "--arm-client-id" ||
-        a == "--arm-audience" || a == "--arm-lro") {
+        a == "--arm-audience" || a == "--arm-lro" || a == "--threads") {
       auto v = value(a);
       if (!v) {
         return usage_error(std::string(a) + " needs a value");
@@ -149,6 +152,17 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         opt.mrt = *v;
       } else if (a == "--table-dump") {
         opt.table_dump = *v;
+      } else if (a == "--threads") {
+        try {
+          std::size_t used = 0;
+          auto n = std::stoul(*v, &used);
+          if (used != v->size() || n < 1 || n > 256) {
+            throw std::out_of_range("");
+          }
+          opt.threads = static_cast<unsigned>(n);
+        } catch (const std::exception&) {
+          return usage_error("--threads wants a number of threads (1 .. 256)");
+        }
       } else if (a == "--mrt-rotate") {
         try {
           std::size_t used = 0;

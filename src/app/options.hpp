@@ -32,6 +32,7 @@ struct Options {
   std::string arm_client_id = "msee-emu";
   std::string arm_audience = "https://management.core.windows.net/";
   std::string arm_lro = "async";
+  unsigned threads = 0;         // --threads N: protocol threads of a circuit config; 0 = cores
 };
 
 // Either the options to run with, or an exit code (--help, --version: 0; usage errors: 2,

@@ -46,8 +46,9 @@ std::string default_state_dir() {
   return std::string(home != nullptr && *home == '/' ? home : "/tmp") + "/.local/state/msee-emu";
 }
 
-// Concurrency contract: everything here runs on the protocol io_context thread, like the
-// REST API's server; connection coroutines interleave only at their co_awaits.
+// Concurrency contract: everything here runs on the control io_context thread, like the REST
+// API's server; each request is routed with the protocol threads parked
+// (Emulator::exclusive); connection coroutines interleave only at their co_awaits.
 struct ArmServer::Impl {
   Impl(asio::io_context& i, emulator::Emulator& e, api::ApiConfig a, ArmConfig c)
       : io(i), state{e, std::move(a), std::move(c), std::nullopt, {}, std::chrono::steady_clock::now()} {}
@@ -102,7 +103,7 @@ struct ArmServer::Impl {
                     std::string(req["x-msee-lro"])};
       ArmResponse res;
       try {
-        res = detail::route(state, ar);
+        res = state.emu.exclusive([&] { return detail::route(state, ar); });
       } catch (const std::exception& e) {  // a bug, answered rather than a dropped connection
         log::error("ARM: {} {}: {}", ar.method, ar.target, e.what());
         res = detail::error(500, "InternalServerError", e.what());

@@ -30,18 +30,22 @@ bool Emulator::start_dataplane() {
                 s.name, s.msee_address.to_string());
     }
   }
-  std::map<std::uint32_t, speaker::FibSync::Table> tables;
+  // One writer per shard, for the tables of its circuits (Global Reach's linked circuits
+  // share a shard, so a site table's sources are all in one Speaker).
+  std::vector<std::map<std::uint32_t, speaker::FibSync::Table>> by_shard(shards_.size());
   auto add = [&](std::uint32_t table, const std::string& name, const msee::SessionPlan& from,
                  std::uint8_t rank) {
-    auto* peer = speaker_->find_peer(from.name);
+    auto k = shard_of_[from.circuit_index];
+    auto& spk = *shards_[k]->speaker;
+    auto* peer = spk.find_peer(from.name);
     if (peer == nullptr) {
       return;
     }
-    auto& t = tables[table];
+    auto& t = by_shard[k][table];
     t.id = table;
     t.name = name;
-    t.rib = speaker_->table_named(name).value_or(0);
-    auto id = speaker_->peer_id(*peer);
+    t.rib = spk.table_named(name).value_or(0);
+    auto id = spk.peer_id(*peer);
     for (const auto& src : t.sources) {
       if (src.peer == id) {
         return;
@@ -68,21 +72,24 @@ bool Emulator::start_dataplane() {
       }
     }
   }
-  std::vector<speaker::FibSync::Table> list;
-  for (auto& [id, t] : tables) {
-    log::info("data plane: table {} = {} ({} session(s))", id, t.name, t.sources.size());
-    list.push_back(std::move(t));
-  }
-  fib_ = std::make_unique<speaker::FibSync>(io_, *speaker_, std::move(list));
-  auto started = fib_->start();
-  if (!started) {
-    log::error("data plane: {}", started.error());
-    fib_.reset();
-    return false;
-  }
-  if (*started > 0) {
-    log::warn("data plane: removed {} route(s) left by an earlier run (proto {})", *started,
-              kernel::kRouteProtocol);
+  for (std::size_t k = 0; k < shards_.size(); ++k) {
+    std::vector<speaker::FibSync::Table> list;
+    for (auto& [id, t] : by_shard[k]) {
+      log::info("data plane: table {} = {} ({} session(s))", id, t.name, t.sources.size());
+      list.push_back(std::move(t));
+    }
+    auto& sh = *shards_[k];
+    sh.fib = std::make_unique<speaker::FibSync>(*sh.io, *sh.speaker, std::move(list));
+    auto started = sh.fib->start();
+    if (!started) {
+      log::error("data plane: {}", started.error());
+      sh.fib.reset();
+      return false;
+    }
+    if (*started > 0) {
+      log::warn("data plane: removed {} route(s) left by an earlier run (proto {})", *started,
+                kernel::kRouteProtocol);
+    }
   }
   start_traffic_meter();
   for (const auto& [key, iface] : d.gateways) {
@@ -94,13 +101,14 @@ bool Emulator::start_dataplane() {
 }
 
 void Emulator::exclude_link(const std::string& circuit, msee::LinkPath link, bool excluded) {
-  if (!fib_) {
-    return;
-  }
   for (const auto& s : plan_.sessions) {
     if (s.circuit == circuit && s.path == link) {
-      if (auto* peer = speaker_->find_peer(s.name)) {
-        fib_->exclude(speaker_->peer_id(*peer), excluded);
+      auto& sh = *shards_[shard_of_[s.circuit_index]];
+      if (!sh.fib) {
+        continue;
+      }
+      if (auto* peer = sh.speaker->find_peer(s.name)) {
+        sh.fib->exclude(sh.speaker->peer_id(*peer), excluded);
       }
     }
   }

@@ -1,7 +1,10 @@
 // Emulator: plan → Speaker neighbours, local routes and BFD sessions.
 #include "emulator/emulator.hpp"
 
+#include <algorithm>
 #include <set>
+
+#include <boost/asio/post.hpp>
 
 #include <fmt/core.h>
 
@@ -12,7 +15,12 @@ namespace msee::emulator {
 
 namespace wire = bgp::wire;
 
-speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, const msee::Plan& plan) {
+speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, const msee::Plan& plan,
+                                        const std::vector<std::size_t>* circuits) {
+  auto mine = [&](std::size_t c) {
+    return circuits == nullptr || std::find(circuits->begin(), circuits->end(), c) != circuits->end();
+  };
+  std::set<std::string> names;  // this shard's sessions
   speaker::RouterConfig rc;
   rc.asn = msee::kMicrosoftAsn;  // MSEE: R18
   rc.log_routes = config.emulator.log_routes;
@@ -24,6 +32,10 @@ speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, cons
   auto all_links =
       std::make_shared<const std::vector<wire::Prefix>>(msee::all_link_prefixes(config));
   for (const auto& s : plan.sessions) {
+    if (!mine(s.circuit_index)) {
+      continue;
+    }
+    names.insert(s.name);
     if (rc.router_id == 0 && s.afi == wire::Afi::Ipv4) {
       rc.router_id = s.router_id;
     }
@@ -84,7 +96,11 @@ speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, cons
     speaker::Announcement ann;
     ann.prefixes = {a.prefix};
     ann.attributes = a.attributes;
-    ann.to = a.to;
+    for (const auto& to : a.to) {
+      if (names.count(to) != 0) {
+        ann.to.push_back(to);
+      }
+    }
     if (!ann.to.empty()) {
       rc.announce.push_back(std::move(ann));
     }
@@ -108,21 +124,22 @@ bfd::SessionConfig bfd_config(const msee::SessionPlan& s) {
 }
 }  // namespace
 
-Emulator::Emulator(boost::asio::io_context& io, msee::EmulatorConfig config,
-                   std::vector<msee::CatalogueEntry> catalogue, speaker::EventLog& events)
-    : io_(io), config_(std::move(config)), events_(events) {
+Emulator::Emulator(boost::asio::io_context& control, msee::EmulatorConfig config,
+                   std::vector<msee::CatalogueEntry> catalogue, speaker::EventLog& events,
+                   unsigned threads)
+    : io_(control), config_(std::move(config)), events_(events) {
   plan_ = msee::make_plan(config_, catalogue);
-  speaker_ = std::make_unique<speaker::Speaker>(io_, router_config_for(config_, plan_), events_);
-  bfd_ = std::make_unique<bfd::io::BfdTransport>(
-      io_, [this](const std::string& name, bfd::State from, bfd::State to, bfd::Diag diag) {
-        on_bfd_change(name, from, to, diag);
-      });
+  make_shards(threads);
 }
 
 Emulator::~Emulator() {
-  // FibSync unregisters its route watch from the speaker on destruction: it goes first (as a
-  // member declared before speaker_ it would outlive it; ASan caught the use after free).
-  fib_.reset();
+  stop_threads();
+  // FibSync unregisters its route watch from the speaker on destruction: it goes first (ASan
+  // caught the use after free when it outlived the speaker).
+  for (auto& sh : shards_) {
+    sh->fib.reset();
+  }
+  shards_.clear();
 }
 
 bool Emulator::start() {
@@ -134,7 +151,11 @@ bool Emulator::start() {
               s.msee_address.to_string(), s.ce_address.to_string(), s.peer_asn, s.route_limit,
               s.bfd ? ", BFD passive" : "", s.enabled ? "" : ", peering Disabled");
   }
-  if (!speaker_->start()) {
+  bool started = true;
+  for (auto& sh : shards_) {
+    started = started && sh->speaker->start();
+  }
+  if (!started) {
     log::error("the MSEE addresses must exist on an interface (the lab or your namespace sets "
                "them up), or use \"emulator\": {{\"addressing\": \"loopback\"}}");
     return false;
@@ -146,10 +167,11 @@ bool Emulator::start() {
     if (!s.bfd) {
       continue;
     }
-    if (auto ec = bfd_->add_session(s.name, s.msee_address, s.ce_address, bfd_config(s))) {
+    auto& bfd = *shard_of_session(s.name).bfd;
+    if (auto ec = bfd.add_session(s.name, s.msee_address, s.ce_address, bfd_config(s))) {
       log::warn("{}: BFD not started: {}", s.name, ec.message());
     } else if (!s.enabled) {
-      (void)bfd_->set_admin_down(s.name, true);  // RFC 5880 §6.8.16: the peering is Disabled
+      (void)bfd.set_admin_down(s.name, true);  // RFC 5880 §6.8.16: the peering is Disabled
     }
   }
   return true;
@@ -192,14 +214,18 @@ std::optional<std::string> Emulator::set_peering_state(const std::string& circui
       continue;
     }
     s.enabled = msee::session_enabled(*peering, s.afi);
-    speaker_->set_admin_down(s.name, !s.enabled, reason);
-    if (bfd_->session_info(s.name)) {
-      (void)bfd_->set_admin_down(s.name, !s.enabled);
+    auto& sh = shard_of_session(s.name);
+    sh.speaker->set_admin_down(s.name, !s.enabled, reason);
+    if (sh.bfd->session_info(s.name)) {
+      (void)sh.bfd->set_admin_down(s.name, !s.enabled);
     }
   }
   return std::nullopt;
 }
 
+// On the session's shard thread (its BFD transport's), never under exclusive(): it touches
+// that shard's Speaker and BFD transport only, and reads the plan (changed only by reload(),
+// with every shard parked).
 void Emulator::on_bfd_change(const std::string& name, bfd::State from, bfd::State to,
                              bfd::Diag diag) {
   log::info("{}: BFD {} -> {} ({})", name, bfd::to_string(from), bfd::to_string(to),
@@ -208,7 +234,8 @@ void Emulator::on_bfd_change(const std::string& name, bfd::State from, bfd::Stat
   if (from != bfd::State::Up || to == bfd::State::Up) {
     return;
   }
-  if (auto info = bfd_->session_info(name); info && info->remote_state == bfd::State::AdminDown) {
+  auto& sh = shard_of_session(name);
+  if (auto info = sh.bfd->session_info(name); info && info->remote_state == bfd::State::AdminDown) {
     // RFC 5882 §3.2: a neighbour that signals AdminDown took BFD down on purpose (the CE
     // turned it off); that is not a path failure and the BGP session stays.
     log::info("{}: the CE set BFD AdminDown: BGP session unaffected (RFC 5882 §3.2)", name);
@@ -222,7 +249,7 @@ void Emulator::on_bfd_change(const std::string& name, bfd::State from, bfd::Stat
       subcode = wire::CeaseSubcode::HardReset;
     }
   }
-  speaker_->liveness_lost(name, subcode,
+  sh.speaker->liveness_lost(name, subcode,
                           std::string("BFD down (") + std::string(bfd::to_string(diag)) + ")");
 }
 
@@ -287,26 +314,31 @@ Result<std::vector<std::string>, std::string> Emulator::reload(
       refresh.insert(s.name);
     }
   }
-  auto changes = speaker_->reconfigure(router_config_for(config, plan), refresh);
+  std::vector<std::string> changes;
+  for (auto& sh : shards_) {
+    auto c = sh->speaker->reconfigure(router_config_for(config, plan, &sh->circuits), refresh);
+    changes.insert(changes.end(), c.begin(), c.end());
+  }
   // BFD parameters (R28, R29): a changed session is replaced.
   for (const auto& s : plan.sessions) {
     const auto* old = find(plan_, s.name);
+    auto& bfd = *shard_of_session(s.name).bfd;
     if (old->bfd == s.bfd && old->bfd_interval_ms == s.bfd_interval_ms &&
         old->bfd_multiplier == s.bfd_multiplier) {
-      if (old->enabled != s.enabled && bfd_->session_info(s.name)) {
-        (void)bfd_->set_admin_down(s.name, !s.enabled);
+      if (old->enabled != s.enabled && bfd.session_info(s.name)) {
+        (void)bfd.set_admin_down(s.name, !s.enabled);
       }
       continue;
     }
-    bfd_->remove_session(s.name);
+    bfd.remove_session(s.name);
     changes.push_back(s.name + ": BFD " +
                       (s.bfd ? fmt::format("{} ms x {}", s.bfd_interval_ms, s.bfd_multiplier)
                              : std::string("off")));
     if (s.bfd) {
-      if (auto ec = bfd_->add_session(s.name, s.msee_address, s.ce_address, bfd_config(s))) {
+      if (auto ec = bfd.add_session(s.name, s.msee_address, s.ce_address, bfd_config(s))) {
         changes.push_back(s.name + ": BFD not started: " + ec.message());
       } else if (!s.enabled) {
-        (void)bfd_->set_admin_down(s.name, true);
+        (void)bfd.set_admin_down(s.name, true);
       }
     }
   }
@@ -316,23 +348,38 @@ Result<std::vector<std::string>, std::string> Emulator::reload(
 }
 
 void Emulator::shutdown(const std::string& message, std::function<void()> done) {
-  if (fib_) {
-    fib_->stop();  // the routes go before the sessions say goodbye
-  }
   if (traffic_timer_) {
     traffic_timer_->cancel();
   }
-  // BFD AdminDown only once every Cease/Administrative Shutdown has left our queues: sent
-  // together, the CE could read our BFD AdminDown before the Cease and tear the session down
-  // as Cease/BFD Down itself (seen by the container test's FRR CE). A short pause lets the
-  // AdminDown packets go out before the io_context stops.
-  speaker_->shutdown(message, [this, done = std::move(done)]() mutable {
-    for (const auto& s : bfd_->sessions()) {
-      (void)bfd_->set_admin_down(s.name, true);
-    }
+  // Each shard on its own thread: its routes go before its sessions say goodbye; BFD AdminDown
+  // only once every Cease/Administrative Shutdown has left our queues (sent together, the CE
+  // could read our BFD AdminDown before the Cease and tear the session down as Cease/BFD Down
+  // itself, seen by the container test's FRR CE). When every shard is through, a short pause
+  // on the control thread lets the AdminDown packets go out before `done` stops the process.
+  auto left = std::make_shared<std::size_t>(shards_.size());
+  auto finish = std::make_shared<std::function<void()>>([this, done = std::move(done)]() mutable {
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(50));
     timer->async_wait([timer, done = std::move(done)](boost::system::error_code) { done(); });
   });
+  for (auto& shp : shards_) {
+    auto* sh = shp.get();
+    boost::asio::post(*sh->io, [this, sh, message, left, finish] {
+      if (sh->fib) {
+        sh->fib->stop();
+      }
+      sh->speaker->shutdown(message, [this, sh, left, finish] {
+        for (const auto& s : sh->bfd->sessions()) {
+          (void)sh->bfd->set_admin_down(s.name, true);
+        }
+        // The count lives on the control thread: no two shards touch it at once.
+        boost::asio::post(io_, [left, finish] {
+          if (--*left == 0) {
+            (*finish)();
+          }
+        });
+      });
+    });
+  }
 }
 
 }  // namespace msee::emulator

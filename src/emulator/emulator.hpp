@@ -4,8 +4,20 @@
 // and each advertisement onto a local route, and runs single-hop BFD for the IPv4 sessions:
 // BFD Down tears the BGP session down at once (R28–R31).
 //
-// Concurrency contract: lives on the protocol io_context thread; not thread-safe.
+// Threads (issue #15): the circuits are spread over shards (shards.cpp), each with its own
+// io_context, thread, Speaker, BFD transport and data-plane writer; circuits joined by Global
+// Reach (R74) share a shard, so no route ever crosses shards. `threads` 0 keeps one shard on
+// the caller's io_context with no thread of its own (unit tests). The Emulator's own timers
+// (failover tests, the traffic meter) run on that `control` io_context, like the API servers.
+//
+// Concurrency contract: every public method runs on the control thread, inside exclusive()
+// when shards have threads: exclusive(f) parks every shard thread at a point between two of
+// its handlers, runs f, and lets them go on, so f sees (and changes) a consistent state.
 #pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -28,20 +40,39 @@
 
 namespace msee::emulator {
 
-// The Speaker configuration for a plan (pure; unit-tested).
-speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, const msee::Plan& plan);
+// The Speaker configuration for a plan (pure; unit-tested); with `circuits`, only the
+// sessions and advertisements of those circuits (one shard's).
+speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, const msee::Plan& plan,
+                                        const std::vector<std::size_t>* circuits = nullptr);
+
+// Which shard each circuit goes to (pure; unit-tested): circuits joined by Global Reach stay
+// together (R74: a linked circuit's routes are imported into the other's site table, inside
+// one Speaker), and the groups are spread so each shard gets about as many sessions.
+std::vector<std::size_t> assign_shards(const msee::Plan& plan, std::size_t circuits,
+                                       std::size_t shards);
 
 class Emulator {
  public:
-  Emulator(boost::asio::io_context& io, msee::EmulatorConfig config,
-           std::vector<msee::CatalogueEntry> catalogue, speaker::EventLog& events);
+  Emulator(boost::asio::io_context& control, msee::EmulatorConfig config,
+           std::vector<msee::CatalogueEntry> catalogue, speaker::EventLog& events,
+           unsigned threads = 0);
   ~Emulator();
 
   // Binds every MSEE address and starts sessions and BFD. False (with log lines) if an
   // address cannot be bound — typically because it is not configured on any interface.
   bool start();
+  // The shard threads (none with `threads` 0). Called once everything that needs privileges
+  // is open: a thread started before the privileges are dropped would keep its capabilities.
+  void start_threads();
+  // Runs f with every shard thread parked (see the contract above); nested calls and calls
+  // without shard threads run f directly. Only on the control thread.
+  template <class F>
+  decltype(auto) exclusive(F&& f) {
+    Parked parked(*this);
+    return std::forward<F>(f)();
+  }
   void shutdown(const std::string& message, std::function<void()> done);
-  void request_refresh_all() { speaker_->request_refresh_all(); }
+  void request_refresh_all();
   // `peering update --state` (MSEE: R66, R67): Disabled shuts both paths' sessions (Cease/
   // Administrative Shutdown, BFD AdminDown), Enabled starts them. `family` IPv6 changes the
   // IPv6 peering config only; otherwise the peering (and its IPv6 sessions with it). An error
@@ -88,9 +119,26 @@ class Emulator {
 
   const msee::Plan& plan() const { return plan_; }
   const msee::EmulatorConfig& config() const { return config_; }
-  speaker::Speaker& speaker() { return *speaker_; }
-  const speaker::Speaker& speaker() const { return *speaker_; }
-  const bfd::io::BfdTransport& bfd() const { return *bfd_; }
+  // The Speaker and BFD transport of a session's (or circuit's) shard.
+  const speaker::Speaker& speaker_of(const msee::SessionPlan& s) const {
+    return *shards_[shard_of_[s.circuit_index]]->speaker;
+  }
+  const speaker::Speaker& speaker_of_circuit(std::size_t circuit_index) const {
+    return *shards_[shard_of_[circuit_index]]->speaker;
+  }
+  const bfd::io::BfdTransport& bfd_of(const msee::SessionPlan& s) const {
+    return *shards_[shard_of_[s.circuit_index]]->bfd;
+  }
+  std::size_t shard_count() const { return shards_.size(); }
+  // A shard's io_context: its Speaker's, BFD's and data plane's (tests and diagnostics).
+  boost::asio::io_context& shard_io(std::size_t shard) { return *shards_[shard]->io; }
+  std::size_t shard_of(std::size_t circuit_index) const { return shard_of_[circuit_index]; }
+  // MRT (RFC 6396): --mrt records every shard's UPDATEs, each shard to its own file (the
+  // pattern, then ".shard<K>" for shards after the first); a TABLE_DUMP_V2 snapshot writes one
+  // file per shard the same way. Under exclusive() when the shards run.
+  bool record_mrt(const std::string& pattern, std::uint32_t rotate_seconds, std::string& error);
+  Result<std::vector<speaker::Speaker::TableDump>, std::string> dump_tables_mrt(
+      const std::string& pattern);
   // Azure's traffic metrics of one link of a peering (R81; traffic.cpp), over the last second.
   // nullopt when the link is not on a real interface (loopback addressing).
   struct LinkTraffic {
@@ -102,8 +150,6 @@ class Emulator {
   };
   std::optional<LinkTraffic> link_traffic(const std::string& circuit, msee::PeeringType type,
                                           msee::LinkPath path) const;
-  // The data plane (dataplane.cpp), or nullptr when it is off.
-  const speaker::FibSync* fib() const { return fib_.get(); }
   speaker::EventLog& events() { return events_; }
   const speaker::EventLog& events() const { return events_; }
 
@@ -112,7 +158,43 @@ class Emulator {
   // dataplane.cpp: the tables, and the links a drill or failover test takes out of them.
   bool start_dataplane();
   void exclude_link(const std::string& circuit, msee::LinkPath link, bool excluded);
-  std::unique_ptr<speaker::FibSync> fib_;
+
+  // shards.cpp
+  struct Shard {
+    std::unique_ptr<boost::asio::io_context> own;  // null: the control io_context
+    boost::asio::io_context* io = nullptr;
+    std::vector<std::size_t> circuits;
+    std::unique_ptr<speaker::Speaker> speaker;
+    std::unique_ptr<bfd::io::BfdTransport> bfd;
+    std::unique_ptr<speaker::FibSync> fib;  // the data plane, when on
+    std::thread thread;
+  };
+  struct Gate {  // exclusive(): the shards park here
+    std::mutex m;
+    std::condition_variable cv;
+    std::size_t parked = 0;
+    bool released = false;
+  };
+  class Parked {
+   public:
+    explicit Parked(Emulator& e);
+    ~Parked();
+    Parked(const Parked&) = delete;
+    Parked& operator=(const Parked&) = delete;
+
+   private:
+    Emulator& e_;
+    std::shared_ptr<Gate> gate_;
+  };
+  void make_shards(unsigned threads);
+  void stop_threads();
+  Shard& shard_of_session(const std::string& session);
+  speaker::Speaker& sp(const std::string& session) { return *shard_of_session(session).speaker; }
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<std::size_t> shard_of_;        // by circuit index
+  bool threaded_ = false;                    // shards run on threads of their own
+  bool threads_started_ = false;
+  bool in_exclusive_ = false;
   // traffic.cpp
   struct RawTraffic {
     std::uint64_t rx_bytes = 0, tx_bytes = 0, q_drops = 0, q_bytes = 0, q_packets = 0;
@@ -132,12 +214,10 @@ class Emulator {
   std::map<TrafficKey, TrafficLink> traffic_links_;
   std::unique_ptr<boost::asio::steady_timer> traffic_timer_;
 
-  boost::asio::io_context& io_;
+  boost::asio::io_context& io_;  // the control io_context
   msee::EmulatorConfig config_;
   msee::Plan plan_;
   speaker::EventLog& events_;
-  std::unique_ptr<speaker::Speaker> speaker_;
-  std::unique_ptr<bfd::io::BfdTransport> bfd_;
   std::vector<msee::FailoverTest> failover_tests_;
   struct FailoverRun {
     std::vector<std::string> touched;  // sessions the test changed (restored at stop)

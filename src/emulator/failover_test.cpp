@@ -18,7 +18,8 @@ msee::FailoverSnapshot Emulator::snapshot(const std::string& circuit) const {
     if (s.circuit != circuit) {
       continue;
     }
-    const auto* peer = speaker_->find_peer(s.name);
+    const auto& spk = speaker_of(s);
+    const auto* peer = spk.find_peer(s.name);
     bool up = peer != nullptr && peer->state() == bgp::fsm::State::Established;
     snap.sessions.push_back({s.name, s.path, up});
     if (peer == nullptr) {
@@ -26,10 +27,10 @@ msee::FailoverSnapshot Emulator::snapshot(const std::string& circuit) const {
     }
     auto& routes = s.path == msee::LinkPath::Primary ? snap.primary_routes : snap.secondary_routes;
     auto fam = s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
-    speaker_->rib_of(*peer).for_each_path(speaker_->peer_id(*peer), fam,
-                                      [&](const wire::Prefix& p, const rib::Path&) {
-                                        routes.push_back(p);
-                                      });
+    spk.rib_of(*peer).for_each_path(spk.peer_id(*peer), fam,
+                                    [&](const wire::Prefix& p, const rib::Path&) {
+                                      routes.push_back(p);
+                                    });
   }
   return snap;
 }
@@ -69,9 +70,9 @@ Result<const msee::FailoverTest*, std::string> Emulator::start_failover_test(
       continue;  // MSEE: R68, Q7 — never the other link; a Disabled peering stays as it is
     }
     if (category == msee::FailoverCategory::BgpDisconnect) {
-      speaker_->set_admin_down(s.name, true, "link failover test: " + what);
+      sp(s.name).set_admin_down(s.name, true, "link failover test: " + what);
     } else {
-      speaker_->set_extra_prepends(s.name, prepends);
+      sp(s.name).set_extra_prepends(s.name, prepends);
     }
     run.touched.push_back(s.name);
   }
@@ -92,9 +93,10 @@ Result<const msee::FailoverTest*, std::string> Emulator::start_failover_test(
   auto index = failover_tests_.size() - 1;
   if (duration.count() > 0) {
     run.timer = std::make_unique<boost::asio::steady_timer>(io_, duration);
+    // On the control thread, with the shards parked, as if an operator stopped it.
     run.timer->async_wait([this, circuit, link](boost::system::error_code ec) {
       if (!ec) {
-        (void)stop_failover_test(circuit, link);
+        exclusive([&] { (void)stop_failover_test(circuit, link); });
       }
     });
   }
@@ -117,9 +119,9 @@ Result<const msee::FailoverTest*, std::string> Emulator::stop_failover_test(
     }
     for (const auto& name : run.touched) {
       if (t.category == msee::FailoverCategory::BgpDisconnect) {
-        speaker_->set_admin_down(name, false, "link failover test stopped");
+        sp(name).set_admin_down(name, false, "link failover test stopped");
       } else {
-        speaker_->set_extra_prepends(name, 0);
+        sp(name).set_extra_prepends(name, 0);
       }
     }
     failover_runs_.erase(i);
@@ -178,12 +180,12 @@ std::optional<std::string> Emulator::set_link_drill(const std::string& circuit,
       continue;  // a Disabled peering stays as it is
     }
     if (next.bgp_down != prev.bgp_down) {
-      speaker_->set_admin_down(s.name, next.bgp_down,
+      sp(s.name).set_admin_down(s.name, next.bgp_down,
                                next.bgp_down ? "drill: BGP shut on the " + link_name(link) + " link"
                                              : "drill: link restored");
     }
     if (next.prepends != prev.prepends) {
-      speaker_->set_extra_prepends(s.name, next.prepends);  // MSEE: R64, Q7
+      sp(s.name).set_extra_prepends(s.name, next.prepends);  // MSEE: R64, Q7
     }
   }
   if (active) {

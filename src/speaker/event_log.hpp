@@ -1,6 +1,6 @@
 // The JSON-lines event log: one object per line with a sequence number, kept in memory (for
 // `msee-ctl events [--follow]` through the API) and, with --events FILE, appended to a file
-// flushed per line (`tail -f`, jq). Protocol thread only.
+// flushed per line (`tail -f`, jq). Written from every protocol thread (one lock per line).
 // In memory, received routes ("route" events: one per prefix, tens of thousands in a limit
 // test) have a ring of their own, so they never evict the few events that explain a drop
 // (session-down, prefix-limit, bfd); each ring keeps its last kCapacity events.
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <mutex>
 #include <initializer_list>
 #include <utility>
 #include <optional>
@@ -50,7 +51,10 @@ class EventLog {
   // and `--before SEQ` to page further back.
   std::vector<const Entry*> newest(std::uint64_t before, std::size_t max,
                                    const Filter& filter = {}) const;
-  std::uint64_t last_seq() const { return next_seq_ - 1; }
+  std::uint64_t last_seq() const {
+    std::lock_guard lock(mutex_);
+    return next_seq_ - 1;
+  }
 
   void session_state(std::string_view peer, const bgp::wire::IpAddress& address,
                      bgp::fsm::State from, bgp::fsm::State to);
@@ -85,6 +89,9 @@ class EventLog {
   std::deque<Entry> ring_;    // every event but "route"
   std::deque<Entry> routes_;  // "route" events
   std::uint64_t next_seq_ = 1;
+  // Every protocol thread writes (the emulator's shards); after() and newest() read with the
+  // writers parked (Emulator::exclusive), last_seq() at any time.
+  mutable std::mutex mutex_;
 };
 
 }  // namespace msee::speaker

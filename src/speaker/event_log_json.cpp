@@ -74,6 +74,7 @@ bool EventLog::open(const std::string& path) {
 void EventLog::write_line(const std::string& object, std::string_view event,
                           std::string_view peer) {
   // Every event is a JSON object: the sequence number goes in as its last member.
+  std::lock_guard lock(mutex_);
   auto seq = next_seq_++;
   std::string line = object.substr(0, object.size() - 1) + fmt::format(",\"seq\":{}}}", seq);
   if (file_ != nullptr) {

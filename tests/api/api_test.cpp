@@ -176,12 +176,12 @@ TEST_CASE("API: PATCH a peering's state (R66) and its errors", "[api]") {
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["state"] == "Disabled");
   CHECK(json::parse(f.get(peering).body)["state"] == "Disabled");
-  CHECK(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));
-  CHECK(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/secondary"));
+  CHECK(f.emulator.speaker_of_circuit(0).admin_down("ckt/AzurePrivatePeering/primary"));
+  CHECK(f.emulator.speaker_of_circuit(0).admin_down("ckt/AzurePrivatePeering/secondary"));
   // Azure's resource shape is accepted too.
   r = send(f, "PATCH", peering, R"({"properties": {"state": "Enabled"}})");
   REQUIRE(r.status == 200);
-  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));
+  CHECK_FALSE(f.emulator.speaker_of_circuit(0).admin_down("ckt/AzurePrivatePeering/primary"));
   // The operator's changes are events.
   int changes = 0;
   for (const auto* e : f.events.after(0, 100)) {
@@ -207,7 +207,7 @@ TEST_CASE("API: PATCH a peering's state (R66) and its errors", "[api]") {
         404, "no circuit");
   check("DELETE", peering, "", 405, "GET or PATCH");
   check("GET", "/v1/mrt/tableDump", "", 405, "POST");
-  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));  // unchanged
+  CHECK_FALSE(f.emulator.speaker_of_circuit(0).admin_down("ckt/AzurePrivatePeering/primary"));  // unchanged
 }
 
 TEST_CASE("API: events after a sequence number, the last N, and bad parameters", "[api]") {
@@ -318,25 +318,25 @@ TEST_CASE("API: a link drill shuts or prepends one link, never both (R64, Q7)", 
   auto r = send(f, "PATCH", primary, R"({"asPathPrepend": 3})");
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["asPathPrepend"] == 3);
-  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));
+  CHECK_FALSE(f.emulator.speaker_of_circuit(0).admin_down("ckt/AzurePrivatePeering/primary"));
   r = send(f, "PATCH", primary, R"({"bgpState": "Down"})");
   REQUIRE(r.status == 200);
   CHECK(link(primary)["asPathPrepend"] == 3);  // unset fields stay as they are
-  CHECK(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));
-  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/secondary"));
+  CHECK(f.emulator.speaker_of_circuit(0).admin_down("ckt/AzurePrivatePeering/primary"));
+  CHECK_FALSE(f.emulator.speaker_of_circuit(0).admin_down("ckt/AzurePrivatePeering/secondary"));
 
   // The other link is refused while this one is drained; so is a failover test.
   r = send(f, "PATCH", secondary, R"({"bgpState": "Down"})");
   CHECK(r.status == 409);
   CHECK(json::parse(r.body)["error"]["message"].get<std::string>().find("Primary link") !=
         std::string::npos);
-  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/secondary"));
+  CHECK_FALSE(f.emulator.speaker_of_circuit(0).admin_down("ckt/AzurePrivatePeering/secondary"));
   r = send(f, "POST", "/v1/circuits/ckt/failoverTests/start", R"({"linkType": "Secondary"})");
   CHECK(r.status == 409);
 
   r = send(f, "PATCH", primary, R"({"bgpState": "Up", "asPathPrepend": 0})");
   REQUIRE(r.status == 200);
-  CHECK_FALSE(f.emulator.speaker().admin_down("ckt/AzurePrivatePeering/primary"));
+  CHECK_FALSE(f.emulator.speaker_of_circuit(0).admin_down("ckt/AzurePrivatePeering/primary"));
   CHECK(send(f, "PATCH", secondary, R"({"asPathPrepend": 1})").status == 200);
   CHECK(send(f, "PATCH", secondary, R"({"asPathPrepend": 0})").status == 200);
 

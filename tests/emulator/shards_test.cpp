@@ -1,0 +1,149 @@
+// The emulator's shards (issue #15; src/emulator/shards.cpp): which circuits go to which
+// protocol thread (Global Reach pairs together, R74; the rest balanced by sessions), that each
+// shard's Speaker holds its own circuits' sessions and routes only, that every shard runs on a
+// thread of its own, and that exclusive() really parks them while the control thread works.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "emulator/emulator.hpp"
+#include "msee/config/config.hpp"
+
+#include "../msee/fixtures.hpp"
+
+using namespace msee;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Four circuits: a and b joined by Global Reach, c and d on their own; one private peering
+// each (two sessions), a with IPv6 too (four sessions).
+std::string circuit(const std::string& name, int n, const std::string& extra = "") {
+  return R"({"name": ")" + name + R"(", "sku": {"tier": "Standard", "family": "MeteredData"},
+    "serviceProviderProperties": {"peeringLocation": "Location )" + name +
+         R"(", "bandwidthInMbps": 1000},
+    "peerings": [{"peeringType": "AzurePrivatePeering", "peerASN": 6500)" + std::to_string(n) +
+         R"(, "vlanId": 100,
+      "primaryPeerAddressPrefix": "192.168.)" + std::to_string(n) + R"(.0/30",
+      "secondaryPeerAddressPrefix": "192.168.)" + std::to_string(n) + R"(.4/30")" + extra + R"(}],
+    "vnets": [{"name": "v)" + name + R"(", "region": "westeurope",
+               "addressPrefixes": ["10.)" + std::to_string(n) + R"(.0.0/16"]}])";
+}
+
+std::string location() {
+  return R"({"circuits": [)" +
+         circuit("a", 1, R"(, "ipv6PeeringConfig": {"primaryPeerAddressPrefix": "fdcc:0:0:1::/126",
+                        "secondaryPeerAddressPrefix": "fdcc:0:0:1::4/126"})") +
+         R"(, "globalReach": [{"peerCircuit": "b", "addressPrefix": "192.168.250.0/29"}]}, )" +
+         circuit("b", 2) + "}, " + circuit("c", 3) + "}, " + circuit("d", 4) + "}]}";
+}
+
+msee::EmulatorConfig parse(const std::string& text) {
+  auto r = config::parse_emulator_config(text);
+  INFO((r ? std::string() : test::dump(r.error())));
+  REQUIRE(r.has_value());
+  return *r;
+}
+
+}  // namespace
+
+TEST_CASE("Shards: Global Reach pairs stay together, the rest is balanced by sessions (R74)",
+          "[emulator][shards]") {
+  auto cfg = parse(location());
+  auto plan = msee::make_plan(cfg, msee::builtin_catalogue());
+  // a (4 sessions) + b (2) form one group of 6; c and d weigh 2 each.
+  CHECK(emulator::assign_shards(plan, 4, 1) == std::vector<std::size_t>{0, 0, 0, 0});
+  CHECK(emulator::assign_shards(plan, 4, 2) == std::vector<std::size_t>{0, 0, 1, 1});
+  // Three groups over eight threads: three shards, never a and b apart.
+  CHECK(emulator::assign_shards(plan, 4, 8) == std::vector<std::size_t>{0, 0, 1, 2});
+  // Without the Global Reach link the heaviest circuit goes first, then the lightest shard.
+  cfg.circuits[0].global_reach.clear();
+  auto apart = msee::make_plan(cfg, msee::builtin_catalogue());
+  CHECK(emulator::assign_shards(apart, 4, 2) == std::vector<std::size_t>{0, 1, 1, 0});
+}
+
+TEST_CASE("Shards: each shard's Speaker holds its own circuits' sessions only",
+          "[emulator][shards]") {
+  boost::asio::io_context control;
+  speaker::EventLog events;
+  emulator::Emulator emu(control, parse(location()), msee::builtin_catalogue(), events, 2);
+  REQUIRE(emu.shard_count() == 2);
+  CHECK(emu.shard_of(0) == emu.shard_of(1));  // a and b: Global Reach
+  CHECK(emu.shard_of(2) != emu.shard_of(0));
+  std::size_t checked = 0;
+  for (const auto& s : emu.plan().sessions) {
+    INFO(s.name);
+    CHECK(emu.speaker_of(s).find_peer(s.name) != nullptr);
+    for (std::size_t c = 0; c < 4; ++c) {
+      if (emu.shard_of(c) != emu.shard_of(s.circuit_index)) {
+        CHECK(emu.speaker_of_circuit(c).find_peer(s.name) == nullptr);
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked > 0);
+  // Global Reach inside one Speaker: a's sessions import from b's (R74).
+  const auto& a = emu.speaker_of_circuit(0);
+  CHECK(a.find_peer("b/AzurePrivatePeering/primary") != nullptr);
+}
+
+TEST_CASE("Shards: a thread per shard, and exclusive() parks them all", "[emulator][shards]") {
+  boost::asio::io_context control;
+  speaker::EventLog events;
+  emulator::Emulator emu(control, parse(location()), msee::builtin_catalogue(), events, 2);
+  REQUIRE(emu.shard_count() == 2);
+  emu.start_threads();
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  std::atomic<int> ran{0};
+  for (std::size_t k = 0; k < emu.shard_count(); ++k) {
+    boost::asio::post(emu.shard_io(k), [&] {
+      std::lock_guard lock(m);
+      ids.insert(std::this_thread::get_id());
+      ++ran;
+    });
+  }
+  for (int i = 0; i < 200 && ran < 2; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(ran == 2);
+  CHECK(ids.size() == 2);
+  CHECK(ids.count(std::this_thread::get_id()) == 0);
+
+  // Work posted to the shards while the control thread holds them waits until it lets go.
+  std::atomic<int> after{0};
+  int seen_inside = -1;
+  auto got = emu.exclusive([&] {
+    for (std::size_t k = 0; k < emu.shard_count(); ++k) {
+      boost::asio::post(emu.shard_io(k), [&] { ++after; });
+    }
+    std::this_thread::sleep_for(100ms);
+    seen_inside = after.load();
+    // A nested exclusive() (an API handler calling into a reload) runs at once.
+    return emu.exclusive([] { return 42; });
+  });
+  CHECK(got == 42);
+  CHECK(seen_inside == 0);
+  for (int i = 0; i < 200 && after < 2; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(after == 2);
+}
+
+TEST_CASE("Shards: threads 0 keeps one shard on the caller's io_context", "[emulator][shards]") {
+  boost::asio::io_context control;
+  speaker::EventLog events;
+  emulator::Emulator emu(control, parse(location()), msee::builtin_catalogue(), events);
+  CHECK(emu.shard_count() == 1);
+  CHECK(&emu.shard_io(0) == &control);
+  CHECK(emu.exclusive([] { return 7; }) == 7);  // no thread to park
+}
