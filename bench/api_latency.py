@@ -12,7 +12,8 @@ routes on both sessions. Every process is started here and stopped by its PID.
   poller    the main thread, a second connection: routeTablesSummary of both paths every
             --poll-interval s (statePfxRcd tells when the table is loaded). Its own latencies are
             reported as "summary/2nd" - a concurrent client, so it shows requests that queued
-            behind a routeTables answer (msee-emu serves the API on its single io_context thread).
+            behind a routeTables answer (msee-emu answers on its control thread, and writes a big
+            table on a render thread of its own, issue #15).
   phases    baseline  msee-emu up, CE not started (sessions Connect/Active), --baseline s;
             loading   from the CE's start until both sessions hold N prefixes;
             steady    --steady s afterwards, table full and quiet;

@@ -98,8 +98,9 @@ def main(argv=None):
                     help="run in a network namespace even for IPv4 only")
     ap.add_argument("--overlap", action="store_true",
                     help="every circuit announces the same prefixes (default: its own)")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="msee-emu --threads N, if msee-emu has the option")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="msee-emu --threads N (default 1: one protocol thread, pinned like "
+                         "BIRD; msee-emu's own default is the number of cores)")
     ap.add_argument("--runs", type=int, default=1, help="runs per target (default 1)")
     ap.add_argument("--msee", default=default_msee(),
                     help="msee-emu binary (default $MSEE_EMU, build/msee-emu or "

@@ -39,13 +39,19 @@ struct ApiResponse {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Set instead of `body` when the caller asked for deferred rendering: the answer, built from
+  // a copy of what it needs (no reference to the emulator), on any thread. The server runs it
+  // off its thread after the protocol threads went on (a 10,000-row table, issue #15).
+  std::function<std::string()> render = nullptr;
 };
 
 // Routes one request against the emulator's current state; PATCH/POST requests change it
 // (peering state).
+// defer_render: a big body may come as `render` (see ApiResponse) instead of `body`.
 ApiResponse handle_api_request(emulator::Emulator& emulator, const ApiConfig& config,
                                const ApiRequest& request,
-                               std::chrono::steady_clock::time_point started);
+                               std::chrono::steady_clock::time_point started,
+                               bool defer_render = false);
 
 class ApiServer {
  public:

@@ -54,6 +54,7 @@ struct Call {
   const Target& target;
   std::chrono::steady_clock::time_point started;  // the server's start (uptime of R83)
   std::vector<std::pair<std::string_view, std::string>> params;
+  bool defer_render = false;  // a big body may be left to ApiResponse::render
 
   const std::string& param(std::string_view name) const;
 };

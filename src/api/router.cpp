@@ -126,7 +126,8 @@ bool token_matches(std::string_view authorization, std::string_view token) {
 
 ApiResponse handle_api_request(emulator::Emulator& emu, const ApiConfig& config,
                                const ApiRequest& req,
-                               std::chrono::steady_clock::time_point started) {
+                               std::chrono::steady_clock::time_point started,
+                               bool defer_render) {
   // Every request, /metrics included, once a token is set (any non-loopback bind needs one).
   if (!config.token.empty() && !token_matches(req.authorization, config.token)) {
     return error(401, "AuthenticationFailed",
@@ -143,7 +144,8 @@ ApiResponse handle_api_request(emulator::Emulator& emu, const ApiConfig& config,
       continue;
     }
     if (route.method == req.method) {
-      return route.handler(Call{emu, config, req, *t, started, std::move(*params)});
+      return route.handler(
+          Call{emu, config, req, *t, started, std::move(*params), defer_render});
     }
     path_known = true;
   }

@@ -64,18 +64,29 @@ ApiResponse route_table(const Call& c) {
         });
   }
   // Up to 10,000 rows (R36, Premium) and Azure's own: written directly, not as a json tree.
-  auto rows = msee::route_table(c.emu.config(), c.emu.plan(), s, received);
-  JsonRows out(rows.size());
-  for (const auto& r : rows) {
-    out.begin_row();
-    out.field("network", r.network);
-    out.field("nextHop", r.next_hop);
-    out.field("locPrf", r.loc_prf);
-    out.field("weight", std::uint64_t{r.weight});
-    out.field("path", r.path);
-    out.end_row();
+  // What needs the emulator is copied here (the walk above, Azure's rows); sorting and
+  // writing the rows, most of the cost, need only those copies.
+  auto render = [received = std::move(received),
+                 azure = msee::route_table_azure(c.emu.config(), c.emu.plan(), s)]() mutable {
+    auto rows = msee::route_table(received, std::move(azure));
+    JsonRows out(rows.size());
+    for (const auto& r : rows) {
+      out.begin_row();
+      out.field("network", r.network);
+      out.field("nextHop", r.next_hop);
+      out.field("locPrf", r.loc_prf);
+      out.field("weight", std::uint64_t{r.weight});
+      out.field("path", r.path);
+      out.end_row();
+    }
+    return std::move(out).finish();
+  };
+  if (c.defer_render) {
+    ApiResponse r;
+    r.render = std::move(render);
+    return r;
   }
-  return {200, "application/json", std::move(out).finish()};
+  return {200, "application/json", render()};
 }
 
 // MSEE: R83 — `list-route-tables-summary`: the CE neighbour (and, on private peering, the VNet

@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -72,6 +73,15 @@ struct ApiServer::Impl {
   ApiConfig config;
   asio::ip::tcp::acceptor acceptor{io};
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  // Where deferred answers are written (ApiResponse::render): made at the first one, so its
+  // threads start after the privileges are dropped; two, so one big table does not hold up
+  // another, and this thread goes on answering the small requests meanwhile.
+  std::unique_ptr<asio::thread_pool> render_pool;
+  // A coroutine function, not a lambda: a lambda coroutine's captures live in the lambda
+  // object, gone once co_spawn has started it; parameters live in the coroutine's frame.
+  static asio::awaitable<std::string> rendered(std::function<std::string()> render) {
+    co_return render();
+  }
 
   struct Held {
     beast::tcp_stream* stream;
@@ -148,8 +158,15 @@ struct ApiServer::Impl {
       ApiRequest ar{std::string(req.method_string()), std::string(req.target()),
                     std::string(req[http::field::authorization]), req.body()};
       // With the protocol threads parked: one consistent state for the whole answer.
-      auto answer =
-          emulator.exclusive([&] { return handle_api_request(emulator, config, ar, started); });
+      auto answer = emulator.exclusive(
+          [&] { return handle_api_request(emulator, config, ar, started, true); });
+      if (answer.render) {
+        if (!render_pool) {
+          render_pool = std::make_unique<asio::thread_pool>(2);
+        }
+        answer.body = co_await asio::co_spawn(*render_pool, rendered(std::move(answer.render)),
+                                              asio::use_awaitable);
+      }
       // Long poll (`msee-ctl events --follow`): GET /v1/events?after=N&wait=S answers as soon
       // as an event after N exists, or after S seconds (at most 60) with none.
       if (auto wait = long_poll_wait(ar); wait.count() > 0 && answer.status == 200 &&

@@ -44,23 +44,10 @@ std::vector<IpAddress> gateway_instances(const VnetLink& vnet, bgp::wire::Afi fa
   return out;
 }
 
-std::vector<RouteTableRow> route_table(const EmulatorConfig& config, const Plan& plan,
-                                       const SessionPlan& session,
-                                       const std::vector<ReceivedRoute>& received) {
-  // Only (prefix, source) pairs are sorted and each row is built once, in its final place: a
-  // 10,000-row table sorted as whole rows spent most of its time moving and page-faulting
-  // strings (perf, issue #15). Sources: received[i], or Azure's own rows (azure[i - n]).
-  const auto n = received.size();
-  std::vector<RouteTableRow> azure;
-  std::vector<std::pair<Prefix, std::uint32_t>> order;
-  order.reserve(n + 8);
-  for (std::size_t i = 0; i < n; ++i) {
-    order.emplace_back(received[i].prefix, static_cast<std::uint32_t>(i));
-  }
-  auto add = [&](const Prefix& p, RouteTableRow row) {
-    order.emplace_back(p, static_cast<std::uint32_t>(n + azure.size()));
-    azure.push_back(std::move(row));
-  };
+std::vector<std::pair<Prefix, RouteTableRow>> route_table_azure(const EmulatorConfig& config,
+                                                                const Plan& plan,
+                                                                const SessionPlan& session) {
+  std::vector<std::pair<Prefix, RouteTableRow>> azure;
   const auto& circuit = config.circuits[session.circuit_index];
   if (session.peering_type == PeeringType::AzurePrivatePeering) {
     // MSEE: R82 — VNet prefixes as the MSEE learns them from the gateway (AS 65515).
@@ -71,16 +58,33 @@ std::vector<RouteTableRow> route_table(const EmulatorConfig& config, const Plan&
           continue;
         }
         for (const auto& gw : gws) {
-          add(p, {p.to_string(), gw.to_string(), "", 0, "65515"});
+          azure.emplace_back(p, RouteTableRow{p.to_string(), gw.to_string(), "", 0, "65515"});
         }
       }
     }
   } else {
     for (const auto& a : plan.advertisements) {
       if (std::find(a.to.begin(), a.to.end(), session.name) != a.to.end()) {
-        add(a.prefix, {a.prefix.to_string(), "", "", 0, ""});
+        azure.emplace_back(a.prefix, RouteTableRow{a.prefix.to_string(), "", "", 0, ""});
       }
     }
+  }
+  return azure;
+}
+
+std::vector<RouteTableRow> route_table(const std::vector<ReceivedRoute>& received,
+                                       std::vector<std::pair<Prefix, RouteTableRow>> azure) {
+  // Only (prefix, source) pairs are sorted and each row is built once, in its final place: a
+  // 10,000-row table sorted as whole rows spent most of its time moving and page-faulting
+  // strings (perf, issue #15). Sources: received[i], or Azure's own rows (azure[i - n]).
+  const auto n = received.size();
+  std::vector<std::pair<Prefix, std::uint32_t>> order;
+  order.reserve(n + azure.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    order.emplace_back(received[i].prefix, static_cast<std::uint32_t>(i));
+  }
+  for (std::size_t i = 0; i < azure.size(); ++i) {
+    order.emplace_back(azure[i].first, static_cast<std::uint32_t>(n + i));
   }
   // Stable: equal prefixes keep their order (the gateway instances of one VNet prefix).
   std::stable_sort(order.begin(), order.end(),
@@ -92,10 +96,16 @@ std::vector<RouteTableRow> route_table(const EmulatorConfig& config, const Plan&
       const auto& r = received[i];
       out.push_back({r.prefix.to_string(), r.next_hop.to_string(), "", 0, r.as_path});
     } else {
-      out.push_back(std::move(azure[i - n]));
+      out.push_back(std::move(azure[i - n].second));
     }
   }
   return out;
+}
+
+std::vector<RouteTableRow> route_table(const EmulatorConfig& config, const Plan& plan,
+                                       const SessionPlan& session,
+                                       const std::vector<ReceivedRoute>& received) {
+  return route_table(received, route_table_azure(config, plan, session));
 }
 
 std::vector<SummaryRow> route_table_summary(const EmulatorConfig& config,

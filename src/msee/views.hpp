@@ -53,6 +53,14 @@ std::vector<IpAddress> gateway_instances(const VnetLink& vnet, bgp::wire::Afi fa
 std::vector<RouteTableRow> route_table(const EmulatorConfig& config, const Plan& plan,
                                        const SessionPlan& session,
                                        const std::vector<ReceivedRoute>& received);
+// The same in two steps, so the heavy one can run on a copy, away from the emulator's state
+// (the API renders big tables off its thread, issue #15): Azure's own rows of the session
+// (needs the config), then the merge, sorted by prefix (pure: values in, rows out).
+std::vector<std::pair<Prefix, RouteTableRow>> route_table_azure(const EmulatorConfig& config,
+                                                                const Plan& plan,
+                                                                const SessionPlan& session);
+std::vector<RouteTableRow> route_table(const std::vector<ReceivedRoute>& received,
+                                       std::vector<std::pair<Prefix, RouteTableRow>> azure);
 
 // Live state of one customer session for the summary.
 struct SessionState {

@@ -390,3 +390,25 @@ TEST_CASE("Plan JSON (msee-emu --plan): sessions with link, VLAN, key, limits, a
   CHECK(j["advertisements"][0]["prefix"] == "10.1.0.0/16");
   CHECK(j["advertisements"][0]["to"].size() == 2);
 }
+
+TEST_CASE("API: a deferred route table renders the same body from its own copy (issue #15)",
+          "[api]") {
+  Fixture f;
+  const std::string target = "/v1/circuits/ckt/peerings/AzurePrivatePeering/routeTables?path=primary";
+  auto inline_answer = f.get(target);
+  auto deferred = api::handle_api_request(f.emulator, f.config, {"GET", target, "", ""},
+                                          std::chrono::steady_clock::now(), true);
+  REQUIRE(deferred.status == 200);
+  CHECK(deferred.body.empty());
+  REQUIRE(deferred.render);
+  // The emulator's state may change before the render runs: the copy is what is written.
+  auto text = deferred.render();
+  CHECK(text == inline_answer.body);
+  // Small answers are never deferred.
+  auto sum = api::handle_api_request(
+      f.emulator, f.config,
+      {"GET", "/v1/circuits/ckt/peerings/AzurePrivatePeering/routeTablesSummary?path=primary", "", ""},
+      std::chrono::steady_clock::now(), true);
+  CHECK_FALSE(sum.render);
+  CHECK_FALSE(sum.body.empty());
+}
