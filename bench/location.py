@@ -130,6 +130,9 @@ def main(argv=None):
                     help="s after SIGTERM until SIGKILL (default %(default)s)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin CPUs")
     ap.add_argument("--keep", action="store_true", help="keep the work directories")
+    ap.add_argument("--api-probe", action="store_true",
+                    help="time msee-emu's API (summary, sessions, metrics) from a process of "
+                         "its own while the location converges (loopback runs)")
     a = ap.parse_args(argv)
     targets = [t.strip() for t in a.targets.split(",") if t.strip()]
     for t in targets:

@@ -33,6 +33,19 @@ def summarize(runs):
         for ph, v in r.get("cpu_s", {}).items():
             cpu.setdefault(ph, []).append(v)
     out["cpu_s"] = {ph: statistics.median(v) for ph, v in cpu.items()}
+    # --api-probe: per endpoint, the worst p99 and max over the runs, and every sample count.
+    api = {}
+    for r in ok:
+        for ep, x in (r.get("api_during_converge") or {}).items():
+            a = api.setdefault(ep, {"n": 0, "p50_ms": [], "p99_ms": 0.0, "max_ms": 0.0,
+                                    "errors": 0})
+            a["n"] += x["n"]
+            a["p50_ms"].append(x["p50_ms"])
+            a["p99_ms"] = max(a["p99_ms"], x["p99_ms"])
+            a["max_ms"] = max(a["max_ms"], x["max_ms"])
+            a["errors"] += x["errors"]
+    if api:
+        out["api"] = {ep: dict(a, p50_ms=statistics.median(a["p50_ms"])) for ep, a in api.items()}
     return out
 
 
@@ -67,6 +80,13 @@ def table(topo, summaries, labels):
             lines.append(f"{labels[t]}: lower bounds: " + ", ".join(
                 f"{k[:-2]} >= {s[k + '_lo']['median']:.2f}" for k in BOUNDS if k + "_lo" in s)
                 + "; target CPU s: " + ", ".join(f"{ph} {v:.2f}" for ph, v in s["cpu_s"].items()))
+        if s.get("api"):
+            lines.append(f"{labels[t]}: API while converging (--api-probe, worst p99 over the "
+                         "runs): " + ", ".join(
+                             f"{ep} n={a['n']} p50 {a['p50_ms']:.2f} ms p99 {a['p99_ms']:.2f} ms "
+                             f"max {a['max_ms']:.1f} ms" + (f" errors {a['errors']}"
+                                                           if a["errors"] else "")
+                             for ep, a in sorted(s["api"].items())))
     return "\n".join(lines)
 
 

@@ -152,6 +152,40 @@ class Run:
         parts.append(f"target CPU {self.cpu():.1f} s, RSS {(self.rss('VmRSS') or 0) >> 20} MB")
         self.say(", ".join(parts))
 
+    PROBE_PATHS = ("/v1/circuits/{c}/peerings/AzurePrivatePeering/routeTablesSummary?path=primary",
+                   "/v1/sessions", "/metrics")
+
+    def start_probe(self, workdir):
+        """bench/api_probe.py against msee-emu's API (loopback runs only: in the namespace the
+        API is not reachable from here)."""
+        if not getattr(self.a, "api_probe", False) or self.tgt.name != "msee" or self.a.netns:
+            return None
+        c = self.topo.msee_config()["circuits"][0]["name"]
+        out = os.path.join(workdir, "api-probe.json")
+        script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              "api_probe.py")
+        p = subprocess.Popen(["python3", script, "--api", self.topo.api, "--out", out,
+                              *[x.format(c=c) for x in self.PROBE_PATHS]])
+        return p, out
+
+    def stop_probe(self, probe):
+        if probe is None:
+            return
+        p, out = probe
+        p.terminate()
+        p.wait(timeout=30)
+        with open(out) as f:
+            d = json.load(f)
+        res = {}
+        for path, xs in d["samples"].items():
+            name = "summary" if "Summary" in path else path.strip("/").split("/")[-1]
+            xs = sorted(xs)
+            if xs:
+                res[name] = {"n": len(xs), "p50_ms": xs[len(xs) // 2],
+                             "p99_ms": xs[min(len(xs) - 1, int(len(xs) * 0.99))],
+                             "max_ms": xs[-1], "errors": d["errors"][path]}
+        self.r["api_during_converge"] = res
+
     def stall_check(self, what="accepted"):
         """A phase fails early when its count (the target's accepted prefixes, or the sessions
         the CEs have Established) stops moving while the target idles; a busy target (CPU
@@ -229,13 +263,15 @@ class Run:
         h.idle(a.settle, "settle (sessions up)")
         r["rss_idle"] = self.rss("VmRSS")
 
-        # announce
+        # announce (with --api-probe, a client of its own times msee-emu's API meanwhile)
         self.expect = self.routes
+        probe = self.start_probe(workdir)
         c0 = self.cpu()
         t1 = time.monotonic()
         h.send_all(self.ann)
         h.gate()
         self.wait_count("converge_s", "announce", t1, lambda res: res["accepted"] == self.routes)
+        self.stop_probe(probe)
         r["drained_s"] = round(h.t_drained - t1, 3) if h.t_drained else None
         r["written_s"] = round(h.t_all_sent - t1, 3) if h.t_all_sent else None
         r["cpu_s"]["announce"] = round(self.cpu() - c0, 2)

@@ -15,6 +15,7 @@
 // its handlers, runs f, and lets them go on, so f sees (and changes) a consistent state.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -160,6 +161,12 @@ class Emulator {
   void exclude_link(const std::string& circuit, msee::LinkPath link, bool excluded);
 
   // shards.cpp
+  struct Gate {  // exclusive(): the shards park here
+    std::mutex m;
+    std::condition_variable cv;
+    std::size_t parked = 0;
+    bool released = false;
+  };
   struct Shard {
     std::unique_ptr<boost::asio::io_context> own;  // null: the control io_context
     boost::asio::io_context* io = nullptr;
@@ -168,12 +175,12 @@ class Emulator {
     std::unique_ptr<bfd::io::BfdTransport> bfd;
     std::unique_ptr<speaker::FibSync> fib;  // the data plane, when on
     std::thread thread;
-  };
-  struct Gate {  // exclusive(): the shards park here
-    std::mutex m;
-    std::condition_variable cv;
-    std::size_t parked = 0;
-    bool released = false;
+    // exclusive(): the thread looks at `park` after every handler it runs, so it parks within
+    // one handler's time, not behind every handler already queued (a converging location
+    // queues thousands).
+    std::atomic<bool> park{false};
+    std::mutex park_m;
+    std::shared_ptr<Gate> gate;  // under park_m
   };
   class Parked {
    public:

@@ -105,11 +105,28 @@ void Emulator::start_threads() {
     return;
   }
   threads_started_ = true;
-  for (std::size_t k = 0; k < shards_.size(); ++k) {
-    auto* io = shards_[k]->io;
-    shards_[k]->thread = std::thread([io] {
-      auto work = boost::asio::make_work_guard(*io);
-      io->run();
+  for (auto& shp : shards_) {
+    auto* sh = shp.get();
+    sh->thread = std::thread([sh] {
+      auto work = boost::asio::make_work_guard(*sh->io);
+      // One handler at a time, so a park request is seen within one handler (see Shard).
+      while (!sh->io->stopped()) {
+        sh->io->run_one();
+        if (sh->park.load(std::memory_order_acquire)) {
+          std::shared_ptr<Gate> gate;
+          {
+            std::lock_guard lock(sh->park_m);
+            gate = std::move(sh->gate);
+            sh->park.store(false, std::memory_order_relaxed);
+          }
+          if (gate) {
+            std::unique_lock lock(gate->m);
+            ++gate->parked;
+            gate->cv.notify_all();
+            gate->cv.wait(lock, [&] { return gate->released; });
+          }
+        }
+      }
     });
   }
   log::info("{} protocol thread(s): {}", shards_.size(), [&] {
@@ -150,12 +167,12 @@ Emulator::Parked::Parked(Emulator& e) : e_(e) {
   e_.in_exclusive_ = true;
   gate_ = std::make_shared<Gate>();
   for (auto& sh : e_.shards_) {
-    boost::asio::post(*sh->io, [gate = gate_] {
-      std::unique_lock lock(gate->m);
-      ++gate->parked;
-      gate->cv.notify_all();
-      gate->cv.wait(lock, [&] { return gate->released; });
-    });
+    {
+      std::lock_guard lock(sh->park_m);
+      sh->gate = gate_;
+      sh->park.store(true, std::memory_order_release);
+    }
+    boost::asio::post(*sh->io, [] {});  // wakes a thread that waits for work
   }
   std::unique_lock lock(gate_->m);
   gate_->cv.wait(lock, [&] { return gate_->parked == e_.shards_.size(); });

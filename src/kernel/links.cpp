@@ -79,13 +79,38 @@ struct IfaddrsDeleter {
   void operator()(ifaddrs* p) const { ::freeifaddrs(p); }
 };
 
+std::optional<LinkInfo> lookup_in(const ifaddrs* first, const IpAddress& wanted);
+
 std::optional<LinkInfo> interface_for_address_impl(const IpAddress& wanted) {
-  const IpAddress a = unmap_v4(wanted);
   ifaddrs* raw = nullptr;
   if (::getifaddrs(&raw) != 0) {
     return std::nullopt;
   }
   std::unique_ptr<ifaddrs, IfaddrsDeleter> list(raw);
+  return lookup_in(list.get(), wanted);
+}
+
+std::vector<std::optional<LinkInfo>> interfaces_for_addresses_impl(
+    const std::vector<IpAddress>& wanted) {
+  std::vector<std::optional<LinkInfo>> out(wanted.size());
+  ifaddrs* raw = nullptr;
+  if (::getifaddrs(&raw) != 0) {
+    return out;
+  }
+  std::unique_ptr<ifaddrs, IfaddrsDeleter> list(raw);
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    out[i] = lookup_in(list.get(), wanted[i]);
+  }
+  return out;
+}
+
+// `wanted`'s link in one getifaddrs() snapshot.
+std::optional<LinkInfo> lookup_in(const ifaddrs* first, const IpAddress& wanted) {
+  const IpAddress a = unmap_v4(wanted);
+  struct View {
+    const ifaddrs* head;
+    const ifaddrs* get() const { return head; }
+  } list{first};
 
   const ifaddrs* hit = nullptr;
   for (const ifaddrs* i = list.get(); i != nullptr; i = i->ifa_next) {
@@ -156,6 +181,14 @@ std::optional<LinkInfo> interface_for_address(const IpAddress& a) {
     return interface_for_address_impl(a);
   } catch (const std::exception&) {
     return std::nullopt;
+  }
+}
+
+std::vector<std::optional<LinkInfo>> interfaces_for_addresses(const std::vector<IpAddress>& a) {
+  try {
+    return interfaces_for_addresses_impl(a);
+  } catch (const std::exception&) {
+    return std::vector<std::optional<LinkInfo>>(a.size());
   }
 }
 

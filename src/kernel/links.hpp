@@ -30,6 +30,10 @@ struct LinkInfo {
 // any 127.0.0.0/8 address is the loopback link's, as the kernel routes it.
 // An IPv6 link-local address may sit on several links; the first the kernel lists wins.
 std::optional<LinkInfo> interface_for_address(const bgp::wire::IpAddress& a);
+// The same for many addresses from one snapshot of the kernel's addresses (a getifaddrs()
+// per address is a netlink dump of every address: quadratic for thousands of sessions).
+std::vector<std::optional<LinkInfo>> interfaces_for_addresses(
+    const std::vector<bgp::wire::IpAddress>& a);
 
 struct Neighbour {
   bgp::wire::IpAddress address;

@@ -111,6 +111,28 @@ void Speaker::for_each_advertised(const Peer& peer, wire::AfiSafi family,
   });
 }
 
+std::size_t Speaker::advertised_count(const Peer& peer, wire::AfiSafi family) const {
+  const auto& ps = state_of(peer);
+  if (!negotiated_family(peer, family) || !next_hop_for(ps, family)) {
+    return 0;
+  }
+  auto rule = export_rule(ps);
+  const auto& loc = home(ps);
+  std::size_t n = 0;
+  if (rule.local_only() && rule.local != nullptr && rule.local->size() != 0) {
+    rule.local->for_each_for(ps.id, family.afi, [&](const wire::Prefix& p) {
+      if (const auto* best = loc.best(p); best != nullptr && rib::exportable(rule, *best, p)) {
+        ++n;
+      }
+    });
+    return n;
+  }
+  loc.for_each_best(family, [&](const wire::Prefix& p, const rib::Path& best) {
+    n += rib::exportable(rule, best, p) ? 1 : 0;
+  });
+  return n;
+}
+
 // Turns queued prefixes into UPDATEs while the peer's socket queue has room; resumes from
 // on_drained() when it had none.
 void Speaker::flush(PeerState& ps) {

@@ -85,6 +85,9 @@ class Speaker : public bgp::io::PeerObserver {
                                           const bgp::wire::IpAddress& next_hop)>;
   void for_each_advertised(const bgp::io::Peer& peer, bgp::wire::AfiSafi family,
                            const AdvertisedFn& fn) const;
+  // How many for_each_advertised would list, without building their attributes; a peer that
+  // gets our own routes only (every MSEE session, R43) costs its own routes, not its table.
+  std::size_t advertised_count(const bgp::io::Peer& peer, bgp::wire::AfiSafi family) const;
 
   // MRT (RFC 6396, speaker_mrt.cpp): record every session's messages and state changes as
   // BGP4MP_ET to `pattern` (strftime fields, new file every `rotate_seconds`; 0 = one file).
