@@ -25,14 +25,18 @@ namespace {
 // session, each was a netlink dump of everything (190 ms for 2,000 sessions on loopback).
 class ArpView {
  public:
-  explicit ArpView(const std::vector<const msee::SessionPlan*>& sessions) {
+  // Each row's MSEE address (`msee_address`): the link each session is on.
+  template <class Rows>
+  explicit ArpView(const Rows& rows) {
     std::vector<wire::IpAddress> addrs;
-    for (const auto* s : sessions) {
-      addrs.push_back(s->msee_address);
+    addrs.reserve(rows.size());
+    for (const auto& r : rows) {
+      addrs.push_back(r.msee_address);
     }
     links_ = kernel::interfaces_for_addresses(addrs);
   }
-  int availability(std::size_t i, const msee::SessionPlan& s) {
+  // Row i's: is the CE's address resolved on that link?
+  int availability(std::size_t i, const wire::IpAddress& ce_address) {
     const auto& link = links_[i];
     if (!link) {
       return 0;
@@ -47,7 +51,7 @@ class ArpView {
                .first;
     }
     for (const auto& nb : it->second) {
-      if (nb.address == s.ce_address) {
+      if (nb.address == ce_address) {
         return !nb.mac.empty() && nb.state != "FAILED" && nb.state != "INCOMPLETE" ? 100 : 0;
       }
     }
@@ -80,12 +84,15 @@ std::string metric_labels(const msee::SessionPlan& s) {
 }  // namespace
 
 ApiResponse metrics(const Call& c) {
-  const auto& emu = c.emu;
-  // What the exposition needs, copied while the protocol threads are parked: numbers and
-  // labels only. The text (a few MB for thousands of sessions) is written afterwards, off the
-  // control thread when the server defers it, so the shards go on meanwhile (issue #15).
+  auto& emu = c.emu;
+  // What the exposition needs: numbers copied by each protocol thread for its own sessions
+  // (Emulator::on_shards: no thread waits for another's copy), labels and Azure's traffic
+  // metrics on this thread. The text (a few MB for thousands of sessions) and the ARP view
+  // (netlink dumps) are made afterwards, off the control thread when the server defers it
+  // (issue #15).
   struct Row {
     std::string labels;
+    wire::IpAddress msee_address, ce_address;  // ArpAvailability, in the render
     double last_change = 0;
     int state = 0;  // RFC 4271 state + 1
     bool established = false;
@@ -94,41 +101,36 @@ ApiResponse metrics(const Call& c) {
                   rejected = 0, warnings = 0, exceeded = 0, out = 0, in = 0;
     bool admin_down = false;
     int bfd_up = -1;  // -1: no BFD session
+    bool present = false;  // the session exists (its peering is not Disabled)
   };
   struct TrafficRow {
     std::string labels;
     emulator::Emulator::LinkTraffic t;
   };
-  std::vector<Row> rows;
-  std::vector<TrafficRow> traffic;
-  {
-    std::vector<const msee::SessionPlan*> ss;
-    std::vector<const bgp::io::Peer*> ps;
-    for (const auto& s : emu.plan().sessions) {
-      if (const auto* p = emu.speaker_of(s).find_peer(s.name)) {
-        ss.push_back(&s);
-        ps.push_back(p);
+  const auto& sessions = emu.plan().sessions;
+  std::vector<Row> all(sessions.size());
+  emu.on_shards({}, [&](std::size_t k) {
+    for (std::size_t i = 0; i < sessions.size(); ++i) {
+      const auto& s = sessions[i];
+      if (emu.shard_of(s.circuit_index) != k) {
+        continue;
       }
-    }
-    ArpView arp(ss);
-    std::set<std::string> shown;
-    rows.reserve(ss.size());
-    for (std::size_t i = 0; i < ss.size(); ++i) {
-      const auto& s = *ss[i];
-      const auto& p = *ps[i];
       const auto& sp = emu.speaker_of(s);
+      const auto* pp = sp.find_peer(s.name);
+      if (pp == nullptr) {
+        continue;
+      }
+      const auto& p = *pp;
       auto fam = s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
-      Row r;
-      r.labels = metric_labels(s);
+      auto& r = all[i];
+      r.present = true;
       auto at = p.stats().last_state_change;
       r.last_change = at == std::chrono::system_clock::time_point{}
                           ? 0.0
                           : std::chrono::duration<double>(at.time_since_epoch()).count();
       r.state = static_cast<int>(p.state()) + 1;
       r.established = p.state() == bgp::fsm::State::Established;
-      r.arp = arp.availability(i, s);
       r.accepted = sp.rib_of(p).count(sp.peer_id(p), fam);
-      r.limit = s.route_limit;
       r.flaps = p.stats().flaps;
       r.send_hold = p.stats().send_hold_expired;
       r.advertised = sp.advertised_count(p, fam);
@@ -145,18 +147,37 @@ ApiResponse metrics(const Call& c) {
       if (auto info = emu.bfd_of(s).session_info(s.name)) {
         r.bfd_up = info->state == bfd::State::Up ? 1 : 0;
       }
-      rows.push_back(std::move(r));
-      // MSEE: R81 — one traffic series per link of a peering, not per family.
-      auto labels = fmt::format("circuit=\"{}\",peeringType=\"{}\",peer=\"{}\"", s.circuit,
-                                msee::to_string(s.peering_type), msee::to_string(s.path));
-      if (auto t = emu.link_traffic(s.circuit, s.peering_type, s.path);
-          t && shown.insert(labels).second) {
-        traffic.push_back({std::move(labels), *t});
-      }
+    }
+  });
+  std::vector<Row> rows;
+  std::vector<TrafficRow> traffic;
+  std::set<std::string> shown;
+  rows.reserve(all.size());
+  for (std::size_t i = 0; i < sessions.size(); ++i) {
+    const auto& s = sessions[i];
+    if (!all[i].present) {
+      continue;
+    }
+    auto& r = all[i];
+    r.labels = metric_labels(s);
+    r.limit = s.route_limit;
+    r.msee_address = s.msee_address;
+    r.ce_address = s.ce_address;
+    rows.push_back(std::move(r));
+    // MSEE: R81 — one traffic series per link of a peering, not per family.
+    auto labels = fmt::format("circuit=\"{}\",peeringType=\"{}\",peer=\"{}\"", s.circuit,
+                              msee::to_string(s.peering_type), msee::to_string(s.path));
+    if (auto t = emu.link_traffic(s.circuit, s.peering_type, s.path);
+        t && shown.insert(labels).second) {
+      traffic.push_back({std::move(labels), *t});
     }
   }
   auto started = c.started;
-  auto render = [rows = std::move(rows), traffic = std::move(traffic), started]() {
+  auto render = [rows = std::move(rows), traffic = std::move(traffic), started]() mutable {
+    ArpView arp(rows);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      rows[i].arp = arp.availability(i, rows[i].ce_address);
+    }
     std::string out;
     out.reserve(4096 + rows.size() * 1800);  // one allocation: each growth faulted megabytes in
     auto head = [&](const char* name, const char* type, const char* help) {

@@ -18,16 +18,22 @@ namespace {
 
 // A pattern's segments are literals or {name}s; a {name} matches any one segment and is
 // handed to the handler as Call::param(name). Segments are compared after %-decoding.
+// `parked`: the handler runs inside Emulator::exclusive() (every protocol thread parked: one
+// consistent state, changes allowed). The read-only handlers that copy per-session values
+// instead reach the shards through Emulator::on_shards() themselves, so a scrape of 2,000
+// sessions interrupts each protocol thread only for its own copy (issue #15).
 struct Route {
   std::string_view method;
   std::string_view pattern;
   Handler handler;
+  bool parked = true;
 };
+constexpr bool kOnShards = false;
 
 // Paths are Azure's where Azure has the resource (ARM's names: circuits, peerings,
 // routeTables, arpTables, stats, failoverTests), msee-emu's own otherwise.
 constexpr Route kRoutes[] = {
-    {"GET", "/metrics", metrics},
+    {"GET", "/metrics", metrics, kOnShards},
     {"GET", "/v1/circuits", list_circuits},
     {"GET", "/v1/circuits/{circuit}", get_circuit},
     {"GET", "/v1/circuits/{circuit}/stats", circuit_stats},
@@ -35,15 +41,15 @@ constexpr Route kRoutes[] = {
     {"PATCH", "/v1/circuits/{circuit}/peerings/{peering}", update_peering},
     {"GET", "/v1/circuits/{circuit}/peerings/{peering}/stats", peering_stats},
     {"GET", "/v1/circuits/{circuit}/peerings/{peering}/arpTables", arp_table},
-    {"GET", "/v1/circuits/{circuit}/peerings/{peering}/routeTables", route_table},
-    {"GET", "/v1/circuits/{circuit}/peerings/{peering}/routeTablesSummary", route_table_summary},
+    {"GET", "/v1/circuits/{circuit}/peerings/{peering}/routeTables", route_table, kOnShards},
+    {"GET", "/v1/circuits/{circuit}/peerings/{peering}/routeTablesSummary", route_table_summary, kOnShards},
     {"GET", "/v1/circuits/{circuit}/peerings/{peering}/routes", routes},
     {"GET", "/v1/circuits/{circuit}/failoverTests", list_failover_tests},
     {"POST", "/v1/circuits/{circuit}/failoverTests/start", start_failover_test},
     {"POST", "/v1/circuits/{circuit}/failoverTests/stop", stop_failover_test},
     {"GET", "/v1/circuits/{circuit}/links/{link}", link_drill},
     {"PATCH", "/v1/circuits/{circuit}/links/{link}", link_drill},
-    {"GET", "/v1/sessions", list_sessions},
+    {"GET", "/v1/sessions", list_sessions, kOnShards},
     {"GET", "/v1/events", events},
     {"POST", "/v1/reload", reload},
     {"POST", "/v1/mrt/tableDump", table_dump},
@@ -144,8 +150,11 @@ ApiResponse handle_api_request(emulator::Emulator& emu, const ApiConfig& config,
       continue;
     }
     if (route.method == req.method) {
-      return route.handler(
-          Call{emu, config, req, *t, started, std::move(*params), defer_render});
+      Call call{emu, config, req, *t, started, std::move(*params), defer_render};
+      if (!route.parked) {
+        return route.handler(call);
+      }
+      return emu.exclusive([&] { return route.handler(call); });
     }
     path_known = true;
   }

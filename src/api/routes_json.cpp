@@ -50,10 +50,14 @@ ApiResponse route_table(const Call& c) {
     return *e;
   }
   const auto& s = *std::get<const msee::SessionPlan*>(found);
-  const auto& speaker = c.emu.speaker_of(s);
-  const auto* peer = speaker.find_peer(s.name);
   std::vector<msee::ReceivedRoute> received;
-  if (peer != nullptr) {
+  // The walk runs on the session's protocol thread, the others go on (issue #15).
+  c.emu.on_shards({c.emu.shard_of(s.circuit_index)}, [&](std::size_t) {
+    const auto& speaker = c.emu.speaker_of(s);
+    const auto* peer = speaker.find_peer(s.name);
+    if (peer == nullptr) {
+      return;
+    }
     const auto& rib = speaker.rib_of(*peer);
     received.reserve(rib.count(speaker.peer_id(*peer), unicast(s)));
     rib.for_each_path(
@@ -62,7 +66,7 @@ ApiResponse route_table(const Call& c) {
           received.push_back({p, a.next_hop.value_or(s.ce_address),
                               a.as_path ? a.as_path->to_string() : ""});
         });
-  }
+  });
   // Up to 10,000 rows (R36, Premium) and Azure's own: written directly, not as a json tree.
   // What needs the emulator is copied here (the walk above, Azure's rows); sorting and
   // writing the rows, most of the cost, need only those copies.
@@ -97,17 +101,19 @@ ApiResponse route_table_summary(const Call& c) {
     return *e;
   }
   const auto& s = *std::get<const msee::SessionPlan*>(found);
-  const auto& speaker = c.emu.speaker_of(s);
-  const auto* peer = speaker.find_peer(s.name);
   msee::SessionState st;
-  if (peer != nullptr) {
-    st.established = peer->state() == bgp::fsm::State::Established;
-    st.state = bgp::fsm::to_string(peer->state());
-    st.prefixes_received = speaker.rib_of(*peer).count(speaker.peer_id(*peer), unicast(s));
-    st.since_change = since(peer->stats().last_state_change);
-  } else {
-    st.state = "Idle";  // peering Disabled: no session
-  }
+  c.emu.on_shards({c.emu.shard_of(s.circuit_index)}, [&](std::size_t) {
+    const auto& speaker = c.emu.speaker_of(s);
+    const auto* peer = speaker.find_peer(s.name);
+    if (peer != nullptr) {
+      st.established = peer->state() == bgp::fsm::State::Established;
+      st.state = bgp::fsm::to_string(peer->state());
+      st.prefixes_received = speaker.rib_of(*peer).count(speaker.peer_id(*peer), unicast(s));
+      st.since_change = since(peer->stats().last_state_change);
+    } else {
+      st.state = "Idle";  // peering Disabled: no session
+    }
+  });
   auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::steady_clock::now() - c.started);
   json value = json::array();

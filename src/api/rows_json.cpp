@@ -21,6 +21,7 @@ void JsonRows::begin_row() {
 
 void JsonRows::key(std::string_view k) {
   out_ += first_field_ ? "\n      " : ",\n      ";
+  out_.append(static_cast<std::size_t>(2 * depth_), ' ');
   first_field_ = false;
   string(k);
   out_ += ": ";
@@ -34,6 +35,28 @@ void JsonRows::field(std::string_view k, std::string_view value) {
 void JsonRows::field(std::string_view k, std::uint64_t value) {
   key(k);
   fmt::format_to(std::back_inserter(out_), "{}", value);
+}
+
+void JsonRows::flag(std::string_view k, bool value) {
+  key(k);
+  out_ += value ? "true" : "false";
+}
+
+void JsonRows::begin_object(std::string_view k) {
+  key(k);
+  out_ += '{';
+  ++depth_;
+  first_field_ = true;
+}
+
+void JsonRows::end_object() {
+  --depth_;
+  if (!first_field_) {
+    out_ += "\n      ";
+    out_.append(static_cast<std::size_t>(2 * depth_), ' ');
+  }
+  out_ += '}';
+  first_field_ = false;
 }
 
 void JsonRows::end_row() { out_ += first_field_ ? "}" : "\n    }"; }

@@ -1,5 +1,5 @@
-// Large API bodies written straight to text (issue #15): {"value": [ {row}, ... ]} with flat
-// rows of strings and numbers, byte for byte what nlohmann::json's dump(2) prints for the same
+// Large API bodies written straight to text (issue #15): {"value": [ {row}, ... ]} with rows
+// of strings, numbers, booleans and nested objects of them, byte for byte what nlohmann::json's dump(2) prints for the same
 // tree (tests/api/rows_json_test.cpp compares them). A 10,000-row route table built as a json
 // tree spent most of its time allocating, freeing and escaping nodes; written directly it is
 // one string grown in place.
@@ -17,6 +17,10 @@ class JsonRows {
   void begin_row();
   void field(std::string_view key, std::string_view value);
   void field(std::string_view key, std::uint64_t value);
+  void flag(std::string_view key, bool value);  // true/false (not an overload: field(k, 5))
+  // A nested object as the value of `key`, until end_object().
+  void begin_object(std::string_view key);
+  void end_object();
   void end_row();
   // The body, with the trailing newline the other answers have.
   std::string finish() &&;
@@ -27,6 +31,7 @@ class JsonRows {
   std::string out_;
   bool first_row_ = true;
   bool first_field_ = true;
+  int depth_ = 0;  // nested objects open in the row
 };
 
 }  // namespace msee::api::detail

@@ -62,8 +62,9 @@ http::response<http::string_body> parse_failure(const ApiResponse& e) {
 }  // namespace
 
 // Concurrency contract: everything here runs on the control io_context thread, apart from the
-// protocol threads; each request is answered with them parked (Emulator::exclusive), so the
-// HTTP work never runs on a protocol thread. Connection coroutines interleave only at their
+// protocol threads; each request is answered with them parked (Emulator::exclusive) or, for
+// the per-session reads, by a short visit to each (Emulator::on_shards), so the HTTP work
+// never runs on a protocol thread. Connection coroutines interleave only at their
 // co_awaits.
 struct ApiServer::Impl {
   Impl(asio::io_context& i, emulator::Emulator& e, ApiConfig c)
@@ -157,9 +158,9 @@ struct ApiServer::Impl {
       auto& req = parser.get();
       ApiRequest ar{std::string(req.method_string()), std::string(req.target()),
                     std::string(req[http::field::authorization]), req.body()};
-      // With the protocol threads parked: one consistent state for the whole answer.
-      auto answer = emulator.exclusive(
-          [&] { return handle_api_request(emulator, config, ar, started, true); });
+      // handle_api_request parks the protocol threads (or visits them one by one) as the
+      // route needs: see Route::parked in router.cpp.
+      auto answer = handle_api_request(emulator, config, ar, started, true);
       if (answer.render) {
         if (!render_pool) {
           render_pool = std::make_unique<asio::thread_pool>(2);
@@ -180,8 +181,7 @@ struct ApiServer::Impl {
           timer.expires_after(std::chrono::milliseconds(100));
           co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }
-        answer =
-            emulator.exclusive([&] { return handle_api_request(emulator, config, ar, started); });
+        answer = handle_api_request(emulator, config, ar, started);
       }
       http::response<http::string_body> res{static_cast<http::status>(answer.status),
                                             req.version()};

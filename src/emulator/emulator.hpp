@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -72,6 +73,16 @@ class Emulator {
     Parked parked(*this);
     return std::forward<F>(f)();
   }
+  // Runs f(k) on the thread of every shard k in `which` (all shards when empty), each at its
+  // thread's next handler boundary, the shards in parallel, and returns when all ran (issue
+  // #15: an API read of sessions or counters interrupts each shard only for its own copy, and
+  // never every shard at once for the length of the whole answer). f(k) may read only what
+  // shard k owns (its Speaker, BFD transport) and the plan; it must not touch another shard
+  // nor the Emulator's control state. Without shard threads, or inside exclusive(), f runs
+  // here, on the control thread. An exception f throws is rethrown here. Only on the control
+  // thread.
+  void on_shards(const std::vector<std::size_t>& which,
+                 const std::function<void(std::size_t)>& f);
   void shutdown(const std::string& message, std::function<void()> done);
   void request_refresh_all();
   // `peering update --state` (MSEE: R66, R67): Disabled shuts both paths' sessions (Cease/
@@ -161,11 +172,13 @@ class Emulator {
   void exclude_link(const std::string& circuit, msee::LinkPath link, bool excluded);
 
   // shards.cpp
-  struct Gate {  // exclusive(): the shards park here
+  struct Gate {  // exclusive(): the shards park here; on_shards(): they run `visit` and go on
     std::mutex m;
     std::condition_variable cv;
-    std::size_t parked = 0;
+    std::size_t parked = 0;  // shards that parked (or ran `visit`)
     bool released = false;
+    const std::function<void(std::size_t)>* visit = nullptr;
+    std::exception_ptr failed;  // under m: the first exception a `visit` threw
   };
   struct Shard {
     std::unique_ptr<boost::asio::io_context> own;  // null: the control io_context
@@ -193,6 +206,8 @@ class Emulator {
     Emulator& e_;
     std::shared_ptr<Gate> gate_;
   };
+  // Hands `gate` to the shards `ks` and returns once each parked at it (or ran its visit).
+  void hand_gate(const std::shared_ptr<Gate>& gate, const std::vector<std::size_t>& ks);
   void make_shards(unsigned threads);
   void stop_threads();
   Shard& shard_of_session(const std::string& session);

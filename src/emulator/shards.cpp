@@ -105,9 +105,9 @@ void Emulator::start_threads() {
     return;
   }
   threads_started_ = true;
-  for (auto& shp : shards_) {
-    auto* sh = shp.get();
-    sh->thread = std::thread([sh] {
+  for (std::size_t k = 0; k < shards_.size(); ++k) {
+    auto* sh = shards_[k].get();
+    sh->thread = std::thread([sh, k] {
       auto work = boost::asio::make_work_guard(*sh->io);
       // One handler at a time, so a park request is seen within one handler (see Shard).
       while (!sh->io->stopped()) {
@@ -119,7 +119,20 @@ void Emulator::start_threads() {
             gate = std::move(sh->gate);
             sh->park.store(false, std::memory_order_relaxed);
           }
-          if (gate) {
+          if (gate && gate->visit != nullptr) {
+            std::exception_ptr failed;
+            try {
+              (*gate->visit)(k);
+            } catch (...) {
+              failed = std::current_exception();
+            }
+            std::lock_guard lock(gate->m);
+            if (failed && !gate->failed) {
+              gate->failed = failed;
+            }
+            ++gate->parked;
+            gate->cv.notify_all();
+          } else if (gate) {
             std::unique_lock lock(gate->m);
             ++gate->parked;
             gate->cv.notify_all();
@@ -166,16 +179,23 @@ Emulator::Parked::Parked(Emulator& e) : e_(e) {
   }
   e_.in_exclusive_ = true;
   gate_ = std::make_shared<Gate>();
-  for (auto& sh : e_.shards_) {
+  std::vector<std::size_t> all(e_.shards_.size());
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  e_.hand_gate(gate_, all);
+}
+
+void Emulator::hand_gate(const std::shared_ptr<Gate>& gate, const std::vector<std::size_t>& ks) {
+  for (auto k : ks) {
+    auto& sh = *shards_.at(k);
     {
-      std::lock_guard lock(sh->park_m);
-      sh->gate = gate_;
-      sh->park.store(true, std::memory_order_release);
+      std::lock_guard lock(sh.park_m);
+      sh.gate = gate;
+      sh.park.store(true, std::memory_order_release);
     }
-    boost::asio::post(*sh->io, [] {});  // wakes a thread that waits for work
+    boost::asio::post(*sh.io, [] {});  // wakes a thread that waits for work
   }
-  std::unique_lock lock(gate_->m);
-  gate_->cv.wait(lock, [&] { return gate_->parked == e_.shards_.size(); });
+  std::unique_lock lock(gate->m);
+  gate->cv.wait(lock, [&] { return gate->parked == ks.size(); });
 }
 
 Emulator::Parked::~Parked() {
@@ -188,6 +208,27 @@ Emulator::Parked::~Parked() {
   }
   gate_->cv.notify_all();
   e_.in_exclusive_ = false;
+}
+
+void Emulator::on_shards(const std::vector<std::size_t>& which,
+                         const std::function<void(std::size_t)>& f) {
+  std::vector<std::size_t> ks = which;
+  if (ks.empty()) {
+    ks.resize(shards_.size());
+    std::iota(ks.begin(), ks.end(), std::size_t{0});
+  }
+  if (!threaded_ || !threads_started_ || in_exclusive_) {
+    for (auto k : ks) {
+      f(k);
+    }
+    return;
+  }
+  auto gate = std::make_shared<Gate>();
+  gate->visit = &f;
+  hand_gate(gate, ks);
+  if (gate->failed) {
+    std::rethrow_exception(gate->failed);
+  }
 }
 
 namespace {

@@ -412,3 +412,25 @@ TEST_CASE("API: a deferred route table renders the same body from its own copy (
   CHECK_FALSE(sum.render);
   CHECK_FALSE(sum.body.empty());
 }
+
+TEST_CASE("API: /v1/sessions, written directly, is what a json tree's dump(2) prints (issue #15)",
+          "[api]") {
+  Fixture f;
+  auto r = f.get("/v1/sessions");
+  REQUIRE(r.status == 200);
+  // Field order kept as written: the text must be byte for byte a json dump of itself.
+  auto tree = nlohmann::ordered_json::parse(r.body);
+  CHECK(tree.dump(2) + "\n" == r.body);
+  REQUIRE(tree["value"].size() == 2);
+  const auto& s = tree["value"][0];
+  CHECK(s["name"] == "ckt/AzurePrivatePeering/primary");
+  CHECK(s["peerASN"] == 65001);
+  CHECK(s["mseeAddress"] == "127.45.0.2");
+  CHECK(s["ceAddress"] == "127.45.0.1");  // the CE holds the first address of the /30
+  CHECK(s["adminState"] == "Up");
+  CHECK(s["state"].is_string());
+  auto deferred = api::handle_api_request(f.emulator, f.config, {"GET", "/v1/sessions", "", ""},
+                                          std::chrono::steady_clock::now(), true);
+  REQUIRE(deferred.render);
+  CHECK(deferred.render() == r.body);
+}

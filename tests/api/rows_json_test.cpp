@@ -60,3 +60,30 @@ TEST_CASE("JsonRows: a row without fields prints as an empty object", "[api]") {
   out.end_row();
   CHECK(std::move(out).finish() == json{{"value", json::array({json::object()})}}.dump(2) + "\n");
 }
+
+TEST_CASE("JsonRows: booleans and nested objects print as dump(2) prints them", "[api]") {
+  JsonRows out(2);
+  out.begin_row();
+  out.field("name", "a");
+  out.flag("up", true);
+  out.begin_object("bfd");
+  out.field("state", "Up");
+  out.field("txIntervalMs", std::uint64_t{300});
+  out.end_object();
+  out.flag("down", false);
+  out.end_row();
+  out.begin_row();
+  out.begin_object("empty");
+  out.end_object();
+  out.begin_object("last");
+  out.flag("x", false);
+  out.end_object();
+  out.end_row();
+  json rows = json::array();
+  rows.push_back({{"name", "a"},
+                  {"up", true},
+                  {"bfd", {{"state", "Up"}, {"txIntervalMs", 300}}},
+                  {"down", false}});
+  rows.push_back({{"empty", json::object()}, {"last", {{"x", false}}}});
+  CHECK(std::move(out).finish() == json{{"value", rows}}.dump(2) + "\n");
+}

@@ -1,7 +1,8 @@
 // The emulator's shards (issue #15; src/emulator/shards.cpp): which circuits go to which
 // protocol thread (Global Reach pairs together, R74; the rest balanced by sessions), that each
 // shard's Speaker holds its own circuits' sessions and routes only, that every shard runs on a
-// thread of its own, and that exclusive() really parks them while the control thread works.
+// thread of its own, that exclusive() really parks them while the control thread works, and
+// that on_shards() visits each on its own thread without stopping the others.
 #include <catch2/catch.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -139,6 +141,59 @@ TEST_CASE("Shards: a thread per shard, and exclusive() parks them all", "[emulat
   CHECK(after == 2);
 }
 
+TEST_CASE("Shards: on_shards() runs on each shard's own thread, without waiting for the others",
+          "[emulator][shards]") {
+  boost::asio::io_context control;
+  speaker::EventLog events;
+  emulator::Emulator emu(control, parse(location()), msee::builtin_catalogue(), events, 2);
+  REQUIRE(emu.shard_count() == 2);
+  emu.start_threads();
+  // Each shard's thread, as a handler posted to it sees it.
+  std::vector<std::thread::id> thread_of(2);
+  std::atomic<int> ran{0};
+  for (std::size_t k = 0; k < 2; ++k) {
+    boost::asio::post(emu.shard_io(k), [&, k] {
+      thread_of[k] = std::this_thread::get_id();
+      ++ran;
+    });
+  }
+  for (int i = 0; i < 200 && ran < 2; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(ran == 2);
+
+  std::vector<std::thread::id> visited(2);
+  emu.on_shards({}, [&](std::size_t k) { visited[k] = std::this_thread::get_id(); });
+  CHECK(visited == thread_of);
+
+  // Shard 0 is busy in a long handler: a visit to shard 1 alone does not wait for it.
+  std::atomic<bool> release{false}, busy{false};
+  boost::asio::post(emu.shard_io(0), [&] {
+    busy = true;
+    while (!release) {
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  while (!busy) {
+    std::this_thread::sleep_for(1ms);
+  }
+  int visits = 0;
+  emu.on_shards({1}, [&](std::size_t k) {
+    CHECK(k == 1);
+    ++visits;
+  });
+  CHECK(visits == 1);
+  CHECK_FALSE(release.load());  // shard 0 is still in its handler
+  release = true;
+
+  // What a visit throws comes back to the caller; the shard thread goes on.
+  CHECK_THROWS_WITH(emu.on_shards({0}, [](std::size_t) { throw std::runtime_error("boom"); }),
+                    "boom");
+  int after = 0;
+  emu.on_shards({0}, [&](std::size_t) { ++after; });
+  CHECK(after == 1);
+}
+
 TEST_CASE("Shards: threads 0 keeps one shard on the caller's io_context", "[emulator][shards]") {
   boost::asio::io_context control;
   speaker::EventLog events;
@@ -146,4 +201,7 @@ TEST_CASE("Shards: threads 0 keeps one shard on the caller's io_context", "[emul
   CHECK(emu.shard_count() == 1);
   CHECK(&emu.shard_io(0) == &control);
   CHECK(emu.exclusive([] { return 7; }) == 7);  // no thread to park
+  std::thread::id where;
+  emu.on_shards({}, [&](std::size_t) { where = std::this_thread::get_id(); });
+  CHECK(where == std::this_thread::get_id());  // no thread to visit: runs here
 }
