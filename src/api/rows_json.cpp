@@ -34,7 +34,8 @@ void JsonRows::field(std::string_view k, std::string_view value) {
 
 void JsonRows::field(std::string_view k, std::uint64_t value) {
   key(k);
-  fmt::format_to(std::back_inserter(out_), "{}", value);
+  fmt::format_int text(value);
+  out_.append(text.data(), text.size());
 }
 
 void JsonRows::flag(std::string_view k, bool value) {
@@ -67,15 +68,21 @@ std::string JsonRows::finish() && {
 }
 
 void JsonRows::string(std::string_view s) {
+  bool plain = true;  // nothing to escape: appended as it is (names, addresses, states)
   for (unsigned char ch : s) {
     if (ch >= 0x80) {
       // Not ours to get wrong: nlohmann's own escaping, invalid UTF-8 replaced (detail_json).
       out_ += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
       return;
     }
+    plain = plain && ch >= 0x20 && ch != '"' && ch != '\\';
   }
   out_ += '"';
-  util::append_json_escaped(out_, s);
+  if (plain) {
+    out_.append(s);
+  } else {
+    util::append_json_escaped(out_, s);
+  }
   out_ += '"';
 }
 
