@@ -30,12 +30,13 @@ bool Emulator::start_dataplane() {
                 s.name, s.msee_address.to_string());
     }
   }
-  // One writer per shard, for the tables of its circuits (Global Reach's linked circuits
-  // share a shard, so a site table's sources are all in one Speaker).
+  // One writer per shard, for the tables of its circuits (a site table's sources are all in
+  // its circuit's Speaker: the linked circuit's sessions share it or are relayed to it).
   std::vector<std::map<std::uint32_t, speaker::FibSync::Table>> by_shard(shards_.size());
+  // `k`: the shard whose Speaker holds the table (a Global Reach source on another shard is a
+  // remote neighbour there, its paths relayed: global_reach.cpp).
   auto add = [&](std::uint32_t table, const std::string& name, const msee::SessionPlan& from,
-                 std::uint8_t rank) {
-    auto k = shard_of_[from.circuit_index];
+                 std::uint8_t rank, std::size_t k) {
     auto& spk = *shards_[k]->speaker;
     auto* peer = spk.find_peer(from.name);
     if (peer == nullptr) {
@@ -55,7 +56,8 @@ bool Emulator::start_dataplane() {
   };
   for (const auto& s : plan_.sessions) {
     auto table = msee::dataplane_table(d, s.circuit_index, s.peering_type);
-    add(table, msee::table_name(s), s, 0);
+    auto k = shard_of_[s.circuit_index];
+    add(table, msee::table_name(s), s, 0, k);
     if (s.export_from.empty()) {
       continue;
     }
@@ -63,11 +65,11 @@ bool Emulator::start_dataplane() {
     // the linked circuit's routes go only into the table the CE's side looks up, at a lower
     // rank than the own CE's; the Azure side keeps `table`.
     auto site = msee::dataplane_site_table(d, s);
-    add(site, msee::table_name(s), s, 0);
+    add(site, msee::table_name(s), s, 0, k);
     for (const auto& other : s.export_from) {
       for (const auto& o : plan_.sessions) {
         if (o.name == other) {
-          add(site, msee::table_name(s), o, 1);
+          add(site, msee::table_name(s), o, 1, k);
         }
       }
     }

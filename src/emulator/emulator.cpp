@@ -92,6 +92,30 @@ speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, cons
     nb.admin_down = !s.enabled;
     rc.neighbors.push_back(std::move(nb));
   }
+  // MSEE: R74 — with shards, every private-peering session of another shard is a remote
+  // neighbour here: a Global Reach link to it (at start, or added by a reload) imports its
+  // paths relayed from its own thread (global_reach.cpp). One table holds them all; only the
+  // importing circuits' tables use them.
+  if (circuits != nullptr) {
+    for (const auto& o : plan.sessions) {
+      if (mine(o.circuit_index) || o.peering_type != msee::PeeringType::AzurePrivatePeering) {
+        continue;
+      }
+      speaker::NeighborConfig nb;
+      nb.name = o.name;
+      nb.address = o.ce_address;
+      nb.port = config.emulator.bgp_port;
+      nb.peer_asn = o.peer_asn;
+      nb.remote = true;
+      nb.capabilities.families = {o.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast
+                                                           : wire::kIpv6Unicast};
+      nb.import = true;
+      nb.export_routes = false;
+      nb.table = kRelayedTable;
+      nb.remove_private_as = true;
+      rc.neighbors.push_back(std::move(nb));
+    }
+  }
   for (const auto& a : plan.advertisements) {
     speaker::Announcement ann;
     ann.prefixes = {a.prefix};
@@ -160,6 +184,7 @@ bool Emulator::start() {
                "them up), or use \"emulator\": {{\"addressing\": \"loopback\"}}");
     return false;
   }
+  set_up_relays();  // MSEE: R74 — Global Reach links between shards
   if (!start_dataplane()) {
     return false;
   }
@@ -344,6 +369,7 @@ Result<std::vector<std::string>, std::string> Emulator::reload(
   }
   config_ = std::move(config);
   plan_ = std::move(plan);
+  set_up_relays();  // MSEE: R74 — a link added or removed between shards
   return changes;
 }
 

@@ -42,14 +42,19 @@
 
 namespace msee::emulator {
 
+// The table of a shard's Speaker holding what other shards relay (remote neighbours, R74).
+inline constexpr const char* kRelayedTable = "relayed from other threads";
+
 // The Speaker configuration for a plan (pure; unit-tested); with `circuits`, only the
-// sessions and advertisements of those circuits (one shard's).
+// sessions and advertisements of those circuits (one shard's), and every private-peering
+// session of the other circuits as a remote neighbour (Global Reach by message, R74).
 speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, const msee::Plan& plan,
                                         const std::vector<std::size_t>* circuits = nullptr);
 
 // Which shard each circuit goes to (pure; unit-tested): circuits joined by Global Reach stay
 // together (R74: a linked circuit's routes are imported into the other's site table, inside
-// one Speaker), and the groups are spread so each shard gets about as many sessions.
+// one Speaker) unless a group of three or more outweighs a shard's fair share (then its links
+// cross shards by message); the groups are spread so each shard gets about as many sessions.
 std::vector<std::size_t> assign_shards(const msee::Plan& plan, std::size_t circuits,
                                        std::size_t shards);
 
@@ -194,6 +199,18 @@ class Emulator {
     std::atomic<bool> park{false};
     std::mutex park_m;
     std::shared_ptr<Gate> gate;  // under park_m
+    // global_reach.cpp: this shard's neighbours whose paths other shards import (R74).
+    struct Relay {
+      std::string name;
+      rib::PeerId id = 0;
+      speaker::TableId home = 0;
+      std::vector<std::size_t> to;              // the importing shards
+      std::vector<bgp::wire::Prefix> dirty;     // changed since the last relay
+      bool full = true;                         // send everything (reset) next
+    };
+    std::vector<Relay> relays;
+    std::size_t relay_watch = 0;  // Speaker::add_route_watch handle while relays exist
+    bool relay_posted = false;
   };
   class Parked {
    public:
@@ -209,6 +226,11 @@ class Emulator {
   // Hands `gate` to the shards `ks` and returns once each parked at it (or ran its visit).
   void hand_gate(const std::shared_ptr<Gate>& gate, const std::vector<std::size_t>& ks);
   void make_shards(unsigned threads);
+  // global_reach.cpp: which neighbours each shard relays to which (from the plan; at start and
+  // after a reload, with the shards parked or not yet running), and the relaying itself.
+  void set_up_relays();
+  void relay_changed(std::size_t k);
+  void flush_relays(std::size_t k);
   void stop_threads();
   Shard& shard_of_session(const std::string& session);
   speaker::Speaker& sp(const std::string& session) { return *shard_of_session(session).speaker; }

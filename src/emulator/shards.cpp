@@ -2,7 +2,8 @@
 // themselves, and exclusive() — the one way the control thread (API, ARM, signals, the
 // Emulator's own timers) reaches into the shards.
 //
-// Why parking rather than messages: every API view and operator action was written against
+// Why parking rather than messages (for the control thread; Global Reach between shards is
+// by message, global_reach.cpp): every API view and operator action was written against
 // one consistent state (a circuit's sessions, its RIB, its failover test). Parking every shard
 // between two of its handlers gives the control thread that state for the length of one call
 // (a route table of 10,000 rows is copied in a few milliseconds; BGP timers are seconds), and
@@ -54,8 +55,31 @@ std::vector<std::size_t> assign_shards(const msee::Plan& plan, std::size_t circu
     g.first += std::max<std::size_t>(sessions[c], 1);
     g.second.push_back(c);
   }
+  // A group of three or more circuits (a hub linked to several) heavier than one shard's fair
+  // share is spread circuit by circuit instead: its links then cross shards by message
+  // (global_reach.cpp), and no thread carries the whole group alone. A pair stays together:
+  // split, every route of both would cross for little gain.
+  std::size_t total = 0;
+  for (const auto& [r, g] : groups) {
+    total += g.first;
+  }
+  const std::size_t fair = (total + shards - 1) / shards;
+  std::vector<std::pair<std::size_t, std::vector<std::size_t>>> singles;
+  for (auto& [r, g] : groups) {
+    if (g.first > fair && g.second.size() >= 3) {
+      for (auto c : g.second) {
+        singles.push_back({std::max<std::size_t>(sessions[c], 1), {c}});
+      }
+      g.second.clear();
+    }
+  }
   std::vector<const std::pair<std::size_t, std::vector<std::size_t>>*> order;
   for (const auto& [r, g] : groups) {
+    if (!g.second.empty()) {
+      order.push_back(&g);
+    }
+  }
+  for (const auto& g : singles) {
     order.push_back(&g);
   }
   std::stable_sort(order.begin(), order.end(),

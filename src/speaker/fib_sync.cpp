@@ -17,7 +17,9 @@ FibSync::FibSync(boost::asio::io_context& io, Speaker& speaker, std::vector<Tabl
     : io_(io), speaker_(speaker), tables_(std::move(tables)) {}
 
 FibSync::~FibSync() {
-  speaker_.watch_routes({});
+  if (watch_ != 0) {
+    speaker_.remove_route_watch(watch_);
+  }
 }
 
 Result<std::size_t, std::string> FibSync::start(
@@ -34,7 +36,7 @@ Result<std::size_t, std::string> FibSync::start(
   }
   stats_.stale_flushed = *flushed;
   running_ = true;
-  speaker_.watch_routes(Speaker::RouteWatch{
+  watch_ = speaker_.add_route_watch(Speaker::RouteWatch{
       [this](TableId t, const wire::Prefix& p) { path_changed(t, p); },
       [this](rib::PeerId id) { peer_changed(id); }});
   for (const auto& t : tables_) {
@@ -51,7 +53,8 @@ void FibSync::stop() {
     return;
   }
   running_ = false;
-  speaker_.watch_routes({});
+  speaker_.remove_route_watch(watch_);
+  watch_ = 0;
   auto ops = programmed_.clear();
   auto res = socket_->apply(ops);
   stats_.routes = stats_.next_hops = 0;
@@ -99,8 +102,7 @@ bool FibSync::usable(rib::PeerId peer) const {
   if (excluded_.count(peer) != 0) {
     return false;
   }
-  const auto* p = speaker_.peer_by_id(peer);
-  return p != nullptr && p->state() == bgp::fsm::State::Established;
+  return speaker_.source_up(peer);
 }
 
 void FibSync::recompute(std::uint16_t table, const wire::Prefix& prefix,

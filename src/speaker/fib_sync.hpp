@@ -99,6 +99,7 @@ class FibSync {
   bool posted_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool running_ = false;
+  std::size_t watch_ = 0;  // Speaker::add_route_watch's handle while running
   Stats stats_;
 };
 

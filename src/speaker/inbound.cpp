@@ -64,9 +64,7 @@ void Speaker::apply_import(PeerState& ps, rib::ImportDelta&& d) {
       if (tables_[t].rib->withdraw(p, ps.id)) {
         changed(t, p);
       }
-      if (watch_.path) {
-        watch_.path(t, p);
-      }
+      watch_path(t, p);
     }
     ps.forget_rejected(p);
     if (log_routes) {
@@ -142,9 +140,9 @@ void Speaker::apply_import(PeerState& ps, rib::ImportDelta&& d) {
     for (auto t : ps.tables) {
       tables_[t].rib->update_all(a.prefixes, ps.id, id,
                                  [this, t](const wire::Prefix& p) { changed(t, p); });
-      if (watch_.path) {
+      if (!watches_.empty()) {
         for (const auto& p : a.prefixes) {
-          watch_.path(t, p);
+          watch_path(t, p);
         }
       }
     }

@@ -151,7 +151,9 @@ Result<Speaker::TableDump, std::string> Speaker::dump_table_mrt(const std::strin
       add(*table.rib, rib::kLocalPeer, 0);
     }
     for (std::size_t i = 0; i < states_.size(); ++i) {
-      add(home(states_[i]), states_[i].id, static_cast<std::uint16_t>(i + 1));
+      if (!states_[i].config->remote) {  // a remote's paths are in its own thread's dump
+        add(home(states_[i]), states_[i].id, static_cast<std::uint16_t>(i + 1));
+      }
     }
     for (const auto& [prefix, entries] : by_prefix) {
       out.write(mrt::rib_unicast(t, sequence++, prefix, entries), now);

@@ -47,6 +47,9 @@ std::vector<std::string> Speaker::reconfigure(RouterConfig config,
     }
     // ps.config points into config_.neighbors: assign in place, the address stays valid.
     auto& cur = const_cast<NeighborConfig&>(*ps.config);
+    if (cur.remote) {
+      continue;  // no session and no export of its own: nothing to apply
+    }
     const auto& name = cur.name;
     if (fresh->table != cur.table) {
       // Its routes live in that table for the life of the process (the emulator names tables

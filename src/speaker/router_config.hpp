@@ -72,6 +72,11 @@ struct NeighborConfig {
   // Configured but administratively down: not started, connections refused, until
   // Speaker::set_admin_down(name, false) (MSEE: R66 — a Disabled peering).
   bool admin_down = false;
+  // A neighbour of another Speaker, on another protocol thread (MSEE Global Reach across
+  // shards, R74): no session, never started, connections from its address refused. Its paths
+  // are relayed to this Speaker (Speaker::apply_relayed) and enter its table like a session's,
+  // so an exportFrom naming it imports them.
+  bool remote = false;
 };
 
 // A generated block of prefixes: `count` consecutive prefixes of the length of `base`,

@@ -130,7 +130,7 @@ bool Speaker::start() {
       return false;
     }
     for (const auto& nb : config_.neighbors) {
-      if (!nb.md5_password.empty() && nb.address.family == l.address.family) {
+      if (!nb.remote && !nb.md5_password.empty() && nb.address.family == l.address.family) {
         if (auto ec = listener->set_md5(nb.address, nb.md5_password)) {
           log::error("cannot install the TCP MD5 key for {} on [{}]:{}: {}", nb.name,
                      l.address.to_string(), l.port, ec.message());
@@ -155,6 +155,9 @@ bool Speaker::start() {
   }
   for (auto& ps : states_) {
     auto* p = ps.peer;
+    if (ps.config->remote) {
+      continue;  // another thread's session: its paths are relayed (apply_relayed)
+    }
     if (ps.admin_down) {
       log::info("peer {}: administratively down, not started", p->name());
       continue;
@@ -177,7 +180,7 @@ void Speaker::dispatch_inbound(bgp::io::tcp::socket socket) {
   auto addr = bgp::io::from_asio(remote.address());
   for (auto& ps : states_) {
     auto* p = ps.peer;
-    if (p->transport().address == addr) {
+    if (!ps.config->remote && p->transport().address == addr) {
       if (ps.admin_down) {
         log::info("peer {}: refused a connection: administratively down", p->name());
         socket.close(ec);

@@ -123,11 +123,39 @@ class Speaker : public bgp::io::PeerObserver {
   // The data plane (fib_sync.hpp) follows the tables through these: `path` with every
   // (table, prefix) a neighbour's path was added to, replaced in or withdrawn from; `peer` when
   // a neighbour's session state changed or many of its paths went at once (down, sweep).
+  // Several may watch at once (the data plane, Global Reach relays); each gets a handle.
   struct RouteWatch {
     std::function<void(TableId, const bgp::wire::Prefix&)> path;
     std::function<void(rib::PeerId)> peer;
   };
-  void watch_routes(RouteWatch w) { watch_ = std::move(w); }
+  std::size_t add_route_watch(RouteWatch w);
+  void remove_route_watch(std::size_t handle);
+  // A neighbour's routes usable for forwarding: its session is Established (a remote
+  // neighbour's: its source's session, as last relayed).
+  bool source_up(rib::PeerId id) const;
+
+  // Global Reach across protocol threads (MSEE: R74): the paths of one neighbour, taken on
+  // its own Speaker (relay_paths) and applied on another to the remote neighbour of the same
+  // name (apply_relayed). Values only: attributes are copied out of one AttrStore and interned
+  // into the other.
+  struct RelayedPaths {
+    bool reset = false;  // every path held from the source goes first (a full copy follows)
+    std::vector<std::pair<bgp::wire::Prefix, std::optional<bgp::wire::PathAttributes>>>
+        paths;            // nullopt: withdrawn
+    bool up = false;      // the source's session is Established
+    rib::PeerInfo info;   // what the decision knows of the source
+  };
+  // The neighbour's paths in its own table: every one (`only` null: reset and a full copy) or
+  // those of the prefixes in `only` (withdrawn where it has none). nullopt: no such neighbour.
+  std::optional<RelayedPaths> relay_paths(std::string_view name,
+                                          const std::vector<bgp::wire::Prefix>* only) const;
+  // A remote neighbour (NeighborConfig::remote): another thread's session.
+  bool is_remote(std::string_view name) const {
+    const auto* ps = state_named(name);
+    return ps != nullptr && ps->config->remote;
+  }
+  // Applies what relay_paths gave to the remote neighbour `name`. False if there is none.
+  bool apply_relayed(std::string_view name, const RelayedPaths& paths);
   // The neighbour with this id (nullptr for kLocalPeer or an unknown id).
   const bgp::io::Peer* peer_by_id(rib::PeerId id) const {
     return id == 0 || id > states_.size() ? nullptr : states_[id - 1].peer;
@@ -187,6 +215,7 @@ class Speaker : public bgp::io::PeerObserver {
     std::set<rib::PeerId> export_from;  // resolved NeighborConfig::export_from
     bool admin_down = false;            // set_admin_down
     std::uint8_t extra_prepends = 0;    // set_extra_prepends
+    bool remote_up = false;             // a remote neighbour's source is Established
     LimitCounters limit_counters;
     rib::PrefixLimit& limit(bgp::wire::AfiSafi f) {
       return f == bgp::wire::kIpv4Unicast ? limit_v4 : limit_v6;
@@ -278,10 +307,20 @@ class Speaker : public bgp::io::PeerObserver {
   void mrt_state_change(const bgp::io::Peer& peer, bgp::fsm::State from, bgp::fsm::State to);
   void schedule_mrt_flush();
   std::unique_ptr<mrt::Recorder> mrt_;
-  RouteWatch watch_;
+  std::vector<std::pair<std::size_t, RouteWatch>> watches_;  // handle, watch
+  std::size_t next_watch_ = 1;
   void watch_peer(rib::PeerId id) {
-    if (watch_.peer) {
-      watch_.peer(id);
+    for (const auto& [h, w] : watches_) {
+      if (w.peer) {
+        w.peer(id);
+      }
+    }
+  }
+  void watch_path(TableId t, const bgp::wire::Prefix& p) {
+    for (const auto& [h, w] : watches_) {
+      if (w.path) {
+        w.path(t, p);
+      }
     }
   }
   std::unique_ptr<boost::asio::steady_timer> mrt_timer_;

@@ -64,9 +64,7 @@ void Speaker::link_tables() {
     if (best_changed) {
       changed(t, p);
     }
-    if (watch_.path) {
-      watch_.path(t, p);
-    }
+    watch_path(t, p);
   };
   for (auto& ps : states_) {
     auto& w = want[ps.id - 1];
@@ -138,9 +136,7 @@ void Speaker::set_local(const wire::Prefix& p, const std::vector<TableId>& table
     if (best_changed) {
       changed(t, p, true);
     }
-    if (watch_.path) {
-      watch_.path(t, p);
-    }
+    watch_path(t, p);
   }
 }
 

@@ -73,6 +73,33 @@ TEST_CASE("Shards: Global Reach pairs stay together, the rest is balanced by ses
   CHECK(emulator::assign_shards(apart, 4, 2) == std::vector<std::size_t>{0, 1, 1, 0});
 }
 
+TEST_CASE("Shards: a Global Reach hub bigger than a fair share is spread, its links by message",
+          "[emulator][shards]") {
+  // h linked to b, c and d: one group of 8 sessions, 4 circuits.
+  auto cfg = parse(R"({"circuits": [)" + circuit("h", 1) +
+                   R"(, "globalReach": [{"peerCircuit": "b", "addressPrefix": "192.168.250.0/29"},
+                                        {"peerCircuit": "c", "addressPrefix": "192.168.250.8/29"},
+                                        {"peerCircuit": "d", "addressPrefix": "192.168.250.16/29"}]}, )" +
+                   circuit("b", 2) + "}, " + circuit("c", 3) + "}, " + circuit("d", 4) + "}]}");
+  auto plan = msee::make_plan(cfg, msee::builtin_catalogue());
+  // Two threads: fair share 4 sessions, the group of 4 circuits weighs 8: spread circuit by
+  // circuit. Four threads: one each. One thread: nothing to spread.
+  CHECK(emulator::assign_shards(plan, 4, 2) == std::vector<std::size_t>{0, 1, 0, 1});
+  CHECK(emulator::assign_shards(plan, 4, 4) == std::vector<std::size_t>{0, 1, 2, 3});
+  CHECK(emulator::assign_shards(plan, 4, 1) == std::vector<std::size_t>{0, 0, 0, 0});
+  // The emulator: h's sessions import c's... and b's and d's across threads as remote
+  // neighbours; every link that crosses is relayed, the one inside a shard is not.
+  boost::asio::io_context control;
+  speaker::EventLog events;
+  emulator::Emulator emu(control, cfg, msee::builtin_catalogue(), events, 2);
+  REQUIRE(emu.shard_count() == 2);
+  const auto& h = emu.speaker_of_circuit(0);
+  CHECK(h.is_remote("b/AzurePrivatePeering/primary"));
+  CHECK(h.is_remote("d/AzurePrivatePeering/secondary"));
+  CHECK_FALSE(h.is_remote("c/AzurePrivatePeering/primary"));  // c shares h's thread
+  CHECK(emu.speaker_of_circuit(1).is_remote("h/AzurePrivatePeering/primary"));
+}
+
 TEST_CASE("Shards: each shard's Speaker holds its own circuits' sessions only",
           "[emulator][shards]") {
   boost::asio::io_context control;
@@ -85,9 +112,17 @@ TEST_CASE("Shards: each shard's Speaker holds its own circuits' sessions only",
   for (const auto& s : emu.plan().sessions) {
     INFO(s.name);
     CHECK(emu.speaker_of(s).find_peer(s.name) != nullptr);
+    CHECK_FALSE(emu.speaker_of(s).is_remote(s.name));
     for (std::size_t c = 0; c < 4; ++c) {
       if (emu.shard_of(c) != emu.shard_of(s.circuit_index)) {
-        CHECK(emu.speaker_of_circuit(c).find_peer(s.name) == nullptr);
+        // Elsewhere a private-peering session is only a remote neighbour (Global Reach by
+        // message, R74): no session of its own.
+        const auto& other = emu.speaker_of_circuit(c);
+        if (s.peering_type == msee::PeeringType::AzurePrivatePeering) {
+          CHECK(other.is_remote(s.name));
+        } else {
+          CHECK(other.find_peer(s.name) == nullptr);
+        }
         ++checked;
       }
     }

@@ -7,7 +7,9 @@
 # Proves from each CE's JSON: each site gets the other site's on-premises prefixes through
 # both of its MSEEs (R74), with AS path 12076 when the remote path is all private and the
 # remote path kept when it holds a public ASN (R23, Q5); a site gets only its own circuit's
-# VNets; customer routes are never reflected back to the circuit they came from (R43).
+# VNets; customer routes are never reflected back to the circuit they came from (R43). Then a
+# reload links Amsterdam and Paris, which run on different protocol threads (--threads 2):
+# the routes cross threads by message both ways, changes follow, and unlinking takes them out.
 set -u
 source "$(dirname "$0")/lib.sh"
 it_need /usr/lib/frr/bgpd vtysh ss
@@ -56,7 +58,8 @@ router bgp 65002
 CONF
 itconf frr "$GR" --circuit er-paris --dir "$T/site-c" --prefixes 10.60.0.0/16 > "$T/c.conf"
 
-start_msee msee "$GR"
+# Two protocol threads: Amsterdam and London (linked) share one, Paris has the other.
+start_msee msee "$GR" --threads 2
 start_frr site-a "$T/a.conf" 179 $A.1 $A.5
 start_frr site-b "$T/b.conf" 179 $B.1 $B.5
 start_frr site-c "$T/c.conf" 179 $C.1 $C.5
@@ -86,4 +89,39 @@ check "site C receives exactly its VNet: nothing from A or B, its 10.60.0.0/16 n
 # Withdrawal crosses Global Reach too.
 frr_ site-b "configure terminal" "router bgp 65002" "address-family ipv4 unicast" "no network 10.60.0.0/16" >/dev/null
 check_wait 10 "site B withdraws 10.60.0.0/16: gone at site A" it_wait_eq 1 "" paths site-a 10.60.0.0/16
+
+# A Global Reach link added by a reload between circuits on different protocol threads
+# (Amsterdam's and Paris's): the routes cross threads by message (issue #15), both ways.
+"$IT_PY" - "$T/msee/config.json" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+ams = next(c for c in cfg["circuits"] if c["name"] == "er-amsterdam")
+ams["globalReach"].append({"peerCircuit": "er-paris", "addressPrefix": "192.168.250.8/29"})
+json.dump(cfg, open(sys.argv[1], "w"), indent=1)
+PY
+kill -HUP "$(it_pid_of msee)"
+check_wait 15 "reload links Amsterdam and Paris: site C gets site A's 10.50.0.0/16 via both MSEEs (R74)" \
+  it_wait_eq 1 "$C.2:12076 $C.6:12076" paths site-c 10.50.0.0/16
+check_wait 10 "site A's public-ASN path reaches site C too: 12076 65001 3320 (R23)" \
+  it_wait_eq 1 "$C.2:12076 65001 3320 $C.6:12076 65001 3320" paths site-c 10.51.0.0/16
+check_wait 10 "site A gets site C's 10.60.0.0/16 via both MSEEs (site B withdrew its copy)" \
+  it_wait_eq 1 "$A.2:12076 $A.6:12076" paths site-a 10.60.0.0/16
+check "the links crossed threads: msee-emu relays Amsterdam's and Paris's sessions" \
+  eq 4 grep -c "Global Reach: er-\(amsterdam\|paris\)/AzurePrivatePeering/.* relayed from protocol thread" "$T/msee/stderr.log"
+frr_ site-a "configure terminal" "router bgp 65001" "address-family ipv4 unicast" "no network 10.50.0.0/16" >/dev/null
+check_wait 10 "site A withdraws 10.50.0.0/16: gone at site C (a change relayed)" \
+  it_wait_eq 1 "" paths site-c 10.50.0.0/16
+# The link removed again: Paris's CE is back to its own VNet only.
+"$IT_PY" - "$T/msee/config.json" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+ams = next(c for c in cfg["circuits"] if c["name"] == "er-amsterdam")
+ams["globalReach"] = [g for g in ams["globalReach"] if g["peerCircuit"] != "er-paris"]
+json.dump(cfg, open(sys.argv[1], "w"), indent=1)
+PY
+kill -HUP "$(it_pid_of msee)"
+check_wait 15 "reload unlinks them: site C gets nothing of site A's any more" \
+  it_wait_eq 1 "" paths site-c 10.51.0.0/16
+pfx_c() { echo "$(pfx site-c $C.2) $(pfx site-c $C.6)"; }
+check_wait 10 "site C receives exactly its VNet again" it_wait_eq 1 "1 1" pfx_c
 it_finish
