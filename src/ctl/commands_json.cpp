@@ -478,7 +478,7 @@ const std::vector<Command> kCommands = {
                                is Established. 1 unhealthy, 3 unreachable
 )", health},
     {"lab", Section::lab, R"(
-  lab up [--config FILE] [--ce frr|bird|builtin|external] [--no-dataplane]
+  lab up [--config FILE] [--ce frr|bird|builtin|external] [--no-dataplane] [--threads N]
                                namespaces, veths and dot1Q sub-interfaces with the circuit's real
                                /30s and /126s, msee-emu and a CE configured as Microsoft's samples;
                                the data plane (VMs behind the MSEEs, bandwidth, R78/R79); waits

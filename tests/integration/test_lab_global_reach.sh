@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_lab_global_reach.sh [frr|bird|one|all] — issue #13: a two-circuit Global Reach lab, one CE
+# test_lab_global_reach.sh [frr|bird|one|hub|all] — issue #13: a two-circuit Global Reach lab, one CE
 # namespace per circuit, passes traffic site to site through both circuits' MSEEs (R74).
 #   frr:  config/global-reach.json as it is bundled (lab up turns its loopback addressing into
 #         namespaces); lab up chooses one FRR CE per circuit by itself (the circuits are linked by
@@ -17,6 +17,9 @@
 #         lab down without lab.json (a crash) still removes <lab>-ce1.
 #   one:  --one-ce keeps the old shape for a Global Reach config (one CE namespace and router for
 #         both circuits), lab shell ce1 is refused, per-circuit prefixes need --ce-per-circuit.
+#   hub:  Amsterdam linked to London and Paris, msee-emu on two threads (lab up --threads 2):
+#         London's routes are relayed between threads into Amsterdam's site table; traffic site
+#         to site, not transitive, and a link down and up again follows the relayed state.
 set -u
 source "$(dirname "$0")/lib.sh"
 it_need ip python3 iperf3 ping traceroute iptables
@@ -171,5 +174,53 @@ if [ "$WHAT" = all ] || [ "$WHAT" = one ]; then
     bash -c "[ $rc = 3 ] && grep -q 'has one CE, for every circuit' '$T/shell1.txt'"
   down
   check "lab down: nothing left" bash -c "! ip netns list | grep -q '^$N-'"
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = hub ]; then
+  it_need /usr/lib/frr/zebra /usr/lib/frr/bgpd vtysh
+  # Amsterdam linked to London and to Paris: a hub of three, spread over two protocol threads
+  # (Amsterdam and Paris on one, London on the other), so Amsterdam <-> London crosses threads
+  # by message (issue #15) and the site tables' sources are relayed routes.
+  HUB=$T/hub-circuits.json
+  "$IT_PY" - "$GR" "$HUB" <<'PY'
+import copy, json, sys
+cfg = json.load(open(sys.argv[1]))
+paris = copy.deepcopy(cfg["circuits"][1])
+paris["name"] = "er-paris"
+paris["serviceProviderProperties"]["peeringLocation"] = "Paris"
+pp = paris["peerings"][0]
+pp.update(peerASN=65003, primaryPeerAddressPrefix="192.168.30.0/30",
+          secondaryPeerAddressPrefix="192.168.30.4/30")
+pp.pop("ipv6PeeringConfig", None)
+pp["emulation"]["loopback"] = {"primaryPeerAddressPrefix": "127.2.2.0/30",
+                               "secondaryPeerAddressPrefix": "127.2.2.4/30"}
+paris["vnets"] = [{"name": "frc-hub", "region": "francecentral", "addressPrefixes": ["10.3.0.0/16"]}]
+cfg["circuits"].append(paris)
+cfg["circuits"][0]["globalReach"].append({"peerCircuit": "er-paris", "addressPrefix": "192.168.250.8/29"})
+json.dump(cfg, open(sys.argv[2], "w"), indent=1)
+PY
+  up hub --ce frr --no-ce-bfd --threads 2 --config "$HUB"
+  C=$N-ce2
+  check "msee-emu relays Amsterdam's and London's sessions between its two threads" \
+    eq 4 grep -c "Global Reach: er-\(amsterdam\|london\)/AzurePrivatePeering/.* relayed from protocol thread" "$MSEE_LAB_DIR/$N/msee-emu.log"
+  check_wait 15 "site A's CE has site B's 10.60.0.0/16 from both its MSEEs (relayed, R74)" \
+    it_wait_eq 1 "192.168.10.2:12076 192.168.10.6:12076" paths ce 10.60.0.0/16
+  check_wait 15 "site table 1006 (Amsterdam's CE side) sends 10.60.0.0/16 over both of London's links" \
+    it_wait_eq 1 2 bash -c "ip -n $N-er route show table 1006 proto 201 10.60.0.0/16 | grep -c 'via 192.168.20.[15] dev er1p'"
+  check "site A -> site B and back across the threads (ping)" \
+    bash -c "ip netns exec $A ping -c 3 -i 0.2 -W 1 -I 10.50.0.1 10.60.0.1 > /dev/null && ip netns exec $B ping -c 3 -i 0.2 -W 1 -I 10.60.0.1 10.50.0.1 > /dev/null"
+  check "site C (Paris) -> site A, on the same thread (ping)" \
+    ping_from "$C" 10.70.0.1 10.50.0.1
+  check "site B -> site C: unreachable (Global Reach is not transitive, R74)" \
+    bash -c "! ip netns exec $B ping -c 2 -i 0.2 -W 1 -I 10.60.0.1 10.70.0.1 > /dev/null 2>&1"
+  vtysh --vty_socket "$MSEE_LAB_DIR/$N/ce1" -c "configure terminal" -c "router bgp 65002" \
+    -c "neighbor 192.168.20.2 shutdown" > /dev/null
+  check_wait 10 "London's primary session down: table 1006 keeps only London's secondary link" \
+    it_wait_eq 1 "10.60.0.0/16 via 192.168.20.5 dev er1p2v100" bash -c "ip -n $N-er route show table 1006 proto 201 10.60.0.0/16 | xargs"
+  vtysh --vty_socket "$MSEE_LAB_DIR/$N/ce1" -c "configure terminal" -c "router bgp 65002" \
+    -c "no neighbor 192.168.20.2 shutdown" > /dev/null
+  check_wait 30 "... and up again: both of London's links" \
+    it_wait_eq 1 2 bash -c "ip -n $N-er route show table 1006 proto 201 10.60.0.0/16 | grep -c 'via 192.168.20.[15] dev er1p'"
+  down
 fi
 it_finish

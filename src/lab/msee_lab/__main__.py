@@ -104,6 +104,13 @@ def print_report(r):
     print(f"\n{'drill passed' if r['ok'] else 'drill FAILED'}")
 
 
+def threads_arg(text):
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError("at least 1")
+    return n
+
+
 def parser():
     p = argparse.ArgumentParser(prog="msee-ctl", description="msee-emu's lab and drills")
     p.add_argument("--lab-name", dest="name", default="msee-lab",
@@ -141,6 +148,8 @@ def parser():
     u.add_argument("--timeout", type=float, default=120, help="seconds to wait for sessions")
     u.add_argument("--no-dataplane", action="store_true",
                    help="BGP only: no Azure-side namespaces, routes, shaping or filters")
+    u.add_argument("--threads", type=threads_arg, default=None, metavar="N",
+                   help="msee-emu's protocol threads (default: the number of cores)")
     at = ls.add_parser("attach", help="drive msee-emu in containers (a containerlab lab of "
                        "lab/containerlab/) with the drills, the probe and lab shell")
     at.add_argument("--containerlab", metavar="LAB",

@@ -294,8 +294,9 @@ def up(args):
         ev = os.path.join(d, "events.jsonl")
         # MSEE_USER: msee-emu drops root once its sockets are open (--user, issue #14).
         user = ["--user", os.environ["MSEE_USER"]] if os.environ.get("MSEE_USER") else []
+        threads = ["--threads", str(args.threads)] if getattr(args, "threads", None) else []
         rec = util.spawn("msee-emu", [emu_bin(), "--config", conf, *(["--dataplane"] if with_dp else []),
-                                      "--api", "127.0.0.1:8179", *user,
+                                      "--api", "127.0.0.1:8179", *user, *threads,
                                       "--events", ev], os.path.join(d, "msee-emu.log"),
                          state["netns"]["er"])
         state["processes"].append(rec)
