@@ -274,44 +274,38 @@ ApiResponse list_sessions(const Call& c) {
   };
   const auto& sessions = emu.plan().sessions;
   std::vector<Row> rows(sessions.size());
-  emu.on_shards({}, [&](std::size_t k) {
-    for (std::size_t i = 0; i < sessions.size(); ++i) {
-      const auto& s = sessions[i];
-      if (emu.shard_of(s.circuit_index) != k) {
-        continue;
+  emu.on_session_shards([&](std::size_t i, const msee::SessionPlan& s) {
+    auto& r = rows[i];
+    const auto& spk = emu.speaker_of(s);
+    r.admin_down = spk.admin_down(s.name);  // MSEE: R66 — Down while the peering is Disabled
+    if (const auto* p = spk.find_peer(s.name)) {
+      const auto& st = p->stats();
+      r.has_peer = true;
+      r.state = bgp::fsm::to_string(p->state());
+      for (auto n : st.messages_in) r.in += n;
+      for (auto n : st.messages_out) r.out += n;
+      r.flaps = st.flaps;
+      // What the session holds now (after inbound policy), as statePfxRcd counts it (R83).
+      r.received = spk.rib_of(*p).count(
+          spk.peer_id(*p), s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast);
+      r.send_hold = st.send_hold_expired;  // RFC 9687
+      r.last_error = st.last_error;
+      r.since = static_cast<std::uint64_t>(std::max<std::int64_t>(
+          0, since(st.last_state_change).count()));
+      if (const auto* n = p->negotiated()) {
+        r.negotiated = true;
+        r.hold = n->hold_time;
+        r.keepalive = n->keepalive_time;
+        r.four_octet = n->four_octet_as;
+        r.refresh = n->route_refresh;
       }
-      auto& r = rows[i];
-      const auto& spk = emu.speaker_of(s);
-      r.admin_down = spk.admin_down(s.name);  // MSEE: R66 — Down while the peering is Disabled
-      if (const auto* p = spk.find_peer(s.name)) {
-        const auto& st = p->stats();
-        r.has_peer = true;
-        r.state = bgp::fsm::to_string(p->state());
-        for (auto n : st.messages_in) r.in += n;
-        for (auto n : st.messages_out) r.out += n;
-        r.flaps = st.flaps;
-        // What the session holds now (after inbound policy), as statePfxRcd counts it (R83).
-        r.received = spk.rib_of(*p).count(
-            spk.peer_id(*p), s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast);
-        r.send_hold = st.send_hold_expired;  // RFC 9687
-        r.last_error = st.last_error;
-        r.since = static_cast<std::uint64_t>(std::max<std::int64_t>(
-            0, since(st.last_state_change).count()));
-        if (const auto* n = p->negotiated()) {
-          r.negotiated = true;
-          r.hold = n->hold_time;
-          r.keepalive = n->keepalive_time;
-          r.four_octet = n->four_octet_as;
-          r.refresh = n->route_refresh;
-        }
-      }
-      if (auto info = emu.bfd_of(s).session_info(s.name)) {
-        r.has_bfd = true;
-        r.bfd_state = bfd::to_string(info->state);
-        r.bfd_remote = bfd::to_string(info->remote_state);
-        r.bfd_tx_ms = static_cast<std::uint64_t>(info->tx_interval.count() / 1000);
-        r.bfd_detect_ms = static_cast<std::uint64_t>(info->detection_time.count() / 1000);
-      }
+    }
+    if (auto info = emu.bfd_of(s).session_info(s.name)) {
+      r.has_bfd = true;
+      r.bfd_state = bfd::to_string(info->state);
+      r.bfd_remote = bfd::to_string(info->remote_state);
+      r.bfd_tx_ms = static_cast<std::uint64_t>(info->tx_interval.count() / 1000);
+      r.bfd_detect_ms = static_cast<std::uint64_t>(info->detection_time.count() / 1000);
     }
   });
   // The plan's own values, on this thread.

@@ -109,44 +109,38 @@ ApiResponse metrics(const Call& c) {
   };
   const auto& sessions = emu.plan().sessions;
   std::vector<Row> all(sessions.size());
-  emu.on_shards({}, [&](std::size_t k) {
-    for (std::size_t i = 0; i < sessions.size(); ++i) {
-      const auto& s = sessions[i];
-      if (emu.shard_of(s.circuit_index) != k) {
-        continue;
-      }
-      const auto& sp = emu.speaker_of(s);
-      const auto* pp = sp.find_peer(s.name);
-      if (pp == nullptr) {
-        continue;
-      }
-      const auto& p = *pp;
-      auto fam = s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
-      auto& r = all[i];
-      r.present = true;
-      auto at = p.stats().last_state_change;
-      r.last_change = at == std::chrono::system_clock::time_point{}
-                          ? 0.0
-                          : std::chrono::duration<double>(at.time_since_epoch()).count();
-      r.state = static_cast<int>(p.state()) + 1;
-      r.established = p.state() == bgp::fsm::State::Established;
-      r.accepted = sp.rib_of(p).count(sp.peer_id(p), fam);
-      r.flaps = p.stats().flaps;
-      r.send_hold = p.stats().send_hold_expired;
-      r.advertised = sp.advertised_count(p, fam);
-      r.rejected = sp.policy_rejected(p);
-      r.warnings = sp.limit_counters(p).warnings;
-      r.exceeded = sp.limit_counters(p).exceeded;
-      r.admin_down = sp.admin_down(s.name);
-      for (auto n : p.stats().messages_out) {
-        r.out += n;
-      }
-      for (auto n : p.stats().messages_in) {
-        r.in += n;
-      }
-      if (auto info = emu.bfd_of(s).session_info(s.name)) {
-        r.bfd_up = info->state == bfd::State::Up ? 1 : 0;
-      }
+  emu.on_session_shards([&](std::size_t i, const msee::SessionPlan& s) {
+    const auto& sp = emu.speaker_of(s);
+    const auto* pp = sp.find_peer(s.name);
+    if (pp == nullptr) {
+      return;
+    }
+    const auto& p = *pp;
+    auto fam = s.afi == wire::Afi::Ipv4 ? wire::kIpv4Unicast : wire::kIpv6Unicast;
+    auto& r = all[i];
+    r.present = true;
+    auto at = p.stats().last_state_change;
+    r.last_change = at == std::chrono::system_clock::time_point{}
+                        ? 0.0
+                        : std::chrono::duration<double>(at.time_since_epoch()).count();
+    r.state = static_cast<int>(p.state()) + 1;
+    r.established = p.state() == bgp::fsm::State::Established;
+    r.accepted = sp.rib_of(p).count(sp.peer_id(p), fam);
+    r.flaps = p.stats().flaps;
+    r.send_hold = p.stats().send_hold_expired;
+    r.advertised = sp.advertised_count(p, fam);
+    r.rejected = sp.policy_rejected(p);
+    r.warnings = sp.limit_counters(p).warnings;
+    r.exceeded = sp.limit_counters(p).exceeded;
+    r.admin_down = sp.admin_down(s.name);
+    for (auto n : p.stats().messages_out) {
+      r.out += n;
+    }
+    for (auto n : p.stats().messages_in) {
+      r.in += n;
+    }
+    if (auto info = emu.bfd_of(s).session_info(s.name)) {
+      r.bfd_up = info->state == bfd::State::Up ? 1 : 0;
     }
   });
   std::vector<Row> rows;

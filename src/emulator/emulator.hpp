@@ -88,6 +88,9 @@ class Emulator {
   // thread.
   void on_shards(const std::vector<std::size_t>& which,
                  const std::function<void(std::size_t)>& f);
+  // on_shards() over every shard, calling f(i, session) for each planned session i on the
+  // thread of the shard that owns it (a per-session copy for the API).
+  void on_session_shards(const std::function<void(std::size_t, const msee::SessionPlan&)>& f);
   void shutdown(const std::string& message, std::function<void()> done);
   void request_refresh_all();
   // `peering update --state` (MSEE: R66, R67): Disabled shuts both paths' sessions (Cease/
