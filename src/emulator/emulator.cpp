@@ -154,6 +154,7 @@ Emulator::Emulator(boost::asio::io_context& control, msee::EmulatorConfig config
     : io_(control), config_(std::move(config)), events_(events) {
   plan_ = msee::make_plan(config_, catalogue);
   make_shards(threads);
+  set_up_relays();  // MSEE: R74 — Global Reach links between shards
 }
 
 Emulator::~Emulator() {
@@ -184,7 +185,6 @@ bool Emulator::start() {
                "them up), or use \"emulator\": {{\"addressing\": \"loopback\"}}");
     return false;
   }
-  set_up_relays();  // MSEE: R74 — Global Reach links between shards
   if (!start_dataplane()) {
     return false;
   }

@@ -18,6 +18,7 @@
 
 namespace msee::emulator {
 
+// At construction (the shards' io_contexts not yet running) and in reload() (shards parked).
 void Emulator::set_up_relays() {
   std::map<std::string, const msee::SessionPlan*> by_name;
   for (const auto& s : plan_.sessions) {

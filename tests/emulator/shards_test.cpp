@@ -1,5 +1,6 @@
 // The emulator's shards (issue #15; src/emulator/shards.cpp): which circuits go to which
-// protocol thread (Global Reach pairs together, R74; the rest balanced by sessions), that each
+// protocol thread (Global Reach pairs together, R74; the rest balanced by sessions; a big hub
+// spread, its links relayed by message), that each
 // shard's Speaker holds its own circuits' sessions and routes only, that every shard runs on a
 // thread of its own, that exclusive() really parks them while the control thread works, and
 // that on_shards() visits each on its own thread without stopping the others.
@@ -239,4 +240,56 @@ TEST_CASE("Shards: threads 0 keeps one shard on the caller's io_context", "[emul
   std::thread::id where;
   emu.on_shards({}, [&](std::size_t) { where = std::this_thread::get_id(); });
   CHECK(where == std::this_thread::get_id());  // no thread to visit: runs here
+}
+
+TEST_CASE("Shards: a linked session's routes cross to the other shard by message (R74)",
+          "[emulator][shards]") {
+  // The hub of the test above on two threads: h and c on shard 0, b and d on shard 1. b's CE
+  // announces a prefix; b's shard relays it and h's shard imports it into h's table. The
+  // shards' io_contexts are run here, one after the other (no threads started).
+  auto cfg = parse(R"({"circuits": [)" + circuit("h", 1) +
+                   R"(, "globalReach": [{"peerCircuit": "b", "addressPrefix": "192.168.250.0/29"},
+                                        {"peerCircuit": "c", "addressPrefix": "192.168.250.8/29"},
+                                        {"peerCircuit": "d", "addressPrefix": "192.168.250.16/29"}]}, )" +
+                   circuit("b", 2) + "}, " + circuit("c", 3) + "}, " + circuit("d", 4) + "}]}");
+  boost::asio::io_context control;
+  speaker::EventLog events;
+  emulator::Emulator emu(control, cfg, msee::builtin_catalogue(), events, 2);
+  REQUIRE(emu.shard_of(0) != emu.shard_of(1));
+  auto run_all = [&] {
+    for (int round = 0; round < 4; ++round) {
+      for (std::size_t k = 0; k < emu.shard_count(); ++k) {
+        emu.shard_io(k).restart();
+        emu.shard_io(k).poll();
+      }
+    }
+  };
+  run_all();
+  // The UPDATE as b's primary session would hand it over (the Speaker is the peer's observer).
+  auto& b = const_cast<speaker::Speaker&>(emu.speaker_of_circuit(1));
+  auto& b_peer = const_cast<bgp::io::Peer&>(*b.find_peer("b/AzurePrivatePeering/primary"));
+  bgp::wire::UpdateMessage u;
+  u.attributes.origin = bgp::wire::Origin::Igp;
+  u.attributes.as_path = bgp::wire::AsPath{{{bgp::wire::AsSegmentType::AsSequence, {65002}}}};
+  u.attributes.next_hop = *bgp::wire::IpAddress::parse("192.168.2.1");
+  u.nlri = {*bgp::wire::Prefix::parse("10.60.0.0/16")};
+  b.on_update(b_peer, std::move(u));
+  const auto& h = emu.speaker_of_circuit(0);
+  const auto& h_table = h.rib_of(*h.find_peer("h/AzurePrivatePeering/primary"));
+  const auto prefix = *bgp::wire::Prefix::parse("10.60.0.0/16");
+  CHECK(h_table.best(prefix) == nullptr);  // not before the shards ran their messages
+  run_all();
+  const auto* best = h_table.best(prefix);
+  REQUIRE(best != nullptr);
+  CHECK(best->peer == h.peer_id(*h.find_peer("b/AzurePrivatePeering/primary")));
+  CHECK(h.is_remote("b/AzurePrivatePeering/primary"));
+  // c's table (on h's shard, not linked to b) does not get it: only the importer.
+  const auto& c_table = h.rib_of(*h.find_peer("c/AzurePrivatePeering/primary"));
+  CHECK(c_table.best(prefix) == nullptr);
+  // Withdrawn on b: gone from h's table once the shards ran again.
+  bgp::wire::UpdateMessage w;
+  w.withdrawn_routes = {prefix};
+  b.on_update(b_peer, std::move(w));
+  run_all();
+  CHECK(h_table.best(prefix) == nullptr);
 }
