@@ -1,9 +1,9 @@
 // The emulator's shards (issue #15; src/emulator/shards.cpp): which circuits go to which
 // protocol thread (Global Reach pairs together, R74; the rest balanced by sessions; a big hub
-// spread, its links relayed by message), that each
-// shard's Speaker holds its own circuits' sessions and routes only, that every shard runs on a
-// thread of its own, that exclusive() really parks them while the control thread works, and
-// that on_shards() visits each on its own thread without stopping the others.
+// spread, its links relayed by message, global_reach.cpp), that each shard's Speaker holds its
+// own circuits' sessions and routes only, that every shard runs on a thread of its own, that
+// exclusive() really parks them while the control thread works, and that on_shards() visits
+// each on its own thread without stopping the others.
 #include <catch2/catch.hpp>
 
 #include <boost/asio/io_context.hpp>
