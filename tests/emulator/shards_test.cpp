@@ -50,6 +50,15 @@ std::string location() {
          circuit("b", 2) + "}, " + circuit("c", 3) + "}, " + circuit("d", 4) + "}]}";
 }
 
+// h linked by Global Reach to b, c and d: one group of four circuits, 8 sessions.
+std::string hub() {
+  return R"({"circuits": [)" + circuit("h", 1) +
+         R"(, "globalReach": [{"peerCircuit": "b", "addressPrefix": "192.168.250.0/29"},
+                              {"peerCircuit": "c", "addressPrefix": "192.168.250.8/29"},
+                              {"peerCircuit": "d", "addressPrefix": "192.168.250.16/29"}]}, )" +
+         circuit("b", 2) + "}, " + circuit("c", 3) + "}, " + circuit("d", 4) + "}]}";
+}
+
 msee::EmulatorConfig parse(const std::string& text) {
   auto r = config::parse_emulator_config(text);
   INFO((r ? std::string() : test::dump(r.error())));
@@ -76,12 +85,7 @@ TEST_CASE("Shards: Global Reach pairs stay together, the rest is balanced by ses
 
 TEST_CASE("Shards: a Global Reach hub bigger than a fair share is spread, its links by message",
           "[emulator][shards]") {
-  // h linked to b, c and d: one group of 8 sessions, 4 circuits.
-  auto cfg = parse(R"({"circuits": [)" + circuit("h", 1) +
-                   R"(, "globalReach": [{"peerCircuit": "b", "addressPrefix": "192.168.250.0/29"},
-                                        {"peerCircuit": "c", "addressPrefix": "192.168.250.8/29"},
-                                        {"peerCircuit": "d", "addressPrefix": "192.168.250.16/29"}]}, )" +
-                   circuit("b", 2) + "}, " + circuit("c", 3) + "}, " + circuit("d", 4) + "}]}");
+  auto cfg = parse(hub());
   auto plan = msee::make_plan(cfg, msee::builtin_catalogue());
   // Two threads: fair share 4 sessions, the group of 4 circuits weighs 8: spread circuit by
   // circuit. Four threads: one each. One thread: nothing to spread.
@@ -247,11 +251,7 @@ TEST_CASE("Shards: a linked session's routes cross to the other shard by message
   // The hub of the test above on two threads: h and c on shard 0, b and d on shard 1. b's CE
   // announces a prefix; b's shard relays it and h's shard imports it into h's table. The
   // shards' io_contexts are run here, one after the other (no threads started).
-  auto cfg = parse(R"({"circuits": [)" + circuit("h", 1) +
-                   R"(, "globalReach": [{"peerCircuit": "b", "addressPrefix": "192.168.250.0/29"},
-                                        {"peerCircuit": "c", "addressPrefix": "192.168.250.8/29"},
-                                        {"peerCircuit": "d", "addressPrefix": "192.168.250.16/29"}]}, )" +
-                   circuit("b", 2) + "}, " + circuit("c", 3) + "}, " + circuit("d", 4) + "}]}");
+  auto cfg = parse(hub());
   boost::asio::io_context control;
   speaker::EventLog events;
   emulator::Emulator emu(control, cfg, msee::builtin_catalogue(), events, 2);

@@ -182,23 +182,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = hub ]; then
   # (Amsterdam and Paris on one, London on the other), so Amsterdam <-> London crosses threads
   # by message (issue #15) and the site tables' sources are relayed routes.
   HUB=$T/hub-circuits.json
-  "$IT_PY" - "$GR" "$HUB" <<'PY'
-import copy, json, sys
-cfg = json.load(open(sys.argv[1]))
-paris = copy.deepcopy(cfg["circuits"][1])
-paris["name"] = "er-paris"
-paris["serviceProviderProperties"]["peeringLocation"] = "Paris"
-pp = paris["peerings"][0]
-pp.update(peerASN=65003, primaryPeerAddressPrefix="192.168.30.0/30",
-          secondaryPeerAddressPrefix="192.168.30.4/30")
-pp.pop("ipv6PeeringConfig", None)
-pp["emulation"]["loopback"] = {"primaryPeerAddressPrefix": "127.2.2.0/30",
-                               "secondaryPeerAddressPrefix": "127.2.2.4/30"}
-paris["vnets"] = [{"name": "frc-hub", "region": "francecentral", "addressPrefixes": ["10.3.0.0/16"]}]
-cfg["circuits"].append(paris)
-cfg["circuits"][0]["globalReach"].append({"peerCircuit": "er-paris", "addressPrefix": "192.168.250.8/29"})
-json.dump(cfg, open(sys.argv[2], "w"), indent=1)
-PY
+  "$IT_PY" "$IT_LIB_DIR/paris_circuit.py" "$GR" "$HUB" --link-from er-amsterdam
   up hub --ce frr --no-ce-bfd --threads 2 --config "$HUB"
   C=$N-ce2
   check "msee-emu relays Amsterdam's and London's sessions between its two threads" \

@@ -20,21 +20,7 @@ it_require_ports "$A.2 179" "$A.6 179" "$B.2 179" "$B.6 179" "$A.1 179" "$A.5 17
   "$C.1 179" "$C.5 179" "$C.2 179" "$C.6 179"
 
 GR=$T/three-circuits.json
-"$IT_PY" - "$MSEE_SOURCE_DIR/config/global-reach.json" "$GR" <<'PY'
-import copy, json, sys
-cfg = json.load(open(sys.argv[1]))
-paris = copy.deepcopy(cfg["circuits"][1])
-paris["name"] = "er-paris"
-paris["serviceProviderProperties"]["peeringLocation"] = "Paris"
-pp = paris["peerings"][0]
-pp.update(peerASN=65003, primaryPeerAddressPrefix="192.168.30.0/30",
-          secondaryPeerAddressPrefix="192.168.30.4/30")
-pp["emulation"]["loopback"] = {"primaryPeerAddressPrefix": "127.2.2.0/30",
-                               "secondaryPeerAddressPrefix": "127.2.2.4/30"}
-paris["vnets"] = [{"name": "frc-hub", "region": "francecentral", "addressPrefixes": ["10.3.0.0/16"]}]
-cfg["circuits"].append(paris)
-json.dump(cfg, open(sys.argv[2], "w"), indent=1)
-PY
+"$IT_PY" "$IT_LIB_DIR/paris_circuit.py" "$MSEE_SOURCE_DIR/config/global-reach.json" "$GR"
 # Each site's CE is the lab's FRR CE for its circuit; the second prefix leaves through a transit
 # AS (a public ASN in the path, which Global Reach must keep).
 site_conf() {  # site_conf CIRCUIT DIR ASN PREFIX TRANSIT_PREFIX
