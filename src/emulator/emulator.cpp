@@ -15,6 +15,11 @@ namespace msee::emulator {
 
 namespace wire = bgp::wire;
 
+namespace {
+// The table of a shard's Speaker holding what other shards relay (remote neighbours, R74).
+constexpr const char* kRelayedTable = "relayed from other threads";
+}  // namespace
+
 speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, const msee::Plan& plan,
                                         const std::vector<std::size_t>* circuits) {
   auto mine = [&](std::size_t c) {

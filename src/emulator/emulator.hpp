@@ -42,9 +42,6 @@
 
 namespace msee::emulator {
 
-// The table of a shard's Speaker holding what other shards relay (remote neighbours, R74).
-inline constexpr const char* kRelayedTable = "relayed from other threads";
-
 // The Speaker configuration for a plan (pure; unit-tested); with `circuits`, only the
 // sessions and advertisements of those circuits (one shard's), and every private-peering
 // session of the other circuits as a remote neighbour (Global Reach by message, R74).

@@ -78,13 +78,17 @@ bool Speaker::apply_relayed(std::string_view name, const RelayedPaths& in) {
   // Before its paths: the decision reads it (as on_established does for a session).
   set_peer_info(*ps, in.info);
   for (const auto& [p, attrs] : in.paths) {
-    for (auto t : ps->tables) {
-      bool best_changed = false;
-      if (attrs) {
-        best_changed = tables_[t].rib->update(p, ps->id, attrs_.intern(*attrs));
-      } else {
-        best_changed = tables_[t].rib->withdraw(p, ps->id);
+    // Interned once; each table holding the path takes its own reference (as apply_import).
+    rib::AttrId id = rib::kNoAttr;
+    if (attrs) {
+      id = attrs_.intern(*attrs);
+      for (std::size_t i = 1; i < ps->tables.size(); ++i) {
+        attrs_.ref(id);
       }
+    }
+    for (auto t : ps->tables) {
+      bool best_changed = attrs ? tables_[t].rib->update(p, ps->id, id)
+                                : tables_[t].rib->withdraw(p, ps->id);
       if (best_changed) {
         changed(t, p);
       }
