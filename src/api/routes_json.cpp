@@ -102,18 +102,16 @@ ApiResponse route_table_summary(const Call& c) {
   }
   const auto& s = *std::get<const msee::SessionPlan*>(found);
   msee::SessionState st;
-  c.emu.on_shards({c.emu.shard_of(s.circuit_index)}, [&](std::size_t) {
-    const auto& speaker = c.emu.speaker_of(s);
-    const auto* peer = speaker.find_peer(s.name);
-    if (peer != nullptr) {
-      st.established = peer->state() == bgp::fsm::State::Established;
-      st.state = bgp::fsm::to_string(peer->state());
-      st.prefixes_received = speaker.rib_of(*peer).count(speaker.peer_id(*peer), unicast(s));
-      st.since_change = since(peer->stats().last_state_change);
-    } else {
-      st.state = "Idle";  // peering Disabled: no session
-    }
-  });
+  // From the status board: no wait for the session's protocol thread (issue #15).
+  auto status = c.emu.session_status(static_cast<std::size_t>(&s - c.emu.plan().sessions.data()));
+  if (status.present) {
+    st.established = status.state == bgp::fsm::State::Established;
+    st.state = bgp::fsm::to_string(status.state);
+    st.prefixes_received = status.accepted;
+    st.since_change = since(status.stats.last_state_change);
+  } else {
+    st.state = "Idle";  // peering Disabled: no session
+  }
   auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::steady_clock::now() - c.started);
   json value = json::array();

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "bgp/wire/types.hpp"
+
 namespace msee::api::detail {
 
 class JsonRows {
@@ -18,6 +20,9 @@ class JsonRows {
   void field(std::string_view key, std::string_view value);
   void field(std::string_view key, std::uint64_t value);
   void flag(std::string_view key, bool value);  // true/false (not an overload: field(k, 5))
+  // The address as text ("192.0.2.1", "2001:db8::1"): what to_string() gives, without its
+  // sprintf for IPv4 (two per session row of /v1/sessions).
+  void address(std::string_view key, const bgp::wire::IpAddress& value);
   // A nested object as the value of `key`, until end_object().
   void begin_object(std::string_view key);
   void end_object();
@@ -26,7 +31,7 @@ class JsonRows {
   std::string finish() &&;
 
  private:
-  void key(std::string_view k);
+  void key(std::string_view k);  // our own field names: ASCII, nothing to escape
   void string(std::string_view s);
   std::string out_;
   bool first_row_ = true;

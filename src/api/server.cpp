@@ -62,10 +62,10 @@ http::response<http::string_body> parse_failure(const ApiResponse& e) {
 }  // namespace
 
 // Concurrency contract: everything here runs on the control io_context thread, apart from the
-// protocol threads; each request is answered with them parked (Emulator::exclusive) or, for
-// the per-session reads, by a short visit to each (Emulator::on_shards), so the HTTP work
-// never runs on a protocol thread. Connection coroutines interleave only at their
-// co_awaits.
+// protocol threads; each request is answered with them parked (Emulator::exclusive), from
+// the status board (sessions, summary, /metrics: no protocol thread is asked), or by a short
+// visit to one (a route table's walk, Emulator::on_shards), so the HTTP work never runs on a
+// protocol thread. Connection coroutines interleave only at their co_awaits.
 struct ApiServer::Impl {
   Impl(asio::io_context& i, emulator::Emulator& e, ApiConfig c)
       : io(i), emulator(e), config(std::move(c)) {}
@@ -74,9 +74,10 @@ struct ApiServer::Impl {
   ApiConfig config;
   asio::ip::tcp::acceptor acceptor{io};
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  // Where deferred answers are written (ApiResponse::render): made at the first one, so its
-  // threads start after the privileges are dropped; two, so one big table does not hold up
-  // another, and this thread goes on answering the small requests meanwhile.
+  // Where deferred answers (route tables of up to 10,000 rows, ApiResponse::render) are
+  // written: made at the first one, so its threads start after the privileges are dropped;
+  // two, so one big table does not hold up another, and this thread goes on answering the
+  // small requests meanwhile.
   std::unique_ptr<asio::thread_pool> render_pool;
   // A coroutine function, not a lambda: a lambda coroutine's captures live in the lambda
   // object, gone once co_spawn has started it; parameters live in the coroutine's frame.

@@ -261,10 +261,13 @@ void Emulator::on_bfd_change(const std::string& name, bfd::State from, bfd::Stat
   log::info("{}: BFD {} -> {} ({})", name, bfd::to_string(from), bfd::to_string(to),
             bfd::to_string(diag));
   events_.bfd(name, bfd::to_string(from), bfd::to_string(to), bfd::to_string(diag));
+  auto& sh = shard_of_session(name);
+  if (const auto* p = sh.speaker->find_peer(name); p != nullptr && threaded_) {
+    mark_dirty(sh, sh.speaker->peer_id(*p));  // the status board (status.cpp)
+  }
   if (from != bfd::State::Up || to == bfd::State::Up) {
     return;
   }
-  auto& sh = shard_of_session(name);
   if (auto info = sh.bfd->session_info(name); info && info->remote_state == bfd::State::AdminDown) {
     // RFC 5882 §3.2: a neighbour that signals AdminDown took BFD down on purpose (the CE
     // turned it off); that is not a path failure and the BGP session stays.
@@ -375,6 +378,9 @@ Result<std::vector<std::string>, std::string> Emulator::reload(
   config_ = std::move(config);
   plan_ = std::move(plan);
   set_up_relays();  // MSEE: R74 — a link added or removed between shards
+  if (threads_started_) {
+    rebuild_status_board();  // the plan's order may have changed
+  }
   return changes;
 }
 

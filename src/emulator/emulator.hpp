@@ -55,6 +55,29 @@ speaker::RouterConfig router_config_for(const msee::EmulatorConfig& config, cons
 std::vector<std::size_t> assign_shards(const msee::Plan& plan, std::size_t circuits,
                                        std::size_t shards);
 
+// One planned session as the API shows it (GET /v1/sessions, /metrics, routeTablesSummary): a
+// value, copied out of the status board (status.cpp) without waiting for the session's shard.
+struct SessionStatus {
+  bool present = false;     // its shard's Speaker has the neighbour
+  bool admin_down = false;  // MSEE: R66 — the peering is Disabled
+  bgp::fsm::State state = bgp::fsm::State::Idle;
+  bgp::io::PeerStats stats;
+  bool negotiated = false;  // Established: the four below hold
+  std::uint16_t hold_time = 0, keepalive_time = 0;
+  bool four_octet_as = false, route_refresh = false;
+  std::uint64_t accepted = 0;    // prefixes held from the CE in the session's family (R83)
+  std::uint64_t advertised = 0;  // prefixes sent to it in that family
+  std::uint64_t policy_rejected = 0;
+  speaker::Speaker::LimitCounters limits;  // R37
+  struct Bfd {
+    bfd::State state = bfd::State::Down;
+    bfd::State remote_state = bfd::State::Down;
+    std::chrono::microseconds tx_interval{0};
+    std::chrono::microseconds detection_time{0};
+  };
+  std::optional<Bfd> bfd;  // none: the session runs no BFD
+};
+
 class Emulator {
  public:
   Emulator(boost::asio::io_context& control, msee::EmulatorConfig config,
@@ -134,6 +157,14 @@ class Emulator {
   // The circuit now: each session's state and the CE's prefixes on each link.
   msee::FailoverSnapshot snapshot(const std::string& circuit) const;
 
+  // Planned session i (or every one, in plan order) as its shard last published it (issue #15:
+  // an API read never waits for a busy protocol thread). A shard publishes a session at the
+  // end of each handler that changed it (Speaker::set_status_hook, BFD state changes) and
+  // every second (counters only KEEPALIVEs move, BFD timers); without shard threads, before
+  // they start and inside exclusive() the values are read on the spot. Control thread only.
+  SessionStatus session_status(std::size_t i) const;
+  std::vector<SessionStatus> session_statuses() const;
+
   const msee::Plan& plan() const { return plan_; }
   const msee::EmulatorConfig& config() const { return config_; }
   // The Speaker and BFD transport of a session's (or circuit's) shard.
@@ -211,6 +242,12 @@ class Emulator {
     std::vector<Relay> relays;
     std::size_t relay_watch = 0;  // Speaker::add_route_watch handle while relays exist
     bool relay_posted = false;
+    // status.cpp: the plan index of each of its own neighbours (by PeerId; npos for the
+    // others), the ones changed by the handler running now, and the once-a-second refresh.
+    std::vector<std::size_t> session_of_peer;
+    std::vector<rib::PeerId> dirty;
+    std::vector<char> is_dirty;  // by PeerId
+    std::unique_ptr<boost::asio::steady_timer> status_timer;
   };
   class Parked {
    public:
@@ -232,6 +269,21 @@ class Emulator {
   void relay_changed(std::size_t k);
   void flush_relays(std::size_t k);
   void stop_threads();
+  // status.cpp: the status board. Each shard writes its own sessions' slots (on its thread, or
+  // on the control thread while parked or before the threads start); the control thread reads.
+  struct StatusSlot {
+    mutable std::mutex m;
+    SessionStatus s;
+  };
+  SessionStatus read_status(const Shard& sh, const msee::SessionPlan& s) const;
+  // Maps every shard's neighbours to plan sessions and publishes them all (at start, after a
+  // reload): with the shards parked or not yet running.
+  void rebuild_status_board();
+  void mark_dirty(Shard& sh, rib::PeerId id);
+  void publish_dirty(Shard& sh);
+  void start_status_refresh(Shard& sh);
+  bool status_live() const { return threaded_ && threads_started_ && !in_exclusive_; }
+  std::vector<std::unique_ptr<StatusSlot>> board_;  // by plan session index
   Shard& shard_of_session(const std::string& session);
   speaker::Speaker& sp(const std::string& session) { return *shard_of_session(session).speaker; }
   std::vector<std::unique_ptr<Shard>> shards_;

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstring>
 #include <exception>
+#include <map>
 #include <memory>
 
 #include "kernel/helpers.hpp"
@@ -79,7 +80,13 @@ struct IfaddrsDeleter {
   void operator()(ifaddrs* p) const { ::freeifaddrs(p); }
 };
 
-std::optional<LinkInfo> lookup_in(const ifaddrs* first, const IpAddress& wanted);
+const ifaddrs* entry_for(const ifaddrs* first, const IpAddress& wanted);
+std::optional<LinkInfo> link_of(const ifaddrs* first, const ifaddrs* hit);
+
+// `wanted`'s link in one getifaddrs() snapshot.
+std::optional<LinkInfo> lookup_in(const ifaddrs* first, const IpAddress& wanted) {
+  return link_of(first, entry_for(first, wanted));
+}
 
 std::optional<LinkInfo> interface_for_address_impl(const IpAddress& wanted) {
   ifaddrs* raw = nullptr;
@@ -90,22 +97,32 @@ std::optional<LinkInfo> interface_for_address_impl(const IpAddress& wanted) {
   return lookup_in(list.get(), wanted);
 }
 
-std::vector<std::optional<LinkInfo>> interfaces_for_addresses_impl(
-    const std::vector<IpAddress>& wanted) {
-  std::vector<std::optional<LinkInfo>> out(wanted.size());
+AddressLinks interfaces_for_addresses_impl(const std::vector<IpAddress>& wanted) {
+  AddressLinks out;
+  out.of.assign(wanted.size(), -1);
   ifaddrs* raw = nullptr;
   if (::getifaddrs(&raw) != 0) {
     return out;
   }
   std::unique_ptr<ifaddrs, IfaddrsDeleter> list(raw);
+  std::map<const ifaddrs*, int> seen;  // each link's details are read once per snapshot
   for (std::size_t i = 0; i < wanted.size(); ++i) {
-    out[i] = lookup_in(list.get(), wanted[i]);
+    const auto* hit = entry_for(list.get(), wanted[i]);
+    auto it = seen.find(hit);
+    if (it == seen.end()) {
+      auto link = link_of(list.get(), hit);
+      it = seen.emplace(hit, link ? static_cast<int>(out.links.size()) : -1).first;
+      if (link) {
+        out.links.push_back(std::move(*link));
+      }
+    }
+    out.of[i] = it->second;
   }
   return out;
 }
 
-// `wanted`'s link in one getifaddrs() snapshot.
-std::optional<LinkInfo> lookup_in(const ifaddrs* first, const IpAddress& wanted) {
+// The snapshot's entry that holds `wanted` (nullptr: none).
+const ifaddrs* entry_for(const ifaddrs* first, const IpAddress& wanted) {
   const IpAddress a = unmap_v4(wanted);
   struct View {
     const ifaddrs* head;
@@ -130,6 +147,15 @@ std::optional<LinkInfo> lookup_in(const ifaddrs* first, const IpAddress& wanted)
       }
     }
   }
+  return hit;
+}
+
+// The link of a snapshot entry `hit` (nullopt for nullptr or a nameless entry).
+std::optional<LinkInfo> link_of(const ifaddrs* first, const ifaddrs* hit) {
+  struct View {
+    const ifaddrs* head;
+    const ifaddrs* get() const { return head; }
+  } list{first};
   if (hit == nullptr || hit->ifa_name == nullptr) {
     return std::nullopt;
   }
@@ -189,11 +215,11 @@ std::optional<LinkInfo> interface_for_address(const IpAddress& a) {
   }
 }
 
-std::vector<std::optional<LinkInfo>> interfaces_for_addresses(const std::vector<IpAddress>& a) {
+AddressLinks interfaces_for_addresses(const std::vector<IpAddress>& a) {
   try {
     return interfaces_for_addresses_impl(a);
   } catch (const std::exception&) {
-    return std::vector<std::optional<LinkInfo>>(a.size());
+    return AddressLinks{{}, std::vector<int>(a.size(), -1)};
   }
 }
 

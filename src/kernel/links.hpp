@@ -32,8 +32,13 @@ struct LinkInfo {
 std::optional<LinkInfo> interface_for_address(const bgp::wire::IpAddress& a);
 // The same for many addresses from one snapshot of the kernel's addresses (a getifaddrs()
 // per address is a netlink dump of every address: quadratic for thousands of sessions).
-std::vector<std::optional<LinkInfo>> interfaces_for_addresses(
-    const std::vector<bgp::wire::IpAddress>& a);
+// Thousands of sessions sit on a few links: each link found is in `links` once, and of[i] is
+// the index there of a[i]'s link (-1: none).
+struct AddressLinks {
+  std::vector<LinkInfo> links;
+  std::vector<int> of;
+};
+AddressLinks interfaces_for_addresses(const std::vector<bgp::wire::IpAddress>& a);
 
 struct Neighbour {
   bgp::wire::IpAddress address;

@@ -25,6 +25,7 @@ wire::AfiSafi family_of(const wire::Prefix& p) {
 
 void Speaker::on_update(Peer& peer, wire::UpdateMessage&& update) {
   auto& ps = state_of(peer);
+  touched(ps.id);
   if (auto eor = update.end_of_rib()) {
     log::info("peer {}: End-of-RIB {} ({} routes)", peer.name(), wire::to_string(*eor),
               home(ps).count(ps.id, *eor));
@@ -214,6 +215,7 @@ void Speaker::on_route_refresh(Peer& peer, const wire::RouteRefreshMessage& rr) 
     return;
   }
   auto& ps = state_of(peer);
+  touched(ps.id);
   switch (rr.subtype) {
     case wire::RouteRefreshSubtype::Normal: {
       if (std::find(n->families.begin(), n->families.end(), rr.afi_safi) == n->families.end()) {

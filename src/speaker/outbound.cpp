@@ -141,6 +141,7 @@ void Speaker::flush(PeerState& ps) {
   if (n == nullptr) {
     return;
   }
+  touched(ps.id);  // UPDATEs sent, prefixes advertised
   auto ectx = export_context(ps, n->peer_as);
   auto rule = export_rule(ps);
   auto ctx = peer.encode_context();

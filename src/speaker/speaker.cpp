@@ -267,6 +267,7 @@ void Speaker::on_state_change(Peer& peer, fsm::State from, fsm::State to) {
   log::info("peer {}: {} -> {}", peer.name(), fsm::to_string(from), fsm::to_string(to));
   events_.session_state(peer.name(), peer.transport().address, from, to);
   mrt_state_change(peer, from, to);
+  touched(state_of(peer).id);
   if (from == fsm::State::Established || to == fsm::State::Established) {
     watch_peer(state_of(peer).id);
   }
@@ -285,6 +286,7 @@ void Speaker::on_established(Peer& peer, const fsm::Negotiated& n) {
             n.four_octet_as ? ", 4-octet AS" : "", n.extended_message ? ", extended message" : "");
   events_.established(peer.name(), n);
   auto& ps = state_of(peer);
+  touched(ps.id);
   rib::PeerInfo info;
   info.weight = ps.config->weight;
   info.ebgp = n.peer_as != config_.asn;
@@ -310,6 +312,7 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
   }
   events_.session_down(peer.name(), down);
   auto& ps = state_of(peer);
+  touched(ps.id);
   ps.out.reset();
   ps.limit_tripped = false;
   ps.limit_v4.reset();
@@ -345,6 +348,7 @@ void Speaker::on_down(Peer& peer, const fsm::SessionDown& down) {
         }
       }
       watch_peer(id);
+      touched(id);
       log::info("peer {}: restart time expired: {} stale route(s) removed", name, n);
     });
     return;
@@ -400,6 +404,7 @@ bool Speaker::set_admin_down(std::string_view name, bool down, const std::string
     return true;
   }
   ps->admin_down = down;
+  touched(ps->id);
   if (down) {
     log::info("peer {}: administratively down: {}", name, reason);
     ps->peer->stop(

@@ -130,6 +130,13 @@ class Speaker : public bgp::io::PeerObserver {
   };
   std::size_t add_route_watch(RouteWatch w);
   void remove_route_watch(std::size_t handle);
+  // Something the API shows of a neighbour may have changed: its state, counters, routes held
+  // or sent, administrative state. `hook` gets its id, on this thread, at the start of the
+  // handler that changes it; it should only take note (the emulator republishes that
+  // neighbour's status once the handler is over, for its API thread: issue #15). KEEPALIVEs
+  // are not reported: their counters may lag until the next report.
+  void set_status_hook(std::function<void(rib::PeerId)> hook) { status_hook_ = std::move(hook); }
+
   // A neighbour's routes usable for forwarding: its session is Established (a remote
   // neighbour's: its source's session, as last relayed).
   bool source_up(rib::PeerId id) const;
@@ -307,6 +314,12 @@ class Speaker : public bgp::io::PeerObserver {
   void mrt_state_change(const bgp::io::Peer& peer, bgp::fsm::State from, bgp::fsm::State to);
   void schedule_mrt_flush();
   std::unique_ptr<mrt::Recorder> mrt_;
+  std::function<void(rib::PeerId)> status_hook_;
+  void touched(rib::PeerId id) const {
+    if (status_hook_) {
+      status_hook_(id);
+    }
+  }
   std::vector<std::pair<std::size_t, RouteWatch>> watches_;  // handle, watch
   std::size_t next_watch_ = 1;
   void watch_peer(rib::PeerId id) {

@@ -293,3 +293,64 @@ TEST_CASE("Shards: a linked session's routes cross to the other shard by message
   run_all();
   CHECK(h_table.best(prefix) == nullptr);
 }
+
+TEST_CASE("Shards: the status board answers without waiting for a busy protocol thread",
+          "[emulator][shards]") {
+  boost::asio::io_context control;
+  speaker::EventLog events;
+  emulator::Emulator emu(control, parse(location()), msee::builtin_catalogue(), events, 2);
+  emu.start_threads();
+  const auto& sessions = emu.plan().sessions;
+  std::size_t i = 0;
+  while (i < sessions.size() && sessions[i].name != "c/AzurePrivatePeering/primary") {
+    ++i;
+  }
+  REQUIRE(i < sessions.size());
+  auto st = emu.session_status(i);
+  CHECK(st.present);
+  CHECK(st.state == bgp::fsm::State::Idle);  // not started: no listener, no connection
+  CHECK(st.accepted == 0);
+  CHECK(emu.session_statuses().size() == sessions.size());
+
+  // The CE's UPDATE, handled on c's shard thread: on the board once that handler is over.
+  auto k = emu.shard_of(sessions[i].circuit_index);
+  auto& sp = const_cast<speaker::Speaker&>(emu.speaker_of(sessions[i]));
+  auto& peer = const_cast<bgp::io::Peer&>(*sp.find_peer(sessions[i].name));
+  boost::asio::post(emu.shard_io(k), [&] {
+    bgp::wire::UpdateMessage u;
+    u.attributes.origin = bgp::wire::Origin::Igp;
+    u.attributes.as_path = bgp::wire::AsPath{{{bgp::wire::AsSegmentType::AsSequence, {65003}}}};
+    u.attributes.next_hop = *bgp::wire::IpAddress::parse("192.168.3.1");
+    u.nlri = {*bgp::wire::Prefix::parse("10.70.0.0/16"), *bgp::wire::Prefix::parse("10.71.0.0/16")};
+    sp.on_update(peer, std::move(u));
+  });
+  for (int n = 0; n < 200 && emu.session_status(i).accepted != 2; ++n) {
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(emu.session_status(i).accepted == 2);
+
+  // That shard stuck in a long handler: the board still answers, at once, with what it holds.
+  std::atomic<bool> release{false}, busy{false};
+  boost::asio::post(emu.shard_io(k), [&] {
+    busy = true;
+    while (!release) {
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  while (!busy) {
+    std::this_thread::sleep_for(1ms);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto all = emu.session_statuses();
+  CHECK(std::chrono::steady_clock::now() - t0 < 100ms);
+  CHECK(all[i].accepted == 2);
+  CHECK_FALSE(release.load());  // the shard is still in its handler
+  release = true;
+
+  // A change made with the shards parked is on the board when exclusive() returns (MSEE: R66).
+  emu.exclusive([&] {
+    CHECK_FALSE(emu.set_peering_state("c", msee::PeeringType::AzurePrivatePeering, std::nullopt,
+                                      msee::PeeringState::Disabled));
+  });
+  CHECK(emu.session_status(i).admin_down);
+}
