@@ -164,8 +164,13 @@ class Run:
         out = os.path.join(workdir, "api-probe.json")
         script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                               "api_probe.py")
+        # A session of its own, like the targets: the kernel's autogroups then share the CPUs
+        # between target, harness and probe as between a router, its peers and a monitoring
+        # client elsewhere (in the harness's session, the probe and the harness shared one
+        # group's share).
         p = subprocess.Popen(["python3", script, "--api", self.topo.api, "--out", out,
-                              *[x.format(c=c) for x in self.PROBE_PATHS]])
+                              *[x.format(c=c) for x in self.PROBE_PATHS]],
+                             start_new_session=True)
         return p, out
 
     def stop_probe(self, probe):
