@@ -100,17 +100,14 @@ class Emulator {
   }
   // Runs f(k) on the thread of every shard k in `which` (all shards when empty), each at its
   // thread's next handler boundary, the shards in parallel, and returns when all ran (issue
-  // #15: an API read of sessions or counters interrupts each shard only for its own copy, and
-  // never every shard at once for the length of the whole answer). f(k) may read only what
+  // #15: a route table's walk interrupts only its session's shard, and only for the walk;
+  // per-session values come from the status board instead). f(k) may read only what
   // shard k owns (its Speaker, BFD transport) and the plan; it must not touch another shard
   // nor the Emulator's control state. Without shard threads, or inside exclusive(), f runs
   // here, on the control thread. An exception f throws is rethrown here. Only on the control
   // thread.
   void on_shards(const std::vector<std::size_t>& which,
                  const std::function<void(std::size_t)>& f);
-  // on_shards() over every shard, calling f(i, session) for each planned session i on the
-  // thread of the shard that owns it (a per-session copy for the API).
-  void on_session_shards(const std::function<void(std::size_t, const msee::SessionPlan&)>& f);
   void shutdown(const std::string& message, std::function<void()> done);
   void request_refresh_all();
   // `peering update --state` (MSEE: R66, R67): Disabled shuts both paths' sessions (Cease/

@@ -305,18 +305,6 @@ void Emulator::on_shards(const std::vector<std::size_t>& which,
   }
 }
 
-void Emulator::on_session_shards(
-    const std::function<void(std::size_t, const msee::SessionPlan&)>& f) {
-  const auto& sessions = plan_.sessions;
-  on_shards({}, [&](std::size_t k) {
-    for (std::size_t i = 0; i < sessions.size(); ++i) {
-      if (shard_of_[sessions[i].circuit_index] == k) {
-        f(i, sessions[i]);
-      }
-    }
-  });
-}
-
 namespace {
 std::string shard_pattern(const std::string& pattern, std::size_t k) {
   return k == 0 ? pattern : fmt::format("{}.shard{}", pattern, k);
