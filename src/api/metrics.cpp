@@ -125,7 +125,6 @@ ApiResponse metrics(const Call& c) {
                   rejected = 0, warnings = 0, exceeded = 0, out = 0, in = 0;
     bool admin_down = false;
     int bfd_up = -1;  // -1: no BFD session
-    bool present = false;  // the session exists (its peering is not Disabled)
   };
   struct TrafficRow {
     std::string labels;
@@ -133,14 +132,26 @@ ApiResponse metrics(const Call& c) {
   };
   const auto& sessions = emu.plan().sessions;
   auto statuses = emu.session_statuses();  // the status board: no wait for a protocol thread
-  std::vector<Row> all(sessions.size());
+  std::vector<Row> rows;
+  std::vector<TrafficRow> traffic;
+  std::set<std::string> shown;
+  rows.reserve(sessions.size());
+  std::string labels;
+  labels.reserve(sessions.size() * 96);
   for (std::size_t i = 0; i < sessions.size(); ++i) {
+    const auto& s = sessions[i];
     const auto& st = statuses[i];
     if (!st.present) {
-      continue;
+      continue;  // its peering is Disabled: no session, no series
     }
-    auto& r = all[i];
-    r.present = true;
+    auto& r = rows.emplace_back();
+    r.label_at = static_cast<std::uint32_t>(labels.size());
+    append_link_labels(labels, s);
+    labels += s.afi == wire::Afi::Ipv4 ? ",family=\"ipv4\"" : ",family=\"ipv6\"";
+    r.label_size = static_cast<std::uint32_t>(labels.size() - r.label_at);
+    r.limit = s.route_limit;
+    r.msee_address = s.msee_address;
+    r.ce_address = s.ce_address;
     auto at = st.stats.last_state_change;
     r.last_change_ms =
         at == std::chrono::system_clock::time_point{}
@@ -165,27 +176,6 @@ ApiResponse metrics(const Call& c) {
     if (st.bfd) {
       r.bfd_up = st.bfd->state == bfd::State::Up ? 1 : 0;
     }
-  }
-  std::vector<Row> rows;
-  std::vector<TrafficRow> traffic;
-  std::set<std::string> shown;
-  rows.reserve(all.size());
-  std::string labels;
-  labels.reserve(sessions.size() * 96);
-  for (std::size_t i = 0; i < sessions.size(); ++i) {
-    const auto& s = sessions[i];
-    if (!all[i].present) {
-      continue;
-    }
-    auto& r = all[i];
-    r.label_at = static_cast<std::uint32_t>(labels.size());
-    append_link_labels(labels, s);
-    labels += s.afi == wire::Afi::Ipv4 ? ",family=\"ipv4\"" : ",family=\"ipv6\"";
-    r.label_size = static_cast<std::uint32_t>(labels.size() - r.label_at);
-    r.limit = s.route_limit;
-    r.msee_address = s.msee_address;
-    r.ce_address = s.ce_address;
-    rows.push_back(std::move(r));
     // MSEE: R81 — one traffic series per link of a peering, not per family.
     if (auto t = emu.link_traffic(s.circuit, s.peering_type, s.path)) {
       std::string link;
@@ -195,148 +185,144 @@ ApiResponse metrics(const Call& c) {
       }
     }
   }
-  auto started = c.started;
-  auto write_text = [&] {
-    auto labels_of = [&](const Row& r) {
-      return std::string_view(labels).substr(r.label_at, r.label_size);
-    };
-    ArpView arp(rows);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      rows[i].arp = arp.availability(i, rows[i].ce_address);
-    }
-    std::string out;
-    out.reserve(4096 + rows.size() * 1800);  // one allocation: each growth faulted megabytes in
-    auto head = [&](const char* name, const char* type, const char* help) {
-      out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    };
-    // `name{labels} value\n` put together on the stack and appended at once: a format string
-    // parsed per line, then five appends per line, were most of a 30,000-line scrape (issue
-    // #15).
-    auto line = [&](std::string_view name, std::string_view row_labels, std::string_view value) {
-      char text[512];
-      auto n = name.size() + row_labels.size() + value.size() + 4;
-      if (n > sizeof text) {
-        out += name;
-        out += '{';
-        out += row_labels;
-        out += "} ";
-        out += value;
-        out += '\n';
-        return;
-      }
-      char* p = text;
-      std::memcpy(p, name.data(), name.size());
-      p += name.size();
-      *p++ = '{';
-      std::memcpy(p, row_labels.data(), row_labels.size());
-      p += row_labels.size();
-      *p++ = '}';
-      *p++ = ' ';
-      std::memcpy(p, value.data(), value.size());
-      p += value.size();
-      *p++ = '\n';
-      out.append(text, n);
-    };
-    auto series = [&](std::string_view name, auto value_of) {
-      for (const auto& r : rows) {
-        fmt::format_int value(value_of(r));
-        line(name, labels_of(r), std::string_view(value.data(), value.size()));
-      }
-    };
-    // The process itself, as the Prometheus exporters of BIRD and FRR show it: what runs, since
-    // when (a restart shows as a new start time, not only as counters going back to zero).
-    head("msee_build_info", "gauge", "always 1; the labels say which msee-emu runs");
-    out += fmt::format("msee_build_info{{version=\"{}\",compiler=\"{}\"}} 1\n", util::kVersion,
-                       compiler());
-    auto up = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    auto now_unix =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    head("process_start_time_seconds", "gauge", "start time of msee-emu since the Unix epoch");
-    out += fmt::format("process_start_time_seconds {:.3f}\n", now_unix - up);
-    head("msee_uptime_seconds", "gauge", "seconds since msee-emu started");
-    out += fmt::format("msee_uptime_seconds {:.3f}\n", up);
-    head("msee_bgp_session_last_change_timestamp_seconds", "gauge",
-         "when the session last changed state, since the Unix epoch (0: never)");
-    for (const auto& r : rows) {  // seconds with three decimals, without a float format
-      fmt::format_int secs(r.last_change_ms / 1000);
-      auto ms = static_cast<int>(r.last_change_ms % 1000);
-      char value[32];
-      std::memcpy(value, secs.data(), secs.size());
-      char* p = value + secs.size();
-      *p++ = '.';
-      *p++ = static_cast<char>('0' + ms / 100);
-      *p++ = static_cast<char>('0' + ms / 10 % 10);
-      *p++ = static_cast<char>('0' + ms % 10);
-      line("msee_bgp_session_last_change_timestamp_seconds", labels_of(r),
-           std::string_view(value, static_cast<std::size_t>(p - value)));
-    }
-    // MSEE: R86 — Azure's BgpAvailability per peering type and peer (primary/secondary MSEE),
-    // as an instantaneous percentage.
-    head("BgpAvailability", "gauge", "100 when the BGP session is Established, else 0 (Azure metric, R86)");
-    series("BgpAvailability", [](const Row& r) { return r.established ? 100 : 0; });
-    // MSEE: R86 — ArpAvailability: the CE's address resolves on the link.
-    head("ArpAvailability", "gauge", "100 when the CE's address is in the MSEE's ARP/ND table, else 0 (Azure metric, R86)");
-    series("ArpAvailability", [](const Row& r) { return r.arp; });
-    head("msee_bgp_session_state", "gauge", "RFC 4271 state: 1 Idle 2 Connect 3 Active 4 OpenSent 5 OpenConfirm 6 Established");
-    series("msee_bgp_session_state", [](const Row& r) { return r.state; });
-    head("msee_bgp_prefixes_accepted", "gauge", "prefixes accepted from the CE on this session (after policy)");
-    series("msee_bgp_prefixes_accepted", [](const Row& r) { return r.accepted; });
-    head("msee_bgp_route_limit", "gauge", "the session's route limit (R36)");
-    series("msee_bgp_route_limit", [](const Row& r) { return r.limit; });
-    head("msee_bgp_flaps_total", "counter", "Established sessions that went down");
-    series("msee_bgp_flaps_total", [](const Row& r) { return r.flaps; });
-    head("msee_bgp_send_hold_expired_total", "counter",
-         "sessions closed because the CE stopped reading (RFC 9687 send hold timer)");
-    series("msee_bgp_send_hold_expired_total", [](const Row& r) { return r.send_hold; });
-    head("msee_bgp_prefixes_advertised", "gauge", "prefixes the MSEE advertises to the CE on this session");
-    series("msee_bgp_prefixes_advertised", [](const Row& r) { return r.advertised; });
-    head("msee_bgp_prefixes_rejected_total", "counter", "prefixes the MSEE's inbound policy refused (R39-R42)");
-    series("msee_bgp_prefixes_rejected_total", [](const Row& r) { return r.rejected; });
-    head("msee_bgp_route_limit_warnings_total", "counter", "times the prefix count reached the warning threshold (R37)");
-    series("msee_bgp_route_limit_warnings_total", [](const Row& r) { return r.warnings; });
-    head("msee_bgp_route_limit_exceeded_total", "counter", "times the route limit was crossed: Cease/1 sent (R37)");
-    series("msee_bgp_route_limit_exceeded_total", [](const Row& r) { return r.exceeded; });
-    head("msee_bgp_admin_down", "gauge", "1 when the session's peering is Disabled (R66)");
-    series("msee_bgp_admin_down", [](const Row& r) { return r.admin_down ? 1 : 0; });
-    head("msee_bgp_messages_sent_total", "counter", "BGP messages sent");
-    series("msee_bgp_messages_sent_total", [](const Row& r) { return r.out; });
-    head("msee_bgp_messages_received_total", "counter", "BGP messages received");
-    series("msee_bgp_messages_received_total", [](const Row& r) { return r.in; });
-    // MSEE: R81 — Azure's traffic metrics per peering and link (peer = primary/secondary MSEE),
-    // over the last second; only where the links are interfaces (the data plane on).
-    struct Traffic {
-      const char* name;
-      const char* help;
-      double emulator::Emulator::LinkTraffic::*field;
-    };
-    static constexpr Traffic kTraffic[] = {
-        {"BitsInPerSecond", "bits per second from the customer into Azure (Azure metric, R81)",
-         &emulator::Emulator::LinkTraffic::bits_in_ps},
-        {"BitsOutPerSecond", "bits per second from Azure to the customer (Azure metric, R81)",
-         &emulator::Emulator::LinkTraffic::bits_out_ps},
-        {"DroppedInBitsPerSecond", "ingress bits per second dropped above the circuit bandwidth (Azure metric, R81)",
-         &emulator::Emulator::LinkTraffic::dropped_in_bps},
-        {"DroppedOutBitsPerSecond", "egress bits per second dropped above the circuit bandwidth (Azure metric, R81)",
-         &emulator::Emulator::LinkTraffic::dropped_out_bps},
-    };
-    for (const auto& m : kTraffic) {
-      if (traffic.empty()) {
-        break;
-      }
-      head(m.name, "gauge", m.help);
-      for (const auto& t : traffic) {
-        out += fmt::format("{}{{{}}} {:.0f}\n", m.name, t.labels, t.t.*(m.field));
-      }
-    }
-    head("msee_bfd_session_up", "gauge", "1 when the BFD session is Up");
-    for (const auto& r : rows) {
-      if (r.bfd_up >= 0) {
-        line("msee_bfd_session_up", labels_of(r), r.bfd_up != 0 ? "1" : "0");
-      }
-    }
-    return out;
+  auto labels_of = [&](const Row& r) {
+    return std::string_view(labels).substr(r.label_at, r.label_size);
   };
-  return {200, "text/plain; version=0.0.4", write_text()};
+  ArpView arp(rows);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].arp = arp.availability(i, rows[i].ce_address);
+  }
+  std::string out;
+  out.reserve(4096 + rows.size() * 1800);  // one allocation: each growth faulted megabytes in
+  auto head = [&](const char* name, const char* type, const char* help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  // `name{labels} value\n` put together on the stack and appended at once: a format string
+  // parsed per line, then five appends per line, were most of a 30,000-line scrape (issue
+  // #15).
+  auto line = [&](std::string_view name, std::string_view row_labels, std::string_view value) {
+    char text[512];
+    auto n = name.size() + row_labels.size() + value.size() + 4;
+    if (n > sizeof text) {
+      out += name;
+      out += '{';
+      out += row_labels;
+      out += "} ";
+      out += value;
+      out += '\n';
+      return;
+    }
+    char* p = text;
+    std::memcpy(p, name.data(), name.size());
+    p += name.size();
+    *p++ = '{';
+    std::memcpy(p, row_labels.data(), row_labels.size());
+    p += row_labels.size();
+    *p++ = '}';
+    *p++ = ' ';
+    std::memcpy(p, value.data(), value.size());
+    p += value.size();
+    *p++ = '\n';
+    out.append(text, n);
+  };
+  auto series = [&](std::string_view name, auto value_of) {
+    for (const auto& r : rows) {
+      fmt::format_int value(value_of(r));
+      line(name, labels_of(r), std::string_view(value.data(), value.size()));
+    }
+  };
+  // The process itself, as the Prometheus exporters of BIRD and FRR show it: what runs, since
+  // when (a restart shows as a new start time, not only as counters going back to zero).
+  head("msee_build_info", "gauge", "always 1; the labels say which msee-emu runs");
+  out += fmt::format("msee_build_info{{version=\"{}\",compiler=\"{}\"}} 1\n", util::kVersion,
+                     compiler());
+  auto up = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.started).count();
+  auto now_unix =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  head("process_start_time_seconds", "gauge", "start time of msee-emu since the Unix epoch");
+  out += fmt::format("process_start_time_seconds {:.3f}\n", now_unix - up);
+  head("msee_uptime_seconds", "gauge", "seconds since msee-emu started");
+  out += fmt::format("msee_uptime_seconds {:.3f}\n", up);
+  head("msee_bgp_session_last_change_timestamp_seconds", "gauge",
+       "when the session last changed state, since the Unix epoch (0: never)");
+  for (const auto& r : rows) {  // seconds with three decimals, without a float format
+    fmt::format_int secs(r.last_change_ms / 1000);
+    auto ms = static_cast<int>(r.last_change_ms % 1000);
+    char value[32];
+    std::memcpy(value, secs.data(), secs.size());
+    char* p = value + secs.size();
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + ms / 100);
+    *p++ = static_cast<char>('0' + ms / 10 % 10);
+    *p++ = static_cast<char>('0' + ms % 10);
+    line("msee_bgp_session_last_change_timestamp_seconds", labels_of(r),
+         std::string_view(value, static_cast<std::size_t>(p - value)));
+  }
+  // MSEE: R86 — Azure's BgpAvailability per peering type and peer (primary/secondary MSEE),
+  // as an instantaneous percentage.
+  head("BgpAvailability", "gauge", "100 when the BGP session is Established, else 0 (Azure metric, R86)");
+  series("BgpAvailability", [](const Row& r) { return r.established ? 100 : 0; });
+  // MSEE: R86 — ArpAvailability: the CE's address resolves on the link.
+  head("ArpAvailability", "gauge", "100 when the CE's address is in the MSEE's ARP/ND table, else 0 (Azure metric, R86)");
+  series("ArpAvailability", [](const Row& r) { return r.arp; });
+  head("msee_bgp_session_state", "gauge", "RFC 4271 state: 1 Idle 2 Connect 3 Active 4 OpenSent 5 OpenConfirm 6 Established");
+  series("msee_bgp_session_state", [](const Row& r) { return r.state; });
+  head("msee_bgp_prefixes_accepted", "gauge", "prefixes accepted from the CE on this session (after policy)");
+  series("msee_bgp_prefixes_accepted", [](const Row& r) { return r.accepted; });
+  head("msee_bgp_route_limit", "gauge", "the session's route limit (R36)");
+  series("msee_bgp_route_limit", [](const Row& r) { return r.limit; });
+  head("msee_bgp_flaps_total", "counter", "Established sessions that went down");
+  series("msee_bgp_flaps_total", [](const Row& r) { return r.flaps; });
+  head("msee_bgp_send_hold_expired_total", "counter",
+       "sessions closed because the CE stopped reading (RFC 9687 send hold timer)");
+  series("msee_bgp_send_hold_expired_total", [](const Row& r) { return r.send_hold; });
+  head("msee_bgp_prefixes_advertised", "gauge", "prefixes the MSEE advertises to the CE on this session");
+  series("msee_bgp_prefixes_advertised", [](const Row& r) { return r.advertised; });
+  head("msee_bgp_prefixes_rejected_total", "counter", "prefixes the MSEE's inbound policy refused (R39-R42)");
+  series("msee_bgp_prefixes_rejected_total", [](const Row& r) { return r.rejected; });
+  head("msee_bgp_route_limit_warnings_total", "counter", "times the prefix count reached the warning threshold (R37)");
+  series("msee_bgp_route_limit_warnings_total", [](const Row& r) { return r.warnings; });
+  head("msee_bgp_route_limit_exceeded_total", "counter", "times the route limit was crossed: Cease/1 sent (R37)");
+  series("msee_bgp_route_limit_exceeded_total", [](const Row& r) { return r.exceeded; });
+  head("msee_bgp_admin_down", "gauge", "1 when the session's peering is Disabled (R66)");
+  series("msee_bgp_admin_down", [](const Row& r) { return r.admin_down ? 1 : 0; });
+  head("msee_bgp_messages_sent_total", "counter", "BGP messages sent");
+  series("msee_bgp_messages_sent_total", [](const Row& r) { return r.out; });
+  head("msee_bgp_messages_received_total", "counter", "BGP messages received");
+  series("msee_bgp_messages_received_total", [](const Row& r) { return r.in; });
+  // MSEE: R81 — Azure's traffic metrics per peering and link (peer = primary/secondary MSEE),
+  // over the last second; only where the links are interfaces (the data plane on).
+  struct Traffic {
+    const char* name;
+    const char* help;
+    double emulator::Emulator::LinkTraffic::*field;
+  };
+  static constexpr Traffic kTraffic[] = {
+      {"BitsInPerSecond", "bits per second from the customer into Azure (Azure metric, R81)",
+       &emulator::Emulator::LinkTraffic::bits_in_ps},
+      {"BitsOutPerSecond", "bits per second from Azure to the customer (Azure metric, R81)",
+       &emulator::Emulator::LinkTraffic::bits_out_ps},
+      {"DroppedInBitsPerSecond", "ingress bits per second dropped above the circuit bandwidth (Azure metric, R81)",
+       &emulator::Emulator::LinkTraffic::dropped_in_bps},
+      {"DroppedOutBitsPerSecond", "egress bits per second dropped above the circuit bandwidth (Azure metric, R81)",
+       &emulator::Emulator::LinkTraffic::dropped_out_bps},
+  };
+  for (const auto& m : kTraffic) {
+    if (traffic.empty()) {
+      break;
+    }
+    head(m.name, "gauge", m.help);
+    for (const auto& t : traffic) {
+      out += fmt::format("{}{{{}}} {:.0f}\n", m.name, t.labels, t.t.*(m.field));
+    }
+  }
+  head("msee_bfd_session_up", "gauge", "1 when the BFD session is Up");
+  for (const auto& r : rows) {
+    if (r.bfd_up >= 0) {
+      line("msee_bfd_session_up", labels_of(r), r.bfd_up != 0 ? "1" : "0");
+    }
+  }
+  return {200, "text/plain; version=0.0.4", std::move(out)};
 }
 
 }  // namespace msee::api::detail

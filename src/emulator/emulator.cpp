@@ -256,12 +256,11 @@ std::optional<std::string> Emulator::set_peering_state(const std::string& circui
 // On the session's shard thread (its BFD transport's), never under exclusive(): it touches
 // that shard's Speaker and BFD transport only, and reads the plan (changed only by reload(),
 // with every shard parked).
-void Emulator::on_bfd_change(const std::string& name, bfd::State from, bfd::State to,
-                             bfd::Diag diag) {
+void Emulator::on_bfd_change(Shard& sh, const std::string& name, bfd::State from,
+                             bfd::State to, bfd::Diag diag) {
   log::info("{}: BFD {} -> {} ({})", name, bfd::to_string(from), bfd::to_string(to),
             bfd::to_string(diag));
   events_.bfd(name, bfd::to_string(from), bfd::to_string(to), bfd::to_string(diag));
-  auto& sh = shard_of_session(name);
   if (const auto* p = sh.speaker->find_peer(name); p != nullptr && threaded_) {
     mark_dirty(sh, sh.speaker->peer_id(*p));  // the status board (status.cpp)
   }

@@ -199,7 +199,6 @@ class Emulator {
   const speaker::EventLog& events() const { return events_; }
 
  private:
-  void on_bfd_change(const std::string& name, bfd::State from, bfd::State to, bfd::Diag diag);
   // dataplane.cpp: the tables, and the links a drill or failover test takes out of them.
   bool start_dataplane();
   void exclude_link(const std::string& circuit, msee::LinkPath link, bool excluded);
@@ -272,6 +271,9 @@ class Emulator {
     mutable std::mutex m;
     SessionStatus s;
   };
+  // A BFD state change of session `name`, on its shard `sh`'s thread.
+  void on_bfd_change(Shard& sh, const std::string& name, bfd::State from, bfd::State to,
+                     bfd::Diag diag);
   SessionStatus read_status(const Shard& sh, const msee::SessionPlan& s) const;
   // Maps every shard's neighbours to plan sessions and publishes them all (at start, after a
   // reload): with the shards parked or not yet running.

@@ -122,8 +122,9 @@ void Emulator::make_shards(unsigned threads) {
     sh->speaker = std::make_unique<speaker::Speaker>(
         *sh->io, router_config_for(config_, plan_, &sh->circuits), events_);
     sh->bfd = std::make_unique<bfd::io::BfdTransport>(
-        *sh->io, [this](const std::string& name, bfd::State from, bfd::State to, bfd::Diag diag) {
-          on_bfd_change(name, from, to, diag);
+        *sh->io, [this, shp = sh.get()](const std::string& name, bfd::State from, bfd::State to,
+                                         bfd::Diag diag) {
+          on_bfd_change(*shp, name, from, to, diag);  // its own shard: no search by name
         });
     if (threaded_) {
       // The status board (status.cpp): the Speaker names each session a handler changes.
