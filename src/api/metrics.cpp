@@ -225,12 +225,15 @@ ApiResponse metrics(const Call& c) {
     *p++ = '\n';
     out.append(text, n);
   };
-  auto series = [&](std::string_view name, auto value_of) {
+  // A family of one series per session: its HELP and TYPE, then a line per session.
+  auto family = [&](const char* name, const char* type, const char* help, auto value_of) {
+    head(name, type, help);
     for (const auto& r : rows) {
       fmt::format_int value(value_of(r));
       line(name, labels_of(r), std::string_view(value.data(), value.size()));
     }
   };
+
   // The process itself, as the Prometheus exporters of BIRD and FRR show it: what runs, since
   // when (a restart shows as a new start time, not only as counters going back to zero).
   head("msee_build_info", "gauge", "always 1; the labels say which msee-emu runs");
@@ -260,36 +263,35 @@ ApiResponse metrics(const Call& c) {
   }
   // MSEE: R86 — Azure's BgpAvailability per peering type and peer (primary/secondary MSEE),
   // as an instantaneous percentage.
-  head("BgpAvailability", "gauge", "100 when the BGP session is Established, else 0 (Azure metric, R86)");
-  series("BgpAvailability", [](const Row& r) { return r.established ? 100 : 0; });
+  family("BgpAvailability", "gauge", "100 when the BGP session is Established, else 0 (Azure metric, R86)",
+         [](const Row& r) { return r.established ? 100 : 0; });
   // MSEE: R86 — ArpAvailability: the CE's address resolves on the link.
-  head("ArpAvailability", "gauge", "100 when the CE's address is in the MSEE's ARP/ND table, else 0 (Azure metric, R86)");
-  series("ArpAvailability", [](const Row& r) { return r.arp; });
-  head("msee_bgp_session_state", "gauge", "RFC 4271 state: 1 Idle 2 Connect 3 Active 4 OpenSent 5 OpenConfirm 6 Established");
-  series("msee_bgp_session_state", [](const Row& r) { return r.state; });
-  head("msee_bgp_prefixes_accepted", "gauge", "prefixes accepted from the CE on this session (after policy)");
-  series("msee_bgp_prefixes_accepted", [](const Row& r) { return r.accepted; });
-  head("msee_bgp_route_limit", "gauge", "the session's route limit (R36)");
-  series("msee_bgp_route_limit", [](const Row& r) { return r.limit; });
-  head("msee_bgp_flaps_total", "counter", "Established sessions that went down");
-  series("msee_bgp_flaps_total", [](const Row& r) { return r.flaps; });
-  head("msee_bgp_send_hold_expired_total", "counter",
-       "sessions closed because the CE stopped reading (RFC 9687 send hold timer)");
-  series("msee_bgp_send_hold_expired_total", [](const Row& r) { return r.send_hold; });
-  head("msee_bgp_prefixes_advertised", "gauge", "prefixes the MSEE advertises to the CE on this session");
-  series("msee_bgp_prefixes_advertised", [](const Row& r) { return r.advertised; });
-  head("msee_bgp_prefixes_rejected_total", "counter", "prefixes the MSEE's inbound policy refused (R39-R42)");
-  series("msee_bgp_prefixes_rejected_total", [](const Row& r) { return r.rejected; });
-  head("msee_bgp_route_limit_warnings_total", "counter", "times the prefix count reached the warning threshold (R37)");
-  series("msee_bgp_route_limit_warnings_total", [](const Row& r) { return r.warnings; });
-  head("msee_bgp_route_limit_exceeded_total", "counter", "times the route limit was crossed: Cease/1 sent (R37)");
-  series("msee_bgp_route_limit_exceeded_total", [](const Row& r) { return r.exceeded; });
-  head("msee_bgp_admin_down", "gauge", "1 when the session's peering is Disabled (R66)");
-  series("msee_bgp_admin_down", [](const Row& r) { return r.admin_down ? 1 : 0; });
-  head("msee_bgp_messages_sent_total", "counter", "BGP messages sent");
-  series("msee_bgp_messages_sent_total", [](const Row& r) { return r.out; });
-  head("msee_bgp_messages_received_total", "counter", "BGP messages received");
-  series("msee_bgp_messages_received_total", [](const Row& r) { return r.in; });
+  family("ArpAvailability", "gauge", "100 when the CE's address is in the MSEE's ARP/ND table, else 0 (Azure metric, R86)",
+         [](const Row& r) { return r.arp; });
+  family("msee_bgp_session_state", "gauge", "RFC 4271 state: 1 Idle 2 Connect 3 Active 4 OpenSent 5 OpenConfirm 6 Established",
+         [](const Row& r) { return r.state; });
+  family("msee_bgp_prefixes_accepted", "gauge", "prefixes accepted from the CE on this session (after policy)",
+         [](const Row& r) { return r.accepted; });
+  family("msee_bgp_route_limit", "gauge", "the session's route limit (R36)",
+         [](const Row& r) { return r.limit; });
+  family("msee_bgp_flaps_total", "counter", "Established sessions that went down",
+         [](const Row& r) { return r.flaps; });
+  family("msee_bgp_send_hold_expired_total", "counter", "sessions closed because the CE stopped reading (RFC 9687 send hold timer)",
+         [](const Row& r) { return r.send_hold; });
+  family("msee_bgp_prefixes_advertised", "gauge", "prefixes the MSEE advertises to the CE on this session",
+         [](const Row& r) { return r.advertised; });
+  family("msee_bgp_prefixes_rejected_total", "counter", "prefixes the MSEE's inbound policy refused (R39-R42)",
+         [](const Row& r) { return r.rejected; });
+  family("msee_bgp_route_limit_warnings_total", "counter", "times the prefix count reached the warning threshold (R37)",
+         [](const Row& r) { return r.warnings; });
+  family("msee_bgp_route_limit_exceeded_total", "counter", "times the route limit was crossed: Cease/1 sent (R37)",
+         [](const Row& r) { return r.exceeded; });
+  family("msee_bgp_admin_down", "gauge", "1 when the session's peering is Disabled (R66)",
+         [](const Row& r) { return r.admin_down ? 1 : 0; });
+  family("msee_bgp_messages_sent_total", "counter", "BGP messages sent",
+         [](const Row& r) { return r.out; });
+  family("msee_bgp_messages_received_total", "counter", "BGP messages received",
+         [](const Row& r) { return r.in; });
   // MSEE: R81 — Azure's traffic metrics per peering and link (peer = primary/secondary MSEE),
   // over the last second; only where the links are interfaces (the data plane on).
   struct Traffic {
